@@ -14,6 +14,8 @@ export const errorCodes = {
   HERALD_ERR_UNAUTHORIZED: { status: 401, meaning: 'A state-changing route needs a valid bearer token.' },
   HERALD_ERR_GATE_FAILED: { status: 500, meaning: 'A compatibility gate found a breaking change.' },
   HERALD_ERR_TOOL: { status: 500, meaning: 'An external tool (buf, redis-server, chromium) failed or is missing.' },
+  HERALD_ERR_MOVIE_RETIRED: { status: 409, meaning: 'The movie is retired; it can no longer be changed.' },
+  HERALD_ERR_INTERNAL: { status: 500, meaning: 'An unexpected failure inside a service; the details are in its log.' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
