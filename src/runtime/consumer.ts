@@ -1,0 +1,235 @@
+// A consumer-group reader of one channel: XREADGROUP BLOCK, decode, dispatch to typed handlers, XACK.
+// It reclaims entries that dead consumers left pending, retries failures with backoff, and sends what
+// can never succeed to the dead-letter stream. It never acks an entry that was not handled or dead-lettered.
+import { deadLetterStream, messageByType } from './channel.ts';
+import { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
+import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
+import { fieldsToEncodedEvent } from './envelope.ts';
+import { DeadLetterError, isDeadLetterError } from './errors.ts';
+import { closeConnection, duplicateConnection, type RedisConnection } from './redis.ts';
+import { parseAutoClaim, parseGroups, parsePendingCounts, parseReadGroup, type StreamEntry } from './stream-replies.ts';
+import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from './types.ts';
+
+export interface ConsumerOptions<C extends ChannelDefinition> {
+  /** Consumer group: one per consuming service (for example `sales`). */
+  group: string;
+  /** Consumer name: one per instance, stable across restarts so it resumes its own pending entries. */
+  consumer: string;
+  handlers: ChannelHandlers<C>;
+  /** Outermost first. */
+  middleware?: Middleware[];
+  config?: Partial<ConsumerConfig>;
+  logger?: RuntimeLogger;
+}
+
+export interface Consumer<C extends ChannelDefinition> {
+  readonly channel: C;
+  /** Creates the group if needed and starts reading in the background. */
+  start(): Promise<void>;
+  /** Stops reading, finishes and acks what is in flight, then closes its connection. */
+  stop(): Promise<void>;
+  stats(): Promise<ConsumerStats>;
+}
+
+type Outcome = 'ack' | 'dead' | 'pending';
+
+export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
+  const config: ConsumerConfig = { ...consumerDefaults, ...options.config };
+  const logger = options.logger ?? silentLogger;
+  const stream = channel.address;
+  const { group, consumer } = options;
+  const target: DeadLetterTarget = { stream, deadLetterStream: deadLetterStream(channel), group, consumer, maxLen: config.deadLetterMaxLen };
+  const counters = { handled: 0, failed: 0, deadLettered: 0, reclaimed: 0 };
+  const handlers = options.handlers as Record<string, Handler<any>>;
+  const dispatch: Handler<any> = (event) => handlers[event.name]!(event);
+  const handle = (options.middleware ?? []).reduceRight<Handler<any>>((next, middleware) => middleware(next), dispatch);
+
+  let running = false;
+  let reader: RedisConnection | undefined;
+  let loop: Promise<void> | undefined;
+
+  const ensureGroup = async (): Promise<void> => {
+    try {
+      await redis.sendCommand(['XGROUP', 'CREATE', stream, group, config.startId, 'MKSTREAM']);
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+  };
+
+  const process = async (entry: StreamEntry, deliveryCount: number): Promise<Outcome> => {
+    let event: ReceivedEvent<unknown>;
+    try {
+      event = decode(entry, deliveryCount);
+    } catch (error) {
+      return toDeadLetter(entry, error, deliveryCount);
+    }
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= config.retryAttempts; attempt++) {
+      try {
+        await handle(event);
+        counters.handled++;
+        return 'ack';
+      } catch (error) {
+        if (isDeadLetterError(error)) return toDeadLetter(entry, error, deliveryCount);
+        lastError = error;
+        if (attempt < config.retryAttempts && running) await sleep(config.retryBackoffMs * 2 ** attempt);
+        else if (!running) break;
+      }
+    }
+    counters.failed++;
+    if (deliveryCount >= config.maxDeliveries) {
+      const message = `failed after ${deliveryCount} deliveries: ${errorMessage(lastError)}`;
+      return toDeadLetter(entry, new DeadLetterError('max-deliveries', message), deliveryCount);
+    }
+    logger.warn({ stream, id: entry.id, deliveryCount, err: errorMessage(lastError) }, 'handler failed; entry left pending for redelivery');
+    return 'pending';
+  };
+
+  const decode = (entry: StreamEntry, deliveryCount: number): ReceivedEvent<unknown> => {
+    const encoded = fieldsToEncodedEvent(entry.fields);
+    const definition = messageByType(channel, encoded.envelope.type);
+    if (!definition) throw new DeadLetterError('unknown-type', `type ${encoded.envelope.type} is not carried by ${stream}`);
+    let data: unknown;
+    try {
+      data = definition.codec.decode(encoded.data);
+    } catch (error) {
+      throw new DeadLetterError('undecodable', `data is not a valid ${definition.type}: ${errorMessage(error)}`);
+    }
+    return { envelope: encoded.envelope, data, name: definition.name, channel: stream, streamId: entry.id, deliveryCount };
+  };
+
+  const toDeadLetter = async (entry: StreamEntry, error: unknown, deliveries: number): Promise<Outcome> => {
+    const reason = isDeadLetterError(error) ? error.reason : 'rejected';
+    await deadLetter(redis, target, entry, { reason, error: errorMessage(error), deliveries });
+    counters.deadLettered++;
+    logger.warn({ stream, id: entry.id, reason, err: errorMessage(error) }, 'event dead-lettered');
+    return 'dead';
+  };
+
+  /** Handles a batch: entries of one subject in order, up to `concurrency` subjects at once. */
+  const processBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>): Promise<void> => {
+    const lanes = new Map<string, StreamEntry[]>();
+    for (const entry of entries) {
+      if (entry.fields.size === 0) continue; // trimmed while pending: nothing left to handle
+      const key = entry.fields.get('subject')?.toString() ?? entry.id;
+      const lane = lanes.get(key);
+      if (lane) lane.push(entry);
+      else lanes.set(key, [entry]);
+    }
+    const acked: string[] = [];
+    const runLane = async (lane: StreamEntry[]): Promise<void> => {
+      for (let i = 0; i < lane.length; i++) {
+        const entry = lane[i]!;
+        const outcome = await process(entry, deliveryCounts?.get(entry.id) ?? 1);
+        if (outcome === 'ack') acked.push(entry.id);
+        // A later event of the same aggregate must not overtake one left pending.
+        if (outcome === 'pending') return;
+      }
+    };
+    await runPool([...lanes.values()], config.concurrency, runLane);
+    if (acked.length > 0) await redis.sendCommand(['XACK', stream, group, ...acked]);
+  };
+
+  const deliveryCountsOf = async (entries: StreamEntry[]): Promise<Map<string, number>> => {
+    if (entries.length === 0) return new Map();
+    const first = entries[0]!.id;
+    const last = entries[entries.length - 1]!.id;
+    const raw = await redis.sendCommand(['XPENDING', stream, group, first, last, String(entries.length * 2), consumer]);
+    return parsePendingCounts(raw);
+  };
+
+  /** Own entries left pending by a previous run of this consumer: handled first, in order. */
+  const drainOwnPending = async (): Promise<void> => {
+    let cursor = '0';
+    while (running) {
+      const raw = await redis.sendCommand(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(config.batchSize), 'STREAMS', stream, cursor]);
+      const entries = parseReadGroup(raw, stream);
+      if (entries.length === 0) return;
+      await processBatch(entries, await deliveryCountsOf(entries));
+      cursor = entries[entries.length - 1]!.id;
+    }
+  };
+
+  /** Takes over entries idle longer than minIdleMs, from any consumer of the group (a dead one's). */
+  const reclaim = async (): Promise<void> => {
+    let cursor = '0-0';
+    do {
+      const raw = await redis.sendCommand(['XAUTOCLAIM', stream, group, consumer, String(config.minIdleMs), cursor, 'COUNT', String(config.batchSize)]);
+      const claim = parseAutoClaim(raw);
+      cursor = claim.next;
+      if (claim.entries.length > 0) {
+        counters.reclaimed += claim.entries.length;
+        logger.info({ stream, count: claim.entries.length }, 'reclaimed pending entries');
+        await processBatch(claim.entries, await deliveryCountsOf(claim.entries));
+      }
+    } while (cursor !== '0-0' && running);
+  };
+
+  const run = async (): Promise<void> => {
+    let lastClaim = 0;
+    let ownDrained = false;
+    while (running) {
+      try {
+        if (!ownDrained) {
+          await drainOwnPending();
+          ownDrained = true;
+        }
+        if (Date.now() - lastClaim >= config.claimIntervalMs) {
+          await reclaim();
+          lastClaim = Date.now();
+        }
+        const raw = await reader!.sendCommand([
+          'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(config.batchSize), 'BLOCK', String(config.blockMs), 'STREAMS', stream, '>',
+        ]);
+        await processBatch(parseReadGroup(raw, stream));
+      } catch (error) {
+        if (!running) return;
+        if (String(error).includes('NOGROUP')) await ensureGroup().catch(() => {});
+        logger.error({ stream, group, err: errorMessage(error) }, 'consumer loop error; retrying');
+        await sleep(500);
+      }
+    }
+  };
+
+  return {
+    channel,
+    async start() {
+      if (running) return;
+      await ensureGroup();
+      reader = await duplicateConnection(redis, `${group}:${consumer}:reader`);
+      running = true;
+      loop = run();
+      logger.info({ stream, group, consumer }, 'consumer started');
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      // The blocking read returns within blockMs; in-flight handlers finish and are acked first.
+      await loop;
+      if (reader) await closeConnection(reader).catch(() => reader?.destroy());
+      reader = undefined;
+      logger.info({ stream, group, consumer }, 'consumer stopped');
+    },
+    async stats() {
+      const groups = parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []));
+      const info = groups.find((g) => g.name === group);
+      return { ...counters, lag: info?.lag ?? null, pending: info?.pending ?? 0, running };
+    },
+  };
+}
+
+async function runPool<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await worker(items[next++]!);
+  });
+  await Promise.all(runners);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

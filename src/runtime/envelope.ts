@@ -1,0 +1,107 @@
+// The wire format: a CloudEvents 1.0 envelope in binary content mode, one attribute per Redis stream
+// field, and `data` holding the protobuf bytes. This file is the single definition of that format.
+import { randomBytes } from 'node:crypto';
+import { DeadLetterError } from './errors.ts';
+import type { RedisValue } from './redis.ts';
+import type { Envelope, MessageDefinition, PublishOptions } from './types.ts';
+
+/** An event ready for the wire: its envelope and the encoded payload. */
+export interface EncodedEvent {
+  envelope: Envelope;
+  data: Buffer;
+}
+
+/** Optional envelope attributes, in wire order. Required ones always precede them. */
+const optionalAttributes = ['subject', 'sequence', 'traceparent', 'correlationid', 'causationid'] as const;
+const requiredAttributes = ['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'dataschema'] as const;
+const DATACONTENTTYPE = 'application/protobuf';
+const DATASCHEMA = /^herald:([A-Za-z_][\w.]*)#sha256-[0-9a-f]{16}$/;
+
+/** UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits; ids sort by creation time. */
+export function uuidv7(now: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Builds the envelope of one outgoing event. */
+export function buildEnvelope(definition: MessageDefinition<any>, source: string, options: PublishOptions = {}): Envelope {
+  const envelope: Envelope = {
+    specversion: '1.0',
+    id: options.id ?? uuidv7(),
+    source,
+    type: definition.type,
+    time: (options.time ?? new Date()).toISOString(),
+    datacontenttype: DATACONTENTTYPE,
+    dataschema: definition.dataschema,
+  };
+  if (options.subject !== undefined) envelope.subject = options.subject;
+  if (options.sequence !== undefined) envelope.sequence = String(options.sequence);
+  if (options.traceparent !== undefined) envelope.traceparent = options.traceparent;
+  if (options.correlationId !== undefined) envelope.correlationid = options.correlationId;
+  if (options.causationId !== undefined) envelope.causationid = options.causationId;
+  return envelope;
+}
+
+/** Flat XADD field list: required attributes, the optional ones present, then `data`. */
+export function encodedEventToFields(event: EncodedEvent): RedisValue[] {
+  const fields: RedisValue[] = [];
+  for (const name of requiredAttributes) fields.push(name, event.envelope[name]);
+  for (const name of optionalAttributes) {
+    const value = event.envelope[name];
+    if (value !== undefined) fields.push(name, value);
+  }
+  fields.push('data', event.data);
+  return fields;
+}
+
+/** Field map of a stream entry, from node-redis's flat reply or an object. */
+export function toFieldMap(fields: ReadonlyArray<RedisValue> | Record<string, RedisValue>): Map<string, RedisValue> {
+  const map = new Map<string, RedisValue>();
+  if (Array.isArray(fields)) {
+    for (let i = 0; i + 1 < fields.length; i += 2) map.set(String(fields[i]), fields[i + 1]!);
+  } else {
+    for (const [key, value] of Object.entries(fields)) map.set(key, value);
+  }
+  return map;
+}
+
+/**
+ * Reads and validates the envelope of a stream entry. Throws DeadLetterError('invalid-envelope') when
+ * a required attribute is missing, and 'unknown-schema' when `dataschema` is not a Herald schema of `type`.
+ */
+export function fieldsToEncodedEvent(fields: ReadonlyArray<RedisValue> | Record<string, RedisValue> | Map<string, RedisValue>): EncodedEvent {
+  const map = fields instanceof Map ? fields : toFieldMap(fields);
+  const text = (name: string): string | undefined => {
+    const value = map.get(name);
+    return value === undefined ? undefined : value.toString('utf8');
+  };
+  const missing = requiredAttributes.filter((name) => !text(name));
+  if (missing.length > 0) {
+    throw new DeadLetterError('invalid-envelope', `envelope is missing ${missing.join(', ')}`, { missing });
+  }
+  if (text('specversion') !== '1.0') {
+    throw new DeadLetterError('invalid-envelope', `unsupported specversion "${text('specversion')}"`);
+  }
+  if (text('datacontenttype') !== DATACONTENTTYPE) {
+    throw new DeadLetterError('invalid-envelope', `datacontenttype must be ${DATACONTENTTYPE}, got "${text('datacontenttype')}"`);
+  }
+  const type = text('type')!;
+  const dataschema = text('dataschema')!;
+  const schemaType = DATASCHEMA.exec(dataschema)?.[1];
+  if (schemaType !== type) {
+    throw new DeadLetterError('unknown-schema', `dataschema "${dataschema}" is not a Herald schema of ${type}`, { dataschema, type });
+  }
+  const data = map.get('data');
+  if (data === undefined) throw new DeadLetterError('invalid-envelope', 'entry has no data field');
+  const envelope = { specversion: '1.0', datacontenttype: DATACONTENTTYPE } as Envelope;
+  for (const name of requiredAttributes) (envelope as unknown as Record<string, string>)[name] = text(name)!;
+  for (const name of optionalAttributes) {
+    const value = text(name);
+    if (value !== undefined) envelope[name] = value;
+  }
+  return { envelope, data: Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1') };
+}

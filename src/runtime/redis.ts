@@ -1,0 +1,52 @@
+// Redis connection for the runtime: node-redis with bulk strings mapped to Buffer, so protobuf bytes
+// survive intact (without the mapping, invalid UTF-8 is replaced and data is corrupted).
+import { createClient, RESP_TYPES, type RedisClientOptions } from 'redis';
+
+function createBufferClient(options: RedisClientOptions) {
+  return createClient(options).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+}
+
+/** A connected node-redis client whose bulk replies are Buffers. */
+export type RedisConnection = ReturnType<typeof createBufferClient>;
+
+/** A Redis reply field or argument as the runtime passes it around. */
+export type RedisValue = string | Buffer;
+
+export interface ConnectOptions {
+  /** CLIENT SETNAME, visible in CLIENT LIST; helps find a stuck consumer. */
+  name?: string;
+  /** Called on connection errors; node-redis reconnects by itself. Default: ignore (reconnect). */
+  onError?: (error: Error) => void;
+  /** TLS options for `rediss://` URLs (for example a CA bundle). */
+  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+}
+
+/** Connects to `url` (`redis://` or `rediss://`, credentials in the URL or the environment). */
+export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisConnection> {
+  const tls = url.startsWith('rediss://');
+  const client = createBufferClient({
+    url,
+    ...(options.name ? { name: options.name } : {}),
+    socket: {
+      // Back off to 2 s between reconnects; never give up, a consumer must survive a Redis restart.
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+      ...(tls ? { tls: true as const, ...(options.tls ?? {}) } : {}),
+    },
+  });
+  client.on('error', options.onError ?? (() => {}));
+  await client.connect();
+  return client;
+}
+
+/** A second connection with the same options: blocking reads must not stall other commands. */
+export async function duplicateConnection(redis: RedisConnection, name?: string): Promise<RedisConnection> {
+  const copy = redis.duplicate(name ? { name } : {});
+  copy.on('error', () => {});
+  await copy.connect();
+  return copy;
+}
+
+/** Closes a connection, waiting for replies already in flight. */
+export async function closeConnection(redis: RedisConnection): Promise<void> {
+  if (redis.isOpen) await redis.close();
+}

@@ -1,0 +1,73 @@
+// Parsing of the raw RESP3 replies of stream commands (XREADGROUP, XAUTOCLAIM, XRANGE, XPENDING,
+// XINFO), as node-redis returns them with bulk strings mapped to Buffers.
+import type { RedisValue } from './redis.ts';
+
+export interface StreamEntry {
+  id: string;
+  fields: Map<string, RedisValue>;
+}
+
+type RawEntry = [RedisValue, RedisValue[] | null];
+
+export function parseEntries(raw: unknown): StreamEntry[] {
+  if (!Array.isArray(raw)) return [];
+  const entries: StreamEntry[] = [];
+  for (const item of raw as RawEntry[]) {
+    if (!item) continue;
+    const [id, flat] = item;
+    const fields = new Map<string, RedisValue>();
+    // A deleted-but-pending entry comes back with null fields; it is skipped by the caller.
+    if (flat) for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
+    entries.push({ id: id.toString(), fields });
+  }
+  return entries;
+}
+
+/** XREADGROUP reply: a map of stream name to entries, or null on timeout. */
+export function parseReadGroup(raw: unknown, stream: string): StreamEntry[] {
+  if (!raw) return [];
+  if (raw instanceof Map) return parseEntries(raw.get(stream) ?? [...raw.values()][0]);
+  if (Array.isArray(raw)) return parseEntries((raw[0] as [unknown, unknown])?.[1]); // RESP2 shape
+  const record = raw as Record<string, unknown>;
+  return parseEntries(record[stream] ?? Object.values(record)[0]);
+}
+
+/** XAUTOCLAIM reply: next cursor, claimed entries, ids that were deleted while pending. */
+export function parseAutoClaim(raw: unknown): { next: string; entries: StreamEntry[]; deleted: string[] } {
+  const [next, claimed, deleted] = raw as [RedisValue, unknown, RedisValue[] | undefined];
+  return { next: next.toString(), entries: parseEntries(claimed), deleted: (deleted ?? []).map(String) };
+}
+
+/** Extended XPENDING reply: delivery count per entry id. */
+export function parsePendingCounts(raw: unknown): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of (raw as Array<[RedisValue, RedisValue, number, number]>) ?? []) counts.set(row[0].toString(), Number(row[3]));
+  return counts;
+}
+
+/** XINFO GROUPS reply, one group. */
+export interface GroupInfo {
+  name: string;
+  pending: number;
+  lag: number | null;
+  lastDeliveredId: string;
+}
+
+export function parseGroups(raw: unknown): GroupInfo[] {
+  return ((raw as Array<Record<string, unknown> | unknown[]>) ?? []).map((group) => {
+    const info: Record<string, unknown> = Array.isArray(group) ? Object.fromEntries(pairs(group)) : group;
+    const lag = info['lag'];
+    return {
+      name: String(info['name']),
+      pending: Number(info['pending']),
+      lag: lag === null || lag === undefined ? null : Number(lag),
+      lastDeliveredId: String(info['last-delivered-id']),
+    };
+  });
+}
+
+function pairs(flat: unknown[]): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
+  return out;
+}
