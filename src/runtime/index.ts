@@ -11,5 +11,5 @@ export { createConsumer, type Consumer, type ConsumerOptions } from './consumer.
 export { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './replay.ts';
 export { trimSafely } from './retention.ts';
-export { traceLogging, handlerMetrics } from './middleware.ts';
+export { traceLogging, handlerMetrics, idempotency } from './middleware.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './stream-replies.ts';

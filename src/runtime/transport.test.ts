@@ -6,9 +6,11 @@ import { createConsumer, type Consumer } from './consumer.ts';
 import { buildEnvelope, encodedEventToFields } from './envelope.ts';
 import { DeadLetterError } from './errors.ts';
 import { createProducer } from './producer.ts';
+import { idempotency } from './middleware.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
 import { parseEntries } from './stream-replies.ts';
 import type { ReceivedEvent } from './types.ts';
+import type { ConsumerConfig } from './consumer-config.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;
@@ -39,7 +41,7 @@ async function deadLetters(address: string) {
   return parseEntries(await redis.sendCommand(['XRANGE', `${address}.dlq`, '-', '+']));
 }
 
-function collect(channel: ReturnType<typeof fresh>, group: string, consumer: string, onPing?: (e: ReceivedEvent<Ping>) => void | Promise<void>, config = fast) {
+function collect(channel: ReturnType<typeof fresh>, group: string, consumer: string, onPing?: (e: ReceivedEvent<Ping>) => void | Promise<void>, config: Partial<ConsumerConfig> = fast) {
   const seen: ReceivedEvent<unknown>[] = [];
   const instance = createConsumer(redis, channel, {
     group, consumer, config,
@@ -207,5 +209,22 @@ describe('Redis Streams transport', () => {
     // Acked entries beyond retention are gone; the 150 never delivered are all still there.
     expect(left.length).toBe(150);
     expect(Ping.decode(left[0]!.fields.get('data') as Buffer).seq).toBe(250);
+  });
+
+  test('the idempotency middleware lets a duplicate event through only once', async () => {
+    const channel = fresh();
+    const producer = createProducer(redis, channel, { source: 'herald/test' });
+    const event = producer.encode('Ping', { subject: 'i', seq: 1, blob: new Uint8Array() }, { subject: 'i' });
+    const other = producer.encode('Ping', { subject: 'i', seq: 2, blob: new Uint8Array() }, { subject: 'i' });
+    await producer.publishEncoded([event, event, other]);
+    const effects: number[] = [];
+    const instance = createConsumer(redis, channel, {
+      group: 'g', consumer: 'c', config: fast, middleware: [idempotency(redis, { group: 'g' })],
+      handlers: { Ping: (e) => { effects.push(e.data.seq); }, Pong: () => {} },
+    });
+    await instance.start();
+    await until(async () => ((await instance.stats()).handled === 3 ? true : undefined));
+    await instance.stop();
+    expect(effects).toEqual([1, 2]);
   });
 });

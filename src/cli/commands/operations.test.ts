@@ -1,0 +1,67 @@
+// `herald inspect` and `herald replay` against a real redis-server.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
+import { closeConnection, connectRedis, createConsumer, createProducer, parseEntries, DeadLetterError, type RedisConnection } from '../../runtime/index.ts';
+import { main } from '../main.ts';
+import { Writable } from 'node:stream';
+
+let server: RedisServer & { cleanup(): Promise<void> };
+let redis: RedisConnection;
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = await connectRedis(server.url);
+});
+afterAll(async () => {
+  await closeConnection(redis);
+  await server.cleanup();
+});
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const sink = new Writable({ write(chunk, _enc, done) { out += chunk.toString(); done(); } });
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => sink.write(chunk)) as typeof process.stdout.write;
+  try {
+    const code = await main([...args, '--redis', server.url]);
+    return { code, out };
+  } finally {
+    process.stdout.write = original;
+  }
+}
+
+test('inspect lists lag and dead letters; replay requeues them and rewinds a group', async () => {
+  const channel = testChannel('ops.stream');
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  let reject = true;
+  const handled: number[] = [];
+  const consumer = createConsumer(redis, channel, {
+    group: 'g', consumer: 'c', config: { blockMs: 50 },
+    handlers: {
+      Ping: (e) => { if (reject) throw new DeadLetterError('rejected', 'not today'); handled.push(e.data.seq); },
+      Pong: () => {},
+    },
+  });
+  await producer.publish('Ping', { subject: 's', seq: 1, blob: new Uint8Array() });
+  await consumer.start();
+  for (let i = 0; i < 200 && parseEntries(await redis.sendCommand(['XRANGE', 'ops.stream.dlq', '-', '+'])).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const inspected = await run(['inspect', 'ops.stream']);
+  expect(inspected.code).toBe(0);
+  expect(inspected.out).toMatch(/ops\.stream {2}1 entries/);
+  expect(inspected.out).toMatch(/group g: lag 0, pending 0/);
+  expect(inspected.out).toMatch(/DLQ .* herald\.test\.v1\.Ping: rejected — not today/);
+
+  reject = false;
+  const requeued = await run(['replay', '--dead-letters', 'ops.stream']);
+  expect(requeued.out).toMatch(/requeued 1 dead-lettered entry/);
+  for (let i = 0; i < 200 && handled.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(handled).toEqual([1]);
+
+  await consumer.stop();
+  const rewound = await run(['replay', '--channel', 'ops.stream', '--group', 'g', '--from', '0']);
+  expect(rewound.code).toBe(0);
+  await consumer.start();
+  for (let i = 0; i < 200 && handled.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+  await consumer.stop();
+  expect(handled).toEqual([1, 1, 1]); // the original entry and the requeued copy, read again
+});
