@@ -1,0 +1,36 @@
+// Contract diagnostics: problems found while loading or validating a contract, collected and reported
+// together (as @asyncapi/parser does) instead of thrown one at a time. Never throws by itself.
+import { HeraldError } from '../runtime/errors.ts';
+import { compareStrings } from './ordering.ts';
+
+export type DiagnosticSeverity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: DiagnosticSeverity;
+  /** Where: a JSON pointer into the AsyncAPI document (`/components/messages/X`) or `file.proto:Type.field`. */
+  path: string;
+  /** Stable, kebab-case: `proto-parse`, `unknown-proto-type`, `asyncapi-parser`, ... */
+  code: string;
+  message: string;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** One line per diagnostic, errors first, for a terminal or a CI log. */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  return [...diagnostics]
+    .sort((a, b) => rank[a.severity] - rank[b.severity] || compareStrings(a.path, b.path))
+    .map((d) => `${d.severity} ${d.code} ${d.path}: ${d.message}`)
+    .join('\n');
+}
+
+/** The single error thrown when a contract cannot be used; it carries every diagnostic. */
+export function contractError(summary: string, diagnostics: readonly Diagnostic[]): HeraldError {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  return new HeraldError('HERALD_ERR_CONTRACT', `${summary} (${errors.length} error(s)):\n${formatDiagnostics(errors)}`, {
+    diagnostics,
+  });
+}
