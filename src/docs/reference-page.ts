@@ -1,0 +1,100 @@
+// Renders the AsyncAPI reference page with the official generator and html-template (in a child
+// process) and caches it by the document's fingerprint. It never hand-renders AsyncAPI.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HeraldError } from '../runtime/errors.ts';
+
+export interface ReferenceOptions {
+  /** Project root; the generator and template are resolved from its node_modules. */
+  readonly root: string;
+  /** The self-contained AsyncAPI document (contract.bundledDocument). */
+  readonly document: Record<string, unknown>;
+  /** Where index.html goes (site/reference). */
+  readonly outDir: string;
+  /** Cache folder; default node_modules/.cache/herald-docs under root. */
+  readonly cacheDir?: string;
+}
+
+export interface ReferenceResult {
+  readonly file: string;
+  readonly cached: boolean;
+  readonly ms: number;
+}
+
+function packageDir(root: string, name: string): { dir: string; version: string } {
+  const require = createRequire(join(root, 'package.json'));
+  let packageJson: string;
+  try {
+    packageJson = require.resolve(`${name}/package.json`);
+  } catch (error) {
+    throw new HeraldError('HERALD_ERR_TOOL', `${name} is not installed in ${root}/node_modules; run npm ci`, { name }, { cause: error });
+  }
+  return { dir: dirname(packageJson), version: (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version };
+}
+
+/** The worker sits next to this module, as .ts in the source tree and .js once built. */
+function workerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  return join(dirname(here), `reference-worker${here.endsWith('.ts') ? '.ts' : '.js'}`);
+}
+
+export async function buildReferencePage(options: ReferenceOptions): Promise<ReferenceResult> {
+  const started = Date.now();
+  const template = packageDir(options.root, '@asyncapi/html-template');
+  const generator = packageDir(options.root, '@asyncapi/generator');
+  const documentText = JSON.stringify(options.document, null, 2);
+  const key = createHash('sha256')
+    .update(`${generator.version}\n${template.version}\nsingleFile\n${documentText}`)
+    .digest('hex')
+    .slice(0, 24);
+  const cacheDir = options.cacheDir ?? join(options.root, 'node_modules', '.cache', 'herald-docs');
+  const cached = join(cacheDir, `reference-${key}.html`);
+  mkdirSync(options.outDir, { recursive: true });
+  const target = join(options.outDir, 'index.html');
+  if (existsSync(cached)) {
+    copyFileSync(cached, target);
+    return { file: target, cached: true, ms: Date.now() - started };
+  }
+  const work = mkdtempSync(join(tmpdir(), 'herald-reference-'));
+  try {
+    const documentPath = join(work, 'asyncapi.json');
+    writeFileSync(documentPath, documentText);
+    const outDir = join(work, 'out');
+    await runWorker([documentPath, outDir, template.dir], options.root);
+    const page = join(outDir, 'index.html');
+    if (!existsSync(page)) throw new HeraldError('HERALD_ERR_TOOL', '@asyncapi/generator finished without writing index.html');
+    mkdirSync(cacheDir, { recursive: true });
+    copyFileSync(page, cached);
+    copyFileSync(page, target);
+    return { file: target, cached: false, ms: Date.now() - started };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function runWorker(args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--conditions')), workerPath(), ...args], {
+      cwd,
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new HeraldError('HERALD_ERR_TOOL', `@asyncapi/generator failed (exit ${code}): ${lastLines(output)}`, { output }));
+    });
+  });
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-8).join(' | ').slice(0, 1200);
+}
