@@ -1,4 +1,5 @@
 // Every consumer knob, with its default and why it has that value (as Watermill's SubscriberConfig).
+import { defaultMaxEventBytes } from './event-size.ts';
 
 export interface ConsumerConfig {
   /** Entries per XREADGROUP. 200 amortises the round trip while bounding memory to ~200 entries. */
@@ -21,6 +22,8 @@ export interface ConsumerConfig {
   startId: string;
   /** Approximate cap of the dead-letter stream. */
   deadLetterMaxLen: number;
+  /** Entries larger than this (all fields) go to the dead-letter stream as `too-large`, undecoded. */
+  maxEventBytes: number;
 }
 
 export const consumerDefaults: Readonly<ConsumerConfig> = Object.freeze({
@@ -34,6 +37,7 @@ export const consumerDefaults: Readonly<ConsumerConfig> = Object.freeze({
   retryBackoffMs: 100,
   startId: '0',
   deadLetterMaxLen: 100_000,
+  maxEventBytes: defaultMaxEventBytes,
 });
 
 /** pino-compatible logger; the runtime logs only state changes and failures, never per event. */

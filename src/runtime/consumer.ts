@@ -6,6 +6,7 @@ import { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { fieldsToEncodedEvent } from './envelope.ts';
 import { DeadLetterError, isDeadLetterError } from './errors.ts';
+import { eventSize } from './event-size.ts';
 import { closeConnection, duplicateConnection, type RedisConnection } from './redis.ts';
 import { parseAutoClaim, parseGroups, parsePendingCounts, parseReadGroup, type StreamEntry } from './stream-replies.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from './types.ts';
@@ -86,6 +87,8 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   };
 
   const decode = (entry: StreamEntry, deliveryCount: number): ReceivedEvent<unknown> => {
+    const size = eventSize(entry.fields);
+    if (size > config.maxEventBytes) throw new DeadLetterError('too-large', `entry is ${size} bytes; the limit is ${config.maxEventBytes}`, { size });
     const encoded = fieldsToEncodedEvent(entry.fields);
     const definition = messageByType(channel, encoded.envelope.type);
     if (!definition) throw new DeadLetterError('unknown-type', `type ${encoded.envelope.type} is not carried by ${stream}`);

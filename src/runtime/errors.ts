@@ -16,6 +16,7 @@ export const errorCodes = {
   HERALD_ERR_TOOL: { status: 500, meaning: 'An external tool (buf, redis-server, chromium) failed or is missing.' },
   HERALD_ERR_MOVIE_RETIRED: { status: 409, meaning: 'The movie is retired; it can no longer be changed.' },
   HERALD_ERR_INTERNAL: { status: 500, meaning: 'An unexpected failure inside a service; the details are in its log.' },
+  HERALD_ERR_EVENT_TOO_LARGE: { status: 413, meaning: 'An event exceeds the channel\'s size limit (default 1 MiB); it is not published.' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -44,6 +45,7 @@ export type DeadLetterReason =
   | 'unknown-schema'
   | 'invalid-envelope'
   | 'max-deliveries'
+  | 'too-large'
   | 'rejected';
 
 /** Thrown by a handler (or the runtime) for an event that must never be retried. */

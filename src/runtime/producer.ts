@@ -2,6 +2,7 @@
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
 import { messageByName } from './channel.ts';
 import { buildEnvelope, encodedEventToFields, type EncodedEvent } from './envelope.ts';
+import { assertEventSize, defaultMaxEventBytes } from './event-size.ts';
 import type { RedisConnection, RedisValue } from './redis.ts';
 import { trimSafely } from './retention.ts';
 import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from './types.ts';
@@ -16,9 +17,11 @@ export interface ProducerOptions {
   maxLen?: number;
   /** Trim after every this many published events (trimming scans at most this many ids). */
   trimEvery?: number;
+  /** Largest event (all stream fields, envelope and data) accepted; larger ones throw HERALD_ERR_EVENT_TOO_LARGE. */
+  maxEventBytes?: number;
 }
 
-export const producerDefaults = { maxLen: 1_000_000, trimEvery: 1000 } as const;
+export const producerDefaults = { maxLen: 1_000_000, trimEvery: 1000, maxEventBytes: defaultMaxEventBytes } as const;
 
 export type OutgoingEvent<C extends ChannelDefinition> = {
   [N in MessageName<C>]: { name: N; data: PayloadOf<C, N>; options?: PublishOptions };
@@ -39,6 +42,7 @@ export interface Producer<C extends ChannelDefinition> {
 export function createProducer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ProducerOptions): Producer<C> {
   const maxLen = options.maxLen ?? producerDefaults.maxLen;
   const trimEvery = options.trimEvery ?? producerDefaults.trimEvery;
+  const maxEventBytes = options.maxEventBytes ?? producerDefaults.maxEventBytes;
   let sinceTrim = 0;
 
   const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
@@ -47,7 +51,11 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     return { envelope, data: Buffer.from(definition.codec.encode(data).finish()) };
   };
 
-  const xaddArgs = (event: EncodedEvent): RedisValue[] => ['XADD', channel.address, '*', ...encodedEventToFields(event)];
+  const xaddArgs = (event: EncodedEvent): RedisValue[] => {
+    const fields = encodedEventToFields(event);
+    assertEventSize(fields, maxEventBytes, channel.address, event.envelope.type);
+    return ['XADD', channel.address, '*', ...fields];
+  };
 
   const afterPublish = async (count: number): Promise<void> => {
     sinceTrim += count;
@@ -58,12 +66,14 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
 
   const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     if (events.length === 0) return [];
+    // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
+    const commands = events.map(xaddArgs);
     let ids: string[];
     if (events.length === 1) {
-      ids = [String(await redis.sendCommand(xaddArgs(events[0]!)))];
+      ids = [String(await redis.sendCommand(commands[0]!))];
     } else {
       const pipeline = redis.multi();
-      for (const event of events) pipeline.addCommand(xaddArgs(event));
+      for (const command of commands) pipeline.addCommand(command);
       const replies = (await pipeline.execAsPipeline()) as unknown[];
       ids = replies.map((reply) => {
         if (reply instanceof Error) throw reply;

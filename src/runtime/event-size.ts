@@ -1,0 +1,33 @@
+// The event size limit, shared by producer and consumer: the size of an event is the bytes of all its
+// stream fields (names and values, envelope and data). It never truncates; it only measures and refuses.
+import { HeraldError } from './errors.ts';
+import type { RedisValue } from './redis.ts';
+
+/**
+ * 1 MiB: far above any domain event (a movie is ~200 B) yet small enough that a batch of 200 entries
+ * stays well inside a consumer's memory budget. Raise it per producer/consumer if a channel needs more.
+ */
+export const defaultMaxEventBytes = 1_048_576;
+
+/** Bytes of a flat field list or field map as Redis stores it. */
+export function eventSize(fields: Iterable<RedisValue> | Map<string, RedisValue>): number {
+  let size = 0;
+  const add = (value: RedisValue) => (size += typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+  if (fields instanceof Map) {
+    for (const [name, value] of fields) {
+      add(name);
+      add(value);
+    }
+  } else {
+    for (const value of fields) add(value);
+  }
+  return size;
+}
+
+/** Refuses an outgoing event larger than `limit` with HERALD_ERR_EVENT_TOO_LARGE naming the channel. */
+export function assertEventSize(fields: RedisValue[], limit: number, channel: string, type: string): void {
+  const size = eventSize(fields);
+  if (size > limit) {
+    throw new HeraldError('HERALD_ERR_EVENT_TOO_LARGE', `event ${type} is ${size} bytes; ${channel} accepts at most ${limit}`, { channel, type, size, limit });
+  }
+}
