@@ -26,15 +26,27 @@ export interface ReferenceResult {
   readonly ms: number;
 }
 
+/**
+ * html-template parameters: one self-contained page (styles and scripts inline, nothing fetched),
+ * with message examples shown open so the envelope headers of each example are visible at once.
+ */
+export const referenceParams: Readonly<Record<string, string>> = {
+  singleFile: 'true',
+  outFilename: 'index.html',
+  config: JSON.stringify({ show: { sidebar: true, messageExamples: true }, expand: { messageExamples: true } }),
+};
+
+/** Resolves a package from the project first, then from Herald's own install (a downstream repo). */
 function packageDir(root: string, name: string): { dir: string; version: string } {
-  const require = createRequire(join(root, 'package.json'));
-  let packageJson: string;
-  try {
-    packageJson = require.resolve(`${name}/package.json`);
-  } catch (error) {
-    throw new HeraldError('HERALD_ERR_TOOL', `${name} is not installed in ${root}/node_modules; run npm ci`, { name }, { cause: error });
+  for (const base of [join(root, 'package.json'), fileURLToPath(import.meta.url)]) {
+    try {
+      const packageJson = createRequire(base).resolve(`${name}/package.json`);
+      return { dir: dirname(packageJson), version: (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version };
+    } catch {
+      // not installed there; try the next place
+    }
   }
-  return { dir: dirname(packageJson), version: (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version };
+  throw new HeraldError('HERALD_ERR_TOOL', `${name} is not installed (looked in ${root}/node_modules and beside herald); run npm ci`, { name });
 }
 
 /** The worker sits next to this module, as .ts in the source tree and .js once built. */
@@ -49,7 +61,7 @@ export async function buildReferencePage(options: ReferenceOptions): Promise<Ref
   const generator = packageDir(options.root, '@asyncapi/generator');
   const documentText = JSON.stringify(options.document, null, 2);
   const key = createHash('sha256')
-    .update(`${generator.version}\n${template.version}\nsingleFile\n${documentText}`)
+    .update(`${generator.version}\n${template.version}\n${JSON.stringify(referenceParams)}\n${documentText}`)
     .digest('hex')
     .slice(0, 24);
   const cacheDir = options.cacheDir ?? join(options.root, 'node_modules', '.cache', 'herald-docs');
@@ -65,7 +77,7 @@ export async function buildReferencePage(options: ReferenceOptions): Promise<Ref
     const documentPath = join(work, 'asyncapi.json');
     writeFileSync(documentPath, documentText);
     const outDir = join(work, 'out');
-    await runWorker([documentPath, outDir, template.dir], options.root);
+    await runWorker([documentPath, outDir, template.dir, JSON.stringify(referenceParams)], options.root);
     const page = join(outDir, 'index.html');
     if (!existsSync(page)) throw new HeraldError('HERALD_ERR_TOOL', '@asyncapi/generator finished without writing index.html');
     mkdirSync(cacheDir, { recursive: true });

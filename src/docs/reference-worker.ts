@@ -1,13 +1,13 @@
 // Child process that runs the official @asyncapi/generator with @asyncapi/html-template on one
-// bundled AsyncAPI document. Argv: <document.json> <outDir> <templateDir>. It never installs anything.
+// bundled AsyncAPI document. Argv: <document.json> <outDir> <templateDir> <params JSON>. Never installs.
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
-const [documentPath, outDir, templateDir] = process.argv.slice(2);
-if (!documentPath || !outDir || !templateDir) {
-  process.stderr.write('usage: reference-worker.ts <document.json> <outDir> <templateDir>\n');
+const [documentPath, outDir, templateDir, paramsJson] = process.argv.slice(2);
+if (!documentPath || !outDir || !templateDir || !paramsJson) {
+  process.stderr.write('usage: reference-worker.ts <document.json> <outDir> <templateDir> <params JSON>\n');
   process.exit(2);
 }
 
@@ -32,6 +32,6 @@ const generator = new Generator(templateDir, outDir, {
   install: false,
   // The template ships a transpiled copy; compiling it again with Babel costs ~12 s and changes nothing.
   compile: false,
-  templateParams: { singleFile: 'true', outFilename: 'index.html' },
+  templateParams: JSON.parse(paramsJson) as Record<string, string>,
 });
 await generator.generateFromString(readFileSync(documentPath, 'utf8'));

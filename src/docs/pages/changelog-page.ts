@@ -35,7 +35,10 @@ function messageRow(contract: Contract, change: MessageChange, initial: boolean)
     ...change.fieldsAdded.map((f) => html`<span class="badge badge-compatible">+ ${f}</span> `),
     ...change.fieldsRemoved.map((f) => html`<span class="badge badge-breaking">− ${f}</span> `),
   ];
-  return html`<tr data-message="${change.message}" data-change="${change.change}"><td>${name}</td><td><span class="badge badge-info">${change.change}</span> ${verdict}</td><td>${fingerprint}</td><td>${fields}${findingList(change.findings)}</td></tr>`;
+  const quiet = !initial && change.change === 'changed' && fields.length === 0 && change.findings.length === 0
+    ? html`<span class="note">The payload schema changed (in a type it uses); the gates found nothing incompatible.</span>`
+    : html``;
+  return html`<tr data-message="${change.message}" data-change="${change.change}"><td>${name}</td><td><span class="badge badge-info">${change.change}</span> ${verdict}</td><td>${fingerprint}</td><td>${fields}${quiet}${findingList(change.findings)}</td></tr>`;
 }
 
 function section(contract: Contract, s: ChangelogSection): SafeHtml {

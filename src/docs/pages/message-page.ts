@@ -5,6 +5,7 @@ import { html, inlineMarkdown, type SafeHtml } from '../html.ts';
 import { channelPath, messagePath, rootOf, servicePath, type PortalPage } from '../layout.ts';
 import { highlightProto } from '../proto-highlight.ts';
 import { channelsOf, consumersOf, producersOf } from './contract-lookup.ts';
+import { nestedTypeTables, nestedTypes, typeAnchor } from './nested-types.ts';
 
 function fieldType(field: ProtoFieldInfo): string {
   if (field.label === 'repeated') return `repeated ${field.type}`;
@@ -12,17 +13,30 @@ function fieldType(field: ProtoFieldInfo): string {
   return field.type;
 }
 
-function fieldTable(fields: ProtoFieldInfo[]): SafeHtml {
+function typeCell(field: ProtoFieldInfo, expanded: Set<string>): SafeHtml {
+  const prefix = field.label === 'repeated' ? 'repeated ' : field.label === 'optional' ? 'optional ' : '';
+  if (expanded.has(field.type)) return html`<code>${prefix}<a href="#${typeAnchor(field.type)}">${field.type}</a></code>`;
+  return html`<code>${fieldType(field)}</code>`;
+}
+
+function fieldTable(fields: ProtoFieldInfo[], expanded: Set<string>): SafeHtml {
   return html`<table class="fields">
 <thead><tr><th>#</th><th>Field</th><th>Type</th><th>Description</th></tr></thead>
 <tbody>${fields.map(
-    (f) => html`<tr><td class="num">${f.number}</td><td><code>${f.name}</code>${f.jsonName !== f.name ? html`<div class="note">JSON: ${f.jsonName}</div>` : ''}</td><td><code>${fieldType(f)}</code>${f.oneof ? html` <span class="badge badge-info">oneof ${f.oneof}</span>` : ''}</td><td>${f.comment ?? ''}</td></tr>`,
+    (f) => html`<tr><td class="num">${f.number}</td><td><code>${f.name}</code>${f.jsonName !== f.name ? html`<div class="note">JSON: ${f.jsonName}</div>` : ''}</td><td>${typeCell(f, expanded)}${f.oneof ? html` <span class="badge badge-info">oneof ${f.oneof}</span>` : ''}</td><td>${f.comment ?? ''}</td></tr>`,
   )}</tbody></table>`;
 }
 
 function linkList(root: string, items: { href: string; label: string }[]): SafeHtml {
   if (items.length === 0) return html`<span class="note">none declared</span>`;
   return html`${items.map((item, i) => html`${i > 0 ? ', ' : ''}<a href="${root}${item.href}">${item.label}</a>`)}`;
+}
+
+/** Examples are written by hand; say so when one carries a dataschema other than the real one. */
+function exampleSchemaNote(headers: unknown, dataschema: string): SafeHtml {
+  const written = (headers as { dataschema?: unknown } | undefined)?.dataschema;
+  if (typeof written !== 'string' || written === dataschema) return html``;
+  return html`<p class="note">This example's <code>dataschema</code> is illustrative; events on the wire carry <code>${dataschema}</code>.</p>`;
 }
 
 export function messagePage(contract: Contract, message: ContractMessage): PortalPage {
@@ -32,6 +46,7 @@ export function messagePage(contract: Contract, message: ContractMessage): Porta
   const producers = producersOf(contract, message.name);
   const consumers = consumersOf(contract, message.name);
   const protoFile = contract.protoFiles.find((f) => f.path === message.protoFile);
+  const expanded = new Set(nestedTypes(contract, message.protoType).map((t) => t.fullName.replace(/^\./, '')));
   const examples = message.examples as { name?: string; summary?: string; headers?: unknown; payload?: unknown }[];
   const body = html`
 <p class="eyebrow">Message</p>
@@ -51,14 +66,15 @@ ${inlineMarkdown(message.description)}
 </dl>
 </div>
 <h2>Fields</h2>
-${fieldTable(message.fields)}
+${fieldTable(message.fields, expanded)}
+${nestedTypeTables(contract, message.protoType)}
 <h2>Protobuf source</h2>
 <p class="note">From <code>proto/${message.protoFile}</code>. See <a href="${root}wire-format.html">Wire format</a> for how the bytes travel.</p>
 ${highlightProto(protoFile?.source ?? message.bundledProto)}
 <details class="panel"><summary>Self-contained schema (what the AsyncAPI parser and the fingerprint see)</summary>${highlightProto(message.bundledProto)}</details>
 ${examples.length > 0 ? html`<h2>Examples</h2>${examples.map(
     (example) => html`<h3>${example.name ?? 'Example'}${example.summary ? html` <span class="note">· ${example.summary}</span>` : ''}</h3>
-<pre class="code"><code>${JSON.stringify({ headers: example.headers, payload: example.payload }, null, 2)}</code></pre>`,
+<pre class="code"><code>${JSON.stringify({ headers: example.headers, payload: example.payload }, null, 2)}</code></pre>${exampleSchemaNote(example.headers, message.dataschema)}`,
   )}` : ''}
 <p><a href="${root}reference/index.html#message-${message.name}">Open ${message.name} in the AsyncAPI reference →</a></p>`;
   return { path, title: message.name, active: path, body };
