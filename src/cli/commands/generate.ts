@@ -1,0 +1,94 @@
+// `herald generate`: reads a contract (this directory's, or the one bundled in the installed herald
+// package) and writes generated/, or with --check only reports stale files. Never writes with --check.
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadContract, validateContract } from '../../codegen/contract.ts';
+import { contractError, formatDiagnostics, hasErrors } from '../../codegen/diagnostics.ts';
+import { findStale, generateFiles, writeGenerated } from '../../codegen/generate.ts';
+import { HeraldError } from '../../runtime/errors.ts';
+import type { CommandModule } from '../main.ts';
+
+const usage = `Usage: herald generate [--spec asyncapi.yaml] [--proto proto] [--out generated] [--check]
+                       [--from-package] [--import-extension .ts|.js] [--no-validate]
+  --spec              AsyncAPI document (default asyncapi.yaml)
+  --proto             directory of the buf module's .proto files (default proto)
+  --out               output directory (default generated)
+  --check             write nothing; list stale files and exit 1 if any
+  --from-package      use the contract bundled in the installed herald package
+  --import-extension  extension of relative imports in the output (default .ts)
+  --no-validate       skip the official AsyncAPI parser run (faster; the loader still checks)
+`;
+
+interface GenerateArgs {
+  spec: string;
+  proto: string;
+  out: string;
+  check: boolean;
+  fromPackage: boolean;
+  importExtension: '.ts' | '.js';
+  validate: boolean;
+}
+
+export const command: CommandModule = {
+  summary: 'Generate typed codecs, channels and services from asyncapi.yaml + proto/ (--check: report stale files)',
+  async run(argv, ctx) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      ctx.stdout.write(usage);
+      return 0;
+    }
+    const args = parseArgs(argv);
+    const contractRoot = args.fromPackage ? packageRoot() : ctx.cwd;
+    const contract = await loadContract(contractRoot, { asyncapiPath: args.spec, protoDir: args.proto });
+    const diagnostics = args.validate ? (await validateContract(contract)).diagnostics : contract.diagnostics;
+    if (hasErrors(diagnostics)) throw contractError(`${args.spec} is not a valid contract`, diagnostics);
+    if (ctx.verbose && diagnostics.length) ctx.stderr.write(`${formatDiagnostics(diagnostics)}\n`);
+
+    const files = generateFiles(contract, { importExtension: args.importExtension });
+    const outDir = resolve(ctx.cwd, args.out);
+    const shown = relative(ctx.cwd, outDir) || '.';
+    if (args.check) {
+      const stale = findStale(outDir, files);
+      if (!stale.length) {
+        ctx.stdout.write(`herald generate: ${shown}/ is up to date (${files.size} files, fingerprint ${contract.fingerprint})\n`);
+        return 0;
+      }
+      ctx.stderr.write(`herald generate --check: ${stale.length} stale file(s) in ${shown}/; run \`herald generate\` and commit the result:\n`);
+      for (const s of stale) ctx.stderr.write(`  ${join(shown, s.path)} (${s.reason})\n`);
+      return 1;
+    }
+    const touched = writeGenerated(outDir, files);
+    ctx.stdout.write(`herald generate: ${touched.length ? `${touched.length} file(s) updated` : 'no changes'} in ${shown}/ (${files.size} files, fingerprint ${contract.fingerprint})\n`);
+    if (ctx.verbose) for (const t of touched) ctx.stdout.write(`  ${join(shown, t.path)} (${t.reason})\n`);
+    return 0;
+  },
+};
+
+function parseArgs(argv: string[]): GenerateArgs {
+  const args: GenerateArgs = { spec: 'asyncapi.yaml', proto: 'proto', out: 'generated', check: false, fromPackage: false, importExtension: '.ts', validate: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new HeraldError('HERALD_ERR_CONFIG', `${arg} needs a value. ${usage.split('\n')[0]}`);
+      return next;
+    };
+    if (arg === '--spec') args.spec = value();
+    else if (arg === '--proto') args.proto = value();
+    else if (arg === '--out') args.out = value();
+    else if (arg === '--check') args.check = true;
+    else if (arg === '--from-package') args.fromPackage = true;
+    else if (arg === '--no-validate') args.validate = false;
+    else if (arg === '--import-extension') {
+      const ext = value();
+      if (ext !== '.ts' && ext !== '.js') throw new HeraldError('HERALD_ERR_CONFIG', `--import-extension must be .ts or .js, not ${ext}`);
+      args.importExtension = ext;
+    } else throw new HeraldError('HERALD_ERR_CONFIG', `unknown option ${arg}. ${usage.split('\n')[0]}`);
+  }
+  return args;
+}
+
+/** Root of the installed herald package (holds asyncapi.yaml and proto/): three levels above this file. */
+function packageRoot(): string {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  return isAbsolute(root) ? root : resolve(root);
+}

@@ -1,0 +1,120 @@
+// The body of generated/codec-support.ts: the few conversions every codec shares (64-bit integers as
+// bigint, base64, proto3 JSON readers). Emitted once per output so generated code depends only on
+// herald/runtime. Never put message-specific code here.
+
+export const supportOutputPath = 'codec-support.ts';
+
+export function supportFileBody(): string {
+  return `/**
+ * The 64-bit integer as protobufjs's Reader returns it: a Long (when the \`long\` package is present, as it
+ * is with protobufjs) or a number.
+ */
+export type LongLike = { low: number; high: number } | number;
+
+/** A 64-bit integer from a Reader, exact beyond 2^53. */
+export function bigintFromLong(value: LongLike, unsigned: boolean): bigint {
+  if (typeof value === 'number') return BigInt(value);
+  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+  return unsigned ? bits : BigInt.asIntN(64, bits);
+}
+
+/** A bigint as the two 32-bit halves protobufjs's Writer takes for 64-bit fields. */
+export function longFromBigint(value: bigint, unsigned: boolean): { low: number; high: number; unsigned: boolean } {
+  const bits = BigInt.asUintN(64, value);
+  return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0, unsigned };
+}
+
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 with padding: the proto3 JSON form of \`bytes\`. */
+export function base64FromBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += alphabet[(n >> 18) & 63]! + alphabet[(n >> 12) & 63]!;
+    out += i + 1 < bytes.length ? alphabet[(n >> 6) & 63]! : '=';
+    out += i + 2 < bytes.length ? alphabet[n & 63]! : '=';
+  }
+  return out;
+}
+
+/** Accepts standard and URL-safe base64, with or without padding. */
+export function bytesFromBase64(text: string, path: string): Uint8Array {
+  const clean = text.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/')).replace(/=+$/, '');
+  const out: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const char of clean) {
+    const value = alphabet.indexOf(char);
+    if (value < 0) throw new TypeError(\`\${path}: invalid base64\`);
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((buffer >> bits) & 255);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/** float and double in proto3 JSON: a number, or "NaN", "Infinity", "-Infinity". */
+export function floatToJson(value: number): JsonValue {
+  return Number.isFinite(value) ? value : String(value);
+}
+
+export type JsonObject = { [key: string]: JsonValue };
+
+export function readObject(json: JsonValue, path: string): JsonObject {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TypeError(\`\${path}: expected a JSON object\`);
+  return json;
+}
+
+/** A field by its JSON name or its proto name; \`null\` counts as absent, as proto3 JSON says. */
+export function readField(object: JsonObject, jsonName: string, protoName: string): JsonValue | undefined {
+  const value = object[jsonName] ?? object[protoName];
+  return value === null ? undefined : value;
+}
+
+export function readArray(json: JsonValue, path: string): JsonValue[] {
+  if (!Array.isArray(json)) throw new TypeError(\`\${path}: expected a JSON array\`);
+  return json;
+}
+
+export function readString(json: JsonValue, path: string): string {
+  if (typeof json !== 'string') throw new TypeError(\`\${path}: expected a string\`);
+  return json;
+}
+
+export function readBool(json: JsonValue, path: string): boolean {
+  if (typeof json !== 'boolean') throw new TypeError(\`\${path}: expected true or false\`);
+  return json;
+}
+
+/** Numbers may come quoted, and floats as "NaN" / "Infinity" / "-Infinity". */
+export function readNumber(json: JsonValue, path: string, integer: boolean): number {
+  const value = typeof json === 'string' && json.trim() !== '' ? Number(json) : json;
+  if (typeof value !== 'number' || (integer && !Number.isInteger(value))) {
+    throw new TypeError(\`\${path}: expected \${integer ? 'an integer' : 'a number'}\`);
+  }
+  return value;
+}
+
+/** 64-bit integers are decimal strings in proto3 JSON; plain numbers are accepted too. */
+export function readBigint(json: JsonValue, path: string): bigint {
+  if (typeof json === 'number' && Number.isInteger(json)) return BigInt(json);
+  if (typeof json === 'string' && /^-?\\d+$/.test(json)) return BigInt(json);
+  throw new TypeError(\`\${path}: expected an integer or a decimal string\`);
+}
+
+export function readBytes(json: JsonValue, path: string): Uint8Array {
+  return bytesFromBase64(readString(json, path), path);
+}
+
+/** An enum value from its proto name or its number. */
+export function readEnum(json: JsonValue, names: Readonly<Record<number, string>>, path: string): number {
+  if (typeof json === 'number' && Number.isInteger(json)) return json;
+  for (const [value, name] of Object.entries(names)) if (name === json) return Number(value);
+  throw new TypeError(\`\${path}: unknown enum value \${JSON.stringify(json)}\`);
+}
+`;
+}
