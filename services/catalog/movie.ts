@@ -43,6 +43,9 @@ export type StoredMovieEvent =
   | (StoredEventBase & { type: 'MovieUpdated'; changes: Partial<MovieFields>; changedFields: string[] })
   | (StoredEventBase & { type: 'MovieRetired'; reason: string });
 
+/** A stored event before it has its id (the id comes from the encoded envelope). */
+export type DraftMovieEvent = StoredMovieEvent extends infer E ? (E extends StoredMovieEvent ? Omit<E, 'eventId'> & { eventId?: string } : never) : never;
+
 /** FieldMask paths use the proto field names. */
 export const fieldPaths: Record<keyof MovieFields, string> = {
   title: 'title',

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
+import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
+import { startTestRedis } from '../../test/support/redis.ts';
+import { buildApp } from './app.ts';
+import { loadCatalogConfig } from './config.ts';
+import { catalogKeys } from './event-store.ts';
+
+let server: Awaited<ReturnType<typeof startTestRedis>>;
+let redis: RedisConnection;
+let app: FastifyInstance;
+
+const token = 'catalog-test-token';
+const auth = { authorization: `Bearer ${token}` };
+const dune = { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 };
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = await connectRedis(server.url);
+  app = await buildApp(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', SNAPSHOT_EVERY: '3', SERVICE_TOKEN: token }, []));
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await closeConnection(redis);
+  await server.cleanup();
+});
+
+async function create(body: object = dune) {
+  const response = await app.inject({ method: 'POST', url: '/movies', headers: auth, payload: body });
+  expect(response.statusCode).toBe(201);
+  return response.json();
+}
+
+async function channelEntries() {
+  return parseEntries(await redis.sendCommand(['XRANGE', catalogMovie.address, '-', '+'])).map((entry) => {
+    const encoded = fieldsToEncodedEvent(entry.fields);
+    const definition = Object.values(catalogMovie.messages).find((m) => m.type === encoded.envelope.type)!;
+    return { envelope: encoded.envelope, name: definition.name, data: definition.codec.decode(encoded.data) as any };
+  });
+}
+
+async function writes() {
+  return {
+    outbox: Number(await redis.sendCommand(['XLEN', catalogKeys.outbox])),
+    channel: Number(await redis.sendCommand(['XLEN', catalogMovie.address])),
+    movies: Number(await redis.sendCommand(['ZCARD', catalogKeys.index])),
+  };
+}
+
+async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not met in 5 s');
+}
+
+describe('catalog service', () => {
+  it('creates a movie and the relay publishes MovieCreated with the request trace', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const response = await app.inject({ method: 'POST', url: '/movies', headers: { ...auth, traceparent }, payload: dune });
+    expect(response.statusCode).toBe(201);
+    const movie = response.json();
+    expect(movie).toMatchObject({ ...dune, status: 'active', version: 1 });
+    const published = await until(async () => (await channelEntries()).find((e) => e.envelope.subject === movie.movieId));
+    expect(published.name).toBe('MovieCreated');
+    expect(published.data).toMatchObject({ movieId: movie.movieId, version: 1, movie: { title: 'Dune', price: { amountMinor: 1299n, currencyCode: 'EUR' } } });
+    expect(published.envelope.sequence).toBe('1');
+    expect(published.envelope.traceparent).toContain('0af7651916cd43dd8448eb211c80319c');
+    const history = (await app.inject(`/movies/${movie.movieId}/events`)).json();
+    expect(history.events[0]).toMatchObject({ type: 'MovieCreated', version: 1, eventId: published.envelope.id });
+    await until(async () => ((await writes()).outbox === 0 ? true : undefined));
+  });
+
+  it('updates with the expected version and publishes the changed paths and the full movie', async () => {
+    const movie = await create();
+    const response = await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: 1, price: { amountMinor: 999, currencyCode: 'EUR' } } });
+    expect(response.json()).toMatchObject({ version: 2, price: { amountMinor: 999 } });
+    const published = await until(async () => (await channelEntries()).find((e) => e.envelope.subject === movie.movieId && e.name === 'MovieUpdated'));
+    expect(published.data).toMatchObject({ version: 2, changedFields: { paths: ['price'] }, movie: { title: 'Dune', price: { amountMinor: 999n } } });
+  });
+
+  it('answers 409 to a stale expected version and writes nothing', async () => {
+    const movie = await create();
+    await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: 1, title: 'Dune I' } });
+    const before = await writes();
+    const stale = await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: 1, title: 'Dune II' } });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json()).toMatchObject({ code: 'HERALD_ERR_VERSION_CONFLICT', field: 'body.expectedVersion' });
+    expect((await app.inject(`/movies/${movie.movieId}`)).json()).toMatchObject({ title: 'Dune I', version: 2 });
+    expect((await writes()).movies).toBe(before.movies);
+    expect((await app.inject(`/movies/${movie.movieId}/events`)).json().events).toHaveLength(2);
+  });
+
+  it.each([
+    { name: 'a missing title', body: { ...dune, title: undefined }, field: 'body.title' },
+    { name: 'a price as a string', body: { ...dune, price: { amountMinor: '12.99', currencyCode: 'EUR' } }, field: 'body.price.amountMinor' },
+    { name: 'a lower-case currency', body: { ...dune, price: { amountMinor: 1, currencyCode: 'eur' } }, field: 'body.price.currencyCode' },
+    { name: 'a year before cinema', body: { ...dune, releaseYear: 1700 }, field: 'body.releaseYear' },
+    { name: 'an unknown field', body: { ...dune, director: 'Villeneuve' }, field: 'body.director' },
+  ])('answers 400 naming the field for $name, and writes nothing', async ({ body, field }) => {
+    const before = await writes();
+    const response = await app.inject({ method: 'POST', url: '/movies', headers: auth, payload: body });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'HERALD_ERR_VALIDATION', field });
+    expect(await writes()).toEqual(before);
+  });
+
+  it('retires logically: still readable, refuses updates, retiring again changes nothing', async () => {
+    const movie = await create();
+    const retired = await app.inject({ method: 'POST', url: `/movies/${movie.movieId}/retire`, headers: auth, payload: { reason: 'licence ended' } });
+    expect(retired.json()).toMatchObject({ status: 'retired', version: 2, retiredReason: 'licence ended' });
+    expect((await app.inject(`/movies/${movie.movieId}`)).json()).toMatchObject({ status: 'retired', title: 'Dune' });
+    const update = await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: 2, title: 'x' } });
+    expect(update.json()).toMatchObject({ statusCode: 409, code: 'HERALD_ERR_MOVIE_RETIRED' });
+    const again = await app.inject({ method: 'POST', url: `/movies/${movie.movieId}/retire`, headers: auth, payload: {} });
+    expect(again.json()).toMatchObject({ status: 'retired', version: 2 });
+  });
+
+  it('answers the state as of a past time', async () => {
+    const movie = await create();
+    const afterCreate = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    for (let v = 1; v <= 4; v++) {
+      await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: v, title: `Dune v${v + 1}` } });
+    }
+    expect((await app.inject(`/movies/${movie.movieId}?asOf=${afterCreate}`)).json()).toMatchObject({ title: 'Dune', version: 1 });
+    expect((await app.inject(`/movies/${movie.movieId}`)).json()).toMatchObject({ title: 'Dune v5', version: 5 });
+    const before = await app.inject(`/movies/${movie.movieId}?asOf=2000-01-01T00:00:00Z`);
+    expect(before.json()).toMatchObject({ statusCode: 404, field: 'query.asOf' });
+    expect((await app.inject(`/movies/${movie.movieId}?asOf=yesterday`)).json()).toMatchObject({ statusCode: 400, field: 'query.asOf' });
+  });
+
+  it('pages GET /movies with a cursor, and 404s an unknown id', async () => {
+    const ids: string[] = [];
+    let cursor = '';
+    do {
+      const page = (await app.inject(`/movies?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      ids.push(...page.items.map((m: { movieId: string }) => m.movieId));
+      cursor = page.nextCursor ?? '';
+    } while (cursor);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe((await writes()).movies);
+    expect((await app.inject('/movies/0b9e5c1e-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect((await app.inject('/movies?limit=1000')).json()).toMatchObject({ statusCode: 400, field: 'query.limit' });
+  });
+
+  it('refuses state changes without the service token', async () => {
+    const response = await app.inject({ method: 'POST', url: '/movies', payload: dune });
+    expect(response.json()).toMatchObject({ statusCode: 401, code: 'HERALD_ERR_UNAUTHORIZED' });
+  });
+
+  it('reports health and Prometheus metrics', async () => {
+    const health = await app.inject('/health');
+    expect(health.json()).toMatchObject({ status: 'ok', checks: { redis: { ok: true }, relay: { ok: true } } });
+    const metrics = (await app.inject('/metrics')).body;
+    expect(metrics).toMatch(/herald_outbox_published_total \d+/);
+    expect(metrics).toContain('herald_http_requests_total{method="POST",route="/movies",status="201"}');
+  });
+});

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
+import { createCatalogMovieProducer } from '../../generated/channels/catalog-movie.ts';
+import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
+import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
+import { startTestRedis } from '../../test/support/redis.ts';
+import { buildApp } from './app.ts';
+import { loadSalesConfig } from './config.ts';
+import { checkDrift } from './drift.ts';
+import { liveProjectionKeys } from './projection.ts';
+import { rebuildProjection } from './replay.ts';
+
+let server: Awaited<ReturnType<typeof startTestRedis>>;
+let redis: RedisConnection;
+let app: FastifyInstance;
+let catalog: ReturnType<typeof createCatalogMovieProducer>;
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = await connectRedis(server.url);
+  catalog = createCatalogMovieProducer(redis, { source: 'herald/catalog' });
+  app = await buildApp(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'sales-test', CONSUMER_MIN_IDLE_MS: '300' }, []));
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await closeConnection(redis);
+  await server.cleanup();
+});
+
+const movie = (movieId: string, title: string, amountMinor: bigint, status: MovieStatus = MovieStatus.ACTIVE) => ({
+  movieId, title, price: { currencyCode: 'EUR', amountMinor }, genres: [], releaseYear: 2021, status,
+});
+
+async function projected(movieId: string, version: number) {
+  for (let i = 0; i < 300; i++) {
+    const response = await app.inject(`/movies/${movieId}`);
+    if (response.statusCode === 200 && response.json().version >= version) return response.json();
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`movie ${movieId} never reached version ${version}`);
+}
+
+async function seedMovie(title = 'Heat', amountMinor = 799n) {
+  const movieId = randomUUID();
+  await catalog.publish('MovieCreated', { movieId, version: 1, movie: movie(movieId, title, amountMinor) }, { subject: movieId, sequence: 1 });
+  await projected(movieId, 1);
+  return movieId;
+}
+
+const buy = (movieId: string, quantity = 1) => app.inject({ method: 'POST', url: '/purchases', payload: { movieId, customerId: 'alice', quantity } });
+const purchaseCount = async () => ((await redis.sendCommand(['KEYS', 'sales:purchase:*'])) as unknown[]).length;
+
+describe('sales service', () => {
+  it('projects a created movie and sells it, publishing PurchaseCompleted with the snapshot', async () => {
+    const movieId = await seedMovie('Heat', 799n);
+    const traceparent = '00-11112222333344445555666677778888-1111222233334444-01';
+    const response = await app.inject({ method: 'POST', url: '/purchases', headers: { traceparent }, payload: { movieId, customerId: 'alice', quantity: 2 } });
+    expect(response.statusCode).toBe(201);
+    const purchase = response.json();
+    expect(purchase).toMatchObject({ customerId: 'alice', quantity: 2, movie: { movieId, title: 'Heat', unitPrice: { amountMinor: 799, currencyCode: 'EUR' }, catalogVersion: 1 }, total: { amountMinor: 1598 } });
+    let entries: ReturnType<typeof parseEntries> = [];
+    for (let i = 0; i < 200 && entries.length === 0; i++) {
+      entries = parseEntries(await redis.sendCommand(['XRANGE', salesPurchase.address, '-', '+']));
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const encoded = fieldsToEncodedEvent(entries[0]!.fields);
+    expect(encoded.envelope).toMatchObject({ id: purchase.eventId, subject: purchase.purchaseId, type: 'herald.sales.purchase.v1.PurchaseCompleted' });
+    expect(encoded.envelope.traceparent).toContain('11112222333344445555666677778888');
+    const data = salesPurchase.messages.PurchaseCompleted.codec.decode(encoded.data);
+    expect(data).toMatchObject({ purchaseId: purchase.purchaseId, quantity: 2, total: { amountMinor: 1598n }, movie: { title: 'Heat', catalogVersion: 1 } });
+  });
+
+  it('refuses an unknown movie with 404 and a retired one with 409, writing nothing', async () => {
+    const movieId = await seedMovie();
+    await catalog.publish('MovieRetired', { movieId, version: 2, reason: 'gone' }, { subject: movieId, sequence: 2 });
+    await projected(movieId, 2);
+    const before = await purchaseCount();
+    expect((await buy(randomUUID())).json()).toMatchObject({ statusCode: 404, code: 'HERALD_ERR_NOT_FOUND', field: 'body.movieId' });
+    expect((await buy(movieId)).json()).toMatchObject({ statusCode: 409, code: 'HERALD_ERR_NOT_SELLABLE' });
+    expect(await purchaseCount()).toBe(before);
+  });
+
+  it.each([
+    { name: 'a zero quantity', body: { quantity: 0 }, field: 'body.quantity' },
+    { name: 'a quantity as a string', body: { quantity: '2' }, field: 'body.quantity' },
+    { name: 'a movie id that is no uuid', body: { movieId: 'dune' }, field: 'body.movieId' },
+    { name: 'a missing customer', body: { customerId: undefined }, field: 'body.customerId' },
+  ])('answers 400 naming the field for $name, and writes nothing', async ({ body, field }) => {
+    const movieId = await seedMovie();
+    const before = await purchaseCount();
+    const response = await app.inject({ method: 'POST', url: '/purchases', payload: { movieId, customerId: 'bob', quantity: 1, ...body } });
+    expect(response.json()).toMatchObject({ statusCode: 400, code: 'HERALD_ERR_VALIDATION', field });
+    expect(await purchaseCount()).toBe(before);
+  });
+
+  it('applies a redelivered event once and waits for an early one', async () => {
+    const movieId = await seedMovie('Alien', 500n);
+    const v2 = { movieId, version: 2, changedFields: { paths: ['title'] }, movie: movie(movieId, 'Alien 2', 500n) };
+    const v3 = { movieId, version: 3, changedFields: { paths: ['price'] }, movie: movie(movieId, 'Alien 2', 650n) };
+    await catalog.publish('MovieUpdated', v3, { subject: movieId, sequence: 3 }); // early: v2 is missing
+    const v2Id = randomUUID();
+    await new Promise((r) => setTimeout(r, 100));
+    await catalog.publish('MovieUpdated', v2, { subject: movieId, sequence: 2, id: v2Id });
+    await catalog.publish('MovieUpdated', v2, { subject: movieId, sequence: 2, id: v2Id }); // duplicate
+    expect(await projected(movieId, 3)).toMatchObject({ title: 'Alien 2', price: { amountMinor: 650 }, version: 3 });
+    const metrics = (await app.inject('/metrics')).body;
+    expect(metrics).toMatch(/herald_projection_events_total\{event="MovieUpdated",outcome="duplicate"\} [1-9]/);
+    expect(metrics).toMatch(/herald_projection_events_total\{event="MovieUpdated",outcome="early"\} [1-9]/);
+  });
+
+  it('keeps a purchase snapshot unchanged after the movie is updated and retired', async () => {
+    const movieId = await seedMovie('Ran', 1000n);
+    const purchase = (await buy(movieId)).json();
+    await catalog.publish('MovieUpdated', { movieId, version: 2, changedFields: { paths: ['title', 'price'] }, movie: movie(movieId, 'Ran (restored)', 1500n) }, { subject: movieId, sequence: 2 });
+    await catalog.publish('MovieRetired', { movieId, version: 3, reason: 'gone' }, { subject: movieId, sequence: 3 });
+    await projected(movieId, 3);
+    expect((await app.inject(`/purchases/${purchase.purchaseId}`)).json()).toEqual(purchase);
+  });
+
+  it('rebuilds an identical projection from the stream and reports no drift', async () => {
+    const before = (await app.inject('/movies?limit=100')).json();
+    await redis.sendCommand(['DEL', liveProjectionKeys.movies, liveProjectionKeys.inbox]);
+    const result = await rebuildProjection(redis);
+    expect(result.movies).toBe(before.items.length);
+    expect((await app.inject('/movies?limit=100')).json()).toEqual(before);
+    expect((await checkDrift(redis)).differences).toEqual([]);
+  });
+
+  it('reports drift field by field when the projection disagrees with the stream', async () => {
+    const movieId = await seedMovie('Drifty', 100n);
+    const row = JSON.parse(String(await redis.sendCommand(['HGET', liveProjectionKeys.movies, movieId])));
+    await redis.sendCommand(['HSET', liveProjectionKeys.movies, movieId, JSON.stringify({ ...row, title: 'Wrong' })]);
+    expect((await checkDrift(redis)).differences).toEqual([{ movieId, field: 'title', projection: 'Wrong', catalog: 'Drifty' }]);
+    await rebuildProjection(redis);
+    expect((await checkDrift(redis)).differences).toEqual([]);
+  });
+
+  it('reports the consumer on /health and its counters on /metrics', async () => {
+    const health = (await app.inject('/health')).json();
+    expect(health).toMatchObject({ status: 'ok', checks: { redis: { ok: true }, consumer: { running: true }, relay: { ok: true } } });
+    expect((await app.inject('/metrics')).body).toMatch(/herald_events_handled_total\{consumer="consumer",channel="catalog.movie.v1"\} \d+/);
+  });
+});

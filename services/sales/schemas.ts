@@ -1,0 +1,76 @@
+// JSON schemas of Sales' HTTP routes. Validation and serialisation come from here.
+import { errorResponses } from '../shared/http-errors.ts';
+import { moneySchema } from '../shared/money-schema.ts';
+
+export const projectedMovieSchema = {
+  type: 'object',
+  required: ['movieId', 'title', 'price', 'status', 'version'],
+  properties: {
+    movieId: { type: 'string' },
+    title: { type: 'string' },
+    price: moneySchema,
+    status: { type: 'string', enum: ['active', 'retired'] },
+    version: { type: 'integer' },
+  },
+} as const;
+
+export const purchaseSchema = {
+  type: 'object',
+  required: ['purchaseId', 'customerId', 'quantity', 'movie', 'total', 'purchasedAt', 'eventId'],
+  properties: {
+    purchaseId: { type: 'string' },
+    customerId: { type: 'string' },
+    quantity: { type: 'integer' },
+    movie: {
+      type: 'object',
+      required: ['movieId', 'title', 'unitPrice', 'catalogVersion'],
+      properties: { movieId: { type: 'string' }, title: { type: 'string' }, unitPrice: moneySchema, catalogVersion: { type: 'integer' } },
+    },
+    total: moneySchema,
+    purchasedAt: { type: 'string' },
+    eventId: { type: 'string' },
+  },
+} as const;
+
+export const createPurchaseSchema = {
+  body: {
+    type: 'object',
+    required: ['movieId', 'customerId', 'quantity'],
+    additionalProperties: false,
+    properties: {
+      movieId: { type: 'string', format: 'uuid' },
+      customerId: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._@+-]+$' },
+      quantity: { type: 'integer', minimum: 1, maximum: 100 },
+    },
+  },
+  response: { 201: purchaseSchema, ...errorResponses },
+} as const;
+
+const idParams = (name: string) => ({
+  type: 'object',
+  required: [name],
+  additionalProperties: false,
+  properties: { [name]: { type: 'string', format: 'uuid' } },
+}) as const;
+
+export const getPurchaseSchema = { params: idParams('id'), response: { 200: purchaseSchema, ...errorResponses } } as const;
+export const getProjectedMovieSchema = { params: idParams('id'), response: { 200: projectedMovieSchema, ...errorResponses } } as const;
+
+export const listProjectedMoviesSchema = {
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      cursor: { type: 'string', format: 'uuid', description: 'The last movieId of the previous page.' },
+      limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1 to 100; default 20.' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['items'],
+      properties: { items: { type: 'array', items: projectedMovieSchema }, nextCursor: { type: 'string' } },
+    },
+    ...errorResponses,
+  },
+} as const;
