@@ -202,11 +202,9 @@ function toJsonBody(plans: FieldPlan[], refs: Refs): string[] {
       const each = toJsonExpr(p.value, 'value', refs);
       lines.push(`if (${value}.length !== 0) json[${key}] = ${each === 'value' ? `[...${value}]` : `${value}.map((value) => ${each})`};`);
     } else if (p.label === 'map') {
-      lines.push(
-        `if (Object.keys(${value}).length !== 0) {`,
-        `  json[${key}] = Object.fromEntries(Object.entries(${value}).map(([key, value]) => [key, ${toJsonExpr(p.value, 'value', refs)}]));`,
-        '}',
-      );
+      const each = toJsonExpr(p.value, 'value', refs);
+      const converted = each === 'value' ? `{ ...${value} }` : `Object.fromEntries(Object.entries(${value}).map(([key, value]) => [key, ${each}]))`;
+      lines.push(`if (Object.keys(${value}).length !== 0) {`, `  json[${key}] = ${converted};`, '}');
     } else {
       const check = p.label === 'optional' ? `${value} !== undefined` : isSetCheck(p.value, value, refs);
       lines.push(`if (${check}) json[${key}] = ${toJsonExpr(p.value, value, refs)};`);
