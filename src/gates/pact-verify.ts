@@ -15,11 +15,20 @@ if (!builders) {
   process.exit(2);
 }
 
+/** Builder crashes, by interaction: Pact only sees an empty answer, people need the reason. */
+const providerErrors: { description: string; message: string }[] = [];
+
 const messageProviders = Object.fromEntries(
   Object.entries(builders).map(([description, build]) => [
     description,
     async () => {
-      const { message, data } = await build();
+      const built = await Promise.resolve()
+        .then(build)
+        .catch((error: unknown) => {
+          providerErrors.push({ description, message: error instanceof Error ? error.message : String(error) });
+          throw error;
+        });
+      const { message, data } = built;
       const wire = message.codec.encode(data).finish();
       const decoded = message.codec.decode(wire);
       return {
@@ -30,10 +39,21 @@ const messageProviders = Object.fromEntries(
   ]),
 );
 
+/** The last stdout line is machine-readable for the gate; everything above is Pact's own report. */
+const resultMarker = 'HERALD_PACT_RESULT ';
 try {
   await new MessageProviderPact({ provider, pactUrls, messageProviders, logLevel: 'error' }).verify();
+  console.log(`${resultMarker}${JSON.stringify({ ok: true, errors: [], providerErrors })}`);
   process.exit(0);
 } catch (error) {
-  console.error(`verification failed: ${error instanceof Error ? error.message : String(error)}`);
+  const text = error instanceof Error ? error.message : String(error);
+  let errors: unknown = [];
+  try {
+    // pact-core rejects with its JSON verification result: interactions and their mismatches.
+    errors = (JSON.parse(text) as { errors?: unknown }).errors ?? [];
+  } catch {
+    errors = [{ interaction: '', mismatch: { mismatches: [{ type: 'Error', mismatch: text }] } }];
+  }
+  console.log(`${resultMarker}${JSON.stringify({ ok: false, errors, providerErrors })}`);
   process.exit(1);
 }

@@ -37,24 +37,26 @@ function readPacts(dir: string): PactFile[] {
   });
 }
 
-/** Splits Pact's verifier output into per-interaction failures: description -> mismatch lines. */
-export function parseVerifierOutput(output: string): Map<string, string[]> {
-  const failures = new Map<string, string[]>();
-  // The "Failures:" section lists "N) Verifying a pact between C and P - <description> ..." then indented mismatches.
-  const section = output.split(/\nFailures:\s*\n/)[1] ?? '';
-  let current: string | undefined;
-  for (const raw of section.split('\n')) {
-    const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
-    const head = /^\s*\d+\) Verifying a pact between (.+?) and (.+?) - (.+?)(?: has a matching body| has matching metadata| includes metadata)?\s*$/.exec(line);
-    if (head) {
-      current = head[3]!.replace(/\s+-\s*$/, '').trim();
-      if (!failures.has(current)) failures.set(current, []);
-      continue;
-    }
-    const text = line.trim();
-    if (current && text && !/^There (were|was) \d+ pact failures?/.test(text)) failures.get(current)!.push(text);
-  }
-  return failures;
+interface PactMismatch { type?: string; path?: string; key?: string; mismatch?: string }
+interface ChildResult {
+  ok: boolean;
+  errors: { interaction?: string; mismatch?: { mismatches?: PactMismatch[] } }[];
+  providerErrors: { description: string; message: string }[];
+}
+
+/** The child's last line: `HERALD_PACT_RESULT <json>` (pact-core's structured mismatches). */
+export function parseChildResult(output: string): ChildResult | undefined {
+  const line = output.split('\n').reverse().find((l) => l.startsWith('HERALD_PACT_RESULT '));
+  return line ? (JSON.parse(line.slice('HERALD_PACT_RESULT '.length)) as ChildResult) : undefined;
+}
+
+/** Field paths a mismatch names: `$.movie` missing `title, price` -> movie.title, movie.price; metadata -> metadata.type. */
+export function mismatchFields(m: PactMismatch): string[] {
+  if (m.type === 'MetadataMismatch' && m.key) return [`metadata.${m.key}`];
+  const base = (m.path ?? '$').replace(/^\$\.?/, '');
+  const missing = /missing the following keys: (.+)$/.exec(m.mismatch ?? '')?.[1];
+  if (missing) return missing.split(',').map((k) => [base, k.trim()].filter(Boolean).join('.'));
+  return base ? [base] : [];
 }
 
 export async function runPactGate(root: string, options: PactGateOptions): Promise<GateResult> {
@@ -71,19 +73,25 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
   for (const provider of [...new Set(pacts.map((p) => p.provider))].sort()) {
     const files = pacts.filter((p) => p.provider === provider);
     const { code, output } = await verifyInChild(providersModule, provider, files.map((f) => f.file));
-    const failures = parseVerifierOutput(output);
+    const result = parseChildResult(output);
     const rel = (f: string) => path.relative(root, f);
-    for (const [description, lines] of failures) {
+    for (const error of result?.errors ?? []) {
+      const description = (error.interaction ?? '').replace(/^Verifying a pact between .+? and .+? - /, '');
       const pact = files.find((f) => f.interactions.includes(description)) ?? files[0]!;
-      const keys = lines.flatMap((l) => [...l.matchAll(/missing the following keys: ([\w, ]+)/g)].map((m) => m[1]!)).join(', ');
+      const mismatches = error.mismatch?.mismatches ?? [];
+      const fields = [...new Set(mismatches.flatMap(mismatchFields))];
+      const crash = result?.providerErrors.find((e) => e.description === description);
+      const missing = mismatches.some((m) => /missing/.test(m.mismatch ?? ''));
       diagnostics.push({
-        gate: 'pact', severity: 'error', code: keys ? 'PACT_FIELD_MISSING' : 'PACT_MISMATCH',
-        path: { file: rel(pact.file), message: description, ...(keys ? { field: keys } : {}) },
-        message: `${provider} no longer satisfies "${description}", which ${pact.consumer} relies on: ${lines.slice(0, 6).join(' ')}`,
+        gate: 'pact', severity: 'error', code: crash ? 'PACT_PROVIDER_ERROR' : missing ? 'PACT_FIELD_MISSING' : 'PACT_MISMATCH',
+        path: { file: rel(pact.file), message: description, ...(fields.length > 0 ? { field: fields.join(', ') } : {}) },
+        message: crash
+          ? `${provider}'s builder for "${description}" threw: ${crash.message}`
+          : `${provider} no longer satisfies "${description}", which ${pact.consumer} relies on: ${mismatches.map((m) => `${m.path ?? m.key ?? ''} ${m.mismatch ?? ''}`.trim()).join('; ')}`,
         consumers: [pact.consumer],
       });
     }
-    if (code !== 0 && failures.size === 0) {
+    if (code !== 0 && (result?.errors.length ?? 0) === 0) {
       diagnostics.push({ gate: 'pact', severity: 'error', code: 'PACT_VERIFY_FAILED', path: { file: rel(files[0]!.file) },
         message: `Pact verification of ${provider} failed: ${output.trim().split('\n').slice(-8).join(' ')}`, consumers: [...new Set(files.map((f) => f.consumer))] });
     }

@@ -21,7 +21,8 @@ function label(d: Diagnostic): string {
 
 export function renderText(report: CheckReport, options: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
-  lines.push(`herald check: baseline ${report.baselines.length > 0 ? report.baselines.join(', ') : '(none)'}`);
+  const compares = report.gates.some((g) => g.gate === 'breaking' || g.gate === 'asyncapi');
+  lines.push(compares ? `herald check: baseline ${report.baselines.length > 0 ? report.baselines.join(', ') : '(none)'}` : 'herald check');
   for (const gate of report.gates) {
     const shown = gate.diagnostics.filter((d) => options.verbose || d.severity !== 'info' || d.allowed);
     const blocking = gate.diagnostics.filter(isBlocking).length;
