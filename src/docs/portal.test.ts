@@ -111,6 +111,12 @@ describe('docs portal in Chromium', () => {
     for (const message of built.contract.messages) {
       await expect(page.locator(`#message-${message.name}`).first().isVisible()).resolves.toBe(true);
     }
+    for (const operation of built.contract.operations) {
+      await expect(page.locator(`[id="operation-${operation.action}-${operation.id}"]`).first().isVisible()).resolves.toBe(true);
+    }
+    for (const server of Object.keys(built.contract.bundledDocument['servers'] as object)) {
+      await expect(page.locator(`[id="server-${server}"]`).first().isVisible()).resolves.toBe(true);
+    }
     const text = await page.locator('#root').innerText();
     for (const channel of built.contract.channels) expect(text).toContain(channel.address);
     expect(text).toContain('specversion');

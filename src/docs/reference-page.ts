@@ -91,7 +91,7 @@ export async function buildReferencePage(options: ReferenceOptions): Promise<Ref
 
 function runWorker(args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--conditions')), workerPath(), ...args], {
+    const child = spawn(process.execPath, [workerPath(), ...args], {
       cwd,
       env: { ...process.env, CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
