@@ -132,6 +132,8 @@ export function readExpr(value: ValueKind, refs: Refs): string {
       if (longTypes.has(value.scalar)) {
         return `${refs.support('bigintFromLong')}(reader.${value.scalar}(), ${unsignedLongs.has(value.scalar)})`;
       }
+      // A Buffer input yields Buffer slices that share its memory; copy into a plain Uint8Array.
+      if (value.scalar === 'bytes') return 'new Uint8Array(reader.bytes())';
       return `reader.${value.scalar}()`;
   }
 }
