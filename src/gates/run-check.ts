@@ -67,7 +67,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   let baselineNames: string[] = [];
 
   if (gates.has('lint')) {
-    results.push(existsSync(path.join(root, 'buf.yaml')) ? await runLintGate(root) : { gate: 'lint', status: 'skipped', diagnostics: [], notes: ['No buf.yaml here.'] });
+    const hasContract = existsSync(path.join(root, 'buf.yaml')) || existsSync(path.join(root, 'asyncapi.yaml'));
+    results.push(hasContract ? await runLintGate(root) : { gate: 'lint', status: 'skipped', diagnostics: [], notes: ['No buf.yaml or asyncapi.yaml here.'] });
   }
   if (gates.has('breaking') || gates.has('asyncapi')) {
     const plan = await resolveBaselines(root, {
