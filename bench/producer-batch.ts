@@ -1,0 +1,46 @@
+// Benchmark 1: the generated producer's publishBatch (one pipelined round trip per batch) against
+// redis-benchmark sending the same XADD with the same pipeline depth, in the same run.
+import { closeConnection, connectRedis, encodedEventToFields } from 'herald/runtime';
+import { benchStream, createBenchProducer, movieCreatedEvent } from './events.ts';
+import { deleteKeys, entryBytes, equivalentXadd, formatRate, formatRatio, medianOf, perSecond, sizeOf, runRedisBenchmark, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
+
+/** Events per publishBatch call = redis-benchmark's -P. 100 is also the outbox relay's default batch. */
+export const pipelineDepth = 100;
+
+async function run(ctx: BenchContext): Promise<ResultRow[]> {
+  const total = sizeOf(ctx, 2_000, 300_000);
+  const redis = await connectRedis(ctx.redis.url, { name: 'bench:producer-batch' });
+  try {
+    const producer = createBenchProducer(redis);
+    const sample = movieCreatedEvent(0);
+    const fields = encodedEventToFields(producer.encode(sample.name, sample.data, sample.options));
+    const command = equivalentXadd(benchStream, fields);
+    const figures = await medianOf(ctx.runs, async () => {
+      await deleteKeys(ctx.admin, benchStream);
+      const started = performance.now();
+      for (let sent = 0; sent < total; sent += pipelineDepth) {
+        const batch = [];
+        for (let i = sent; i < Math.min(total, sent + pipelineDepth); i++) batch.push(movieCreatedEvent(i));
+        await producer.publishBatch(batch);
+      }
+      const ours = perSecond(total, performance.now() - started);
+      await deleteKeys(ctx.admin, benchStream);
+      const raw = await runRedisBenchmark({ port: ctx.redis.port, requests: total, clients: 1, pipeline: pipelineDepth, command });
+      await deleteKeys(ctx.admin, benchStream);
+      return { ours, raw: raw.rps };
+    }, ctx.log);
+    const ratio = figures.ours / figures.raw;
+    return [{
+      benchmark: `1. Producer, publishBatch of ${pipelineDepth} (MovieCreated, ${entryBytes(fields)} B entry, 1 connection)`,
+      herald: formatRate(figures.ours),
+      baseline: `${formatRate(figures.raw)} (redis-benchmark -c 1 -P ${pipelineDepth})`,
+      ratio: formatRatio(ratio),
+      goal: 'ratio ≥ 0.8',
+      met: ratio >= 0.8,
+    }];
+  } finally {
+    await closeConnection(redis);
+  }
+}
+
+export const producerBatch: Benchmark = { name: 'producer-batch', title: 'Producer, batched', run };

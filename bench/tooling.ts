@@ -1,0 +1,36 @@
+// Benchmark 7: wall time of `herald generate` and `herald check` on this repository, as a developer
+// runs them (a fresh process each time). generate writes to a temporary folder, never to generated/.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatMs, medianOf, runProcess, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+async function timeCli(args: string[]): Promise<number> {
+  const started = performance.now();
+  const { code, stdout, stderr } = await runProcess(process.execPath, ['--conditions=herald-source', 'bin/herald.js', ...args], { cwd: root });
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`herald ${args.join(' ')} exited ${code}:\n${(stderr || stdout).slice(-2000)}`);
+  return ms;
+}
+
+async function run(ctx: BenchContext): Promise<ResultRow[]> {
+  const out = mkdtempSync(join(tmpdir(), 'herald-bench-generate-'));
+  try {
+    // Both commands run in full even in quick mode: there is no smaller version of them to time.
+    const figures = await medianOf(ctx.runs, async () => ({
+      generate: await timeCli(['generate', '--out', out]),
+      check: await timeCli(['check']),
+    }), ctx.log);
+    return [
+      { benchmark: '7. Tooling: `herald generate` (full contract validation, 14 files)', herald: formatMs(figures.generate), baseline: '–', ratio: '–', goal: '–' },
+      { benchmark: '7. Tooling: `herald check` (buf lint + breaking, AsyncAPI diff, Pact)', herald: formatMs(figures.check), baseline: '–', ratio: '–', goal: '–' },
+    ];
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+export const tooling: Benchmark = { name: 'tooling', title: 'Tooling', run };
