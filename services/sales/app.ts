@@ -2,7 +2,7 @@
 // and catalog consumer), the projection, routes and, by role, the consumer and the outbox relay.
 // It never listens (main.ts does) and never talks to Catalog except through the channel.
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, traceLogging, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, traceLogging, type Middleware, type RedisConnection } from 'herald/runtime';
 import { createSalesService } from '../../generated/services/sales.ts';
 import { consumerHealth, redisHealth } from '../shared/observability.ts';
 import { createOutboxRelay } from '../shared/outbox-relay.ts';
@@ -43,7 +43,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
           outcome: (name, outcome) => metrics.inc('herald_projection_events_total', 'Catalog events by outcome (applied, duplicate, early).', { event: name, outcome }),
         }),
         // Each handled event is logged with its traceparent: the request that caused it can be followed here.
-        middleware: [traceLogging(app.log)],
+        middleware: [traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
         logger: app.log,
         config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch, claimIntervalMs: Math.min(5000, config.consumerMinIdleMs) },
       })
@@ -67,4 +67,12 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     await closeConnection(redis).catch(() => redis.destroy());
   });
   return app;
+}
+
+/** Fault-injection middleware (CONSUMER_DELAY_MS): slows every handler down. */
+function delay(ms: number): Middleware {
+  return (next) => async (event) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await next(event);
+  };
 }

@@ -21,6 +21,8 @@ export interface SalesConfig {
   consumerMinIdleMs: number;
   consumerBatch: number;
   relayAckDelayMs: number;
+  /** Fault injection for tests only: each handled event takes this much longer, so a SIGKILL finds entries in flight. */
+  consumerDelayMs: number;
 }
 
 export function loadSalesConfig(env: Env = process.env, argv: readonly string[] = process.argv): SalesConfig {
@@ -38,5 +40,6 @@ export function loadSalesConfig(env: Env = process.env, argv: readonly string[] 
     consumerMinIdleMs: envInt(env, 'CONSUMER_MIN_IDLE_MS', 30_000, 100, 3_600_000),
     consumerBatch: envInt(env, 'CONSUMER_BATCH', 200, 1, 10_000),
     relayAckDelayMs: envInt(env, 'RELAY_ACK_DELAY_MS', 0, 0, 60_000),
+    consumerDelayMs: envInt(env, 'CONSUMER_DELAY_MS', 0, 0, 60_000),
   };
 }
