@@ -74,10 +74,13 @@ function pathThrough(points: { x: number; y: number }[]): string {
 }
 
 /** Inline SVG of the flow graph; `root` is the relative prefix from the embedding page to the site root. */
-export function renderFlowGraphSvg(contract: Contract, root: string): SafeHtml {
+export function renderFlowGraphSvg(contract: Contract, root: string, options: { links?: boolean; direction?: 'TB' | 'LR' } = {}): SafeHtml {
+  const links = options.links ?? true;
   const { nodes, edges } = flowGraph(contract);
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 46, marginx: 12, marginy: 12 });
+  // Top to bottom fits the content column at full size; left to right suits a wide, short preview.
+  const direction = options.direction ?? 'TB';
+  g.setGraph({ rankdir: direction, nodesep: direction === 'TB' ? 28 : 18, ranksep: direction === 'TB' ? 46 : 56, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes) {
     // Width from the label length: system sans at 13px is ~7.4px per character.
@@ -91,22 +94,24 @@ export function renderFlowGraphSvg(contract: Contract, root: string): SafeHtml {
 
   const edgeSvg = edges.map((edge) => {
     const points = (g.edge(edge.from, edge.to) as { points?: { x: number; y: number }[] }).points ?? [];
-    return `<path class="edge" data-relation="${edge.relation}" d="${pathThrough(points)}" marker-end="url(#arrow)"/>`;
+    return `<path class="edge" data-relation="${edge.relation}" d="${pathThrough(points)}" marker-end="url(#${links ? 'arrow' : 'arrow-preview'})"/>`;
   });
   const nodeSvg = nodes.map((node) => {
     const box = g.node(node.key) as { x: number; y: number; width: number; height: number };
     const colors = palette[node.kind];
     const x = box.x - box.width / 2;
     const y = box.y - box.height / 2;
-    return `<a class="node" href="${escapeHtml(root + node.href)}" data-node="${escapeHtml(node.key)}" data-kind="${node.kind}">` +
+    // Inside a preview that is itself a link, nodes are plain groups: links cannot nest.
+    const open = links ? `<a class="node" href="${escapeHtml(root + node.href)}" data-node="${escapeHtml(node.key)}" data-kind="${node.kind}">` : `<g class="node" data-kind="${node.kind}">`;
+    return open +
       `<title>${escapeHtml(`${node.sublabel}: ${node.label}`)}</title>` +
       `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${box.width.toFixed(1)}" height="${box.height}" rx="10" fill="${colors.fill}" stroke="${colors.stroke}"/>` +
       `<text class="kind" x="${box.x.toFixed(1)}" y="${(box.y - 6).toFixed(1)}" text-anchor="middle" fill="${colors.stroke}">${escapeHtml(node.sublabel)}</text>` +
-      `<text x="${box.x.toFixed(1)}" y="${(box.y + 12).toFixed(1)}" text-anchor="middle" fill="${colors.ink}" font-weight="600">${escapeHtml(node.label)}</text></a>`;
+      `<text x="${box.x.toFixed(1)}" y="${(box.y + 12).toFixed(1)}" text-anchor="middle" fill="${colors.ink}" font-weight="600">${escapeHtml(node.label)}</text>${links ? '</a>' : '</g>'}`;
   });
   return raw(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="group" aria-label="Producer and consumer graph">` +
-      `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#94a3b8"/></marker></defs>` +
+      `<defs><marker id="${links ? 'arrow' : 'arrow-preview'}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#94a3b8"/></marker></defs>` +
       `<g class="edges">${edgeSvg.join('')}</g><g class="nodes">${nodeSvg.join('')}</g></svg>`,
   );
 }

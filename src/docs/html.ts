@@ -54,3 +54,8 @@ export function inlineMarkdown(text: string | undefined): SafeHtml {
 export function slug(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]+/g, '-');
 }
+
+/** A dotted name (proto type, stream key) that may wrap after each dot instead of mid-word. */
+export function dotted(name: string): SafeHtml {
+  return raw(escapeHtml(name).replace(/\./g, '.<wbr>'));
+}

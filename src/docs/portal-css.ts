@@ -50,8 +50,15 @@ code, pre { font-family: var(--mono); font-size: 0.88em; }
   color: var(--ink); box-shadow: 0 1px 2px rgba(16,24,40,.04); transition: border-color .15s, box-shadow .15s, transform .15s; }
 a.card:hover { border-color: #c7cbf5; box-shadow: 0 6px 18px rgba(79,70,229,.10); transform: translateY(-1px); text-decoration: none; }
 .card h3 { margin: 0 0 6px; font-size: 1.05rem; }
+.cards.four { grid-template-columns: repeat(4, minmax(0, 1fr)); }
+.card.accent { border-top: 3px solid var(--accent); }
+.kicker { display: block; font-size: .72rem; font-weight: 700; letter-spacing: .08em; text-transform: uppercase; color: var(--accent); margin-bottom: 4px; }
+a.graph-preview { display: block; max-height: 420px; overflow: hidden; }
+a.graph-preview svg { max-height: 390px; }
+a.graph-preview:hover { border-color: #c7cbf5; box-shadow: 0 6px 18px rgba(79,70,229,.10); }
 .card p { margin: 0; color: var(--muted); font-size: .93rem; }
 .card .meta { margin-top: 10px; display: flex; flex-wrap: wrap; gap: 6px; }
+.card .badge { white-space: normal; border-radius: 6px; }
 .stats { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 16px; margin: 8px 0 8px; }
 .stat { background: var(--surface); border: 1px solid var(--line); border-radius: 12px; padding: 14px 18px; }
 .stat b { display: block; font-size: 1.7rem; line-height: 1.2; }
@@ -98,6 +105,6 @@ pre.code { background: var(--code-bg); color: var(--code-ink); padding: 16px 18p
 .footer { border-top: 1px solid var(--line); padding: 18px 24px; color: var(--muted); font-size: .85rem; background: var(--surface); }
 @media (max-width: 900px) {
   .shell { grid-template-columns: 1fr; } .sidebar { position: static; height: auto; border-right: 0; border-bottom: 1px solid var(--line); }
-  .content { padding: 24px 18px; } .stats { grid-template-columns: repeat(2, 1fr); } .topnav { display: none; }
+  .content { padding: 24px 18px; } .stats, .cards.four { grid-template-columns: repeat(2, 1fr); } .topnav { display: none; }
 }
 `;

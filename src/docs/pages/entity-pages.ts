@@ -1,13 +1,13 @@
 // Pages for channels and services: what flows through a stream, and what a service sends and receives.
 // They only link and summarise; message details live on the message pages.
 import type { Contract, ContractChannel, ContractService } from '../../codegen/contract.ts';
-import { html, inlineMarkdown, type SafeHtml } from '../html.ts';
+import { dotted, html, inlineMarkdown, type SafeHtml } from '../html.ts';
 import { channelPath, messagePath, rootOf, servicePath, type PortalPage } from '../layout.ts';
 
 function messageCards(contract: Contract, root: string, names: string[]): SafeHtml {
   return html`<div class="cards">${names.map((name) => {
     const message = contract.messages.find((m) => m.name === name);
-    return html`<a class="card" href="${root}${messagePath(name)}"><h3>${name}</h3><p>${message?.summary ?? message?.title ?? ''}</p><div class="meta"><span class="badge badge-info">${message?.protoType ?? ''}</span></div></a>`;
+    return html`<a class="card" href="${root}${messagePath(name)}"><h3>${name}</h3><p>${message?.summary ?? message?.title ?? ''}</p><div class="meta"><span class="badge badge-info">${dotted(message?.protoType ?? '')}</span></div></a>`;
   })}</div>`;
 }
 

@@ -2,7 +2,7 @@
 // They summarise the contract; details stay on the linked pages.
 import type { Contract } from '../../codegen/contract.ts';
 import { flowLegend, renderFlowGraphSvg } from '../flow-graph.ts';
-import { html, inlineMarkdown } from '../html.ts';
+import { dotted, html, inlineMarkdown } from '../html.ts';
 import { channelPath, messagePath, portalTitle, servicePath, type PortalPage } from '../layout.ts';
 
 export function landingPage(contract: Contract): PortalPage {
@@ -20,15 +20,17 @@ export function landingPage(contract: Contract): PortalPage {
   <div class="stat"><b>${servers.length}</b><span>server(s): ${servers.map(([name, s]) => `${name} (${s.protocol ?? '?'}://${s.host ?? ''})`).join(', ')}</span></div>
 </div>
 <h2>Explore</h2>
-<div class="cards">
-  <a class="card" href="graph.html"><h3>Event flow graph</h3><p>Which service sends which message on which stream, and who consumes it.</p></a>
-  <a class="card" href="reference/index.html"><h3>AsyncAPI reference</h3><p>Servers, channels, operations, messages, payload schemas, envelope headers and examples.</p></a>
-  <a class="card" href="wire-format.html"><h3>Wire format</h3><p>The CloudEvents fields of a stream entry and how to decode them in any language.</p></a>
-  <a class="card" href="changelog.html"><h3>Changelog</h3><p>What changed per release and per message, and whether it was compatible.</p></a>
+<div class="cards four">
+  <a class="card accent" style="--accent:#6366f1" href="graph.html"><span class="kicker">Map</span><h3>Event flow graph</h3><p>Which service sends which message on which stream, and who consumes it.</p></a>
+  <a class="card accent" style="--accent:#0ea5e9" href="reference/index.html"><span class="kicker">AsyncAPI</span><h3>Reference</h3><p>Servers, channels, operations and messages with payload schemas, envelope headers and examples.</p></a>
+  <a class="card accent" style="--accent:#10b981" href="wire-format.html"><span class="kicker">Any language</span><h3>Wire format</h3><p>The CloudEvents fields of a stream entry and how to decode them.</p></a>
+  <a class="card accent" style="--accent:#f59e0b" href="changelog.html"><span class="kicker">Compatibility</span><h3>Changelog</h3><p>What changed per release and per message, and whether it was compatible.</p></a>
 </div>
+<h2>Event flow at a glance</h2>
+<a class="graph graph-preview" href="graph.html" aria-label="Open the event flow graph">${renderFlowGraphSvg(contract, '', { links: false, direction: 'LR' })}</a>
 <h2>Messages</h2>
 <div class="cards">${contract.messages.map(
-    (m) => html`<a class="card" href="${messagePath(m.name)}" data-testid="message-card"><h3>${m.name}</h3><p>${m.summary ?? m.title ?? ''}</p><div class="meta"><span class="badge badge-info">${m.protoType}</span></div></a>`,
+    (m) => html`<a class="card" href="${messagePath(m.name)}" data-testid="message-card"><h3>${m.name}</h3><p>${m.summary ?? m.title ?? ''}</p><div class="meta"><span class="badge badge-info">${dotted(m.protoType)}</span></div></a>`,
   )}</div>
 <h2>Channels</h2>
 <div class="cards">${contract.channels.map(
