@@ -20,8 +20,8 @@ function parse(finding: BufFinding): ParsedFinding {
   const m = finding.message;
   const typeShortName =
     pick(m, /on message "([^"]+)"/) ?? pick(m, /on enum "([^"]+)"/) ?? pick(m, /present message "([^"]+)"/) ?? pick(m, /present enum "([^"]+)"/);
-  const fieldNumber = pick(m, /field "(\d+)"/) ?? pick(m, /enum value "(\d+)"/);
-  const fieldName = pick(m, /with name "([^"]+)"/) ?? pick(m, /reserving the name "([^"]+)"/);
+  const fieldNumber = pick(m, /field "(\d+)"/i) ?? pick(m, /enum value "(\d+)"/i);
+  const fieldName = pick(m, /with name "([^"]+)"/) ?? pick(m, /reserving the name "([^"]+)"/) ?? pick(m, /changed name from "([^"]+)"/);
   return { finding, ...(typeShortName ? { typeShortName } : {}), ...(fieldNumber ? { fieldNumber } : {}), ...(fieldName ? { fieldName } : {}) };
 }
 
