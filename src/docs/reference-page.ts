@@ -2,7 +2,7 @@
 // process) and caches it by the document's fingerprint. It never hand-renders AsyncAPI.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -82,11 +82,22 @@ export async function buildReferencePage(options: ReferenceOptions): Promise<Ref
     if (!existsSync(page)) throw new HeraldError('HERALD_ERR_TOOL', '@asyncapi/generator finished without writing index.html');
     mkdirSync(cacheDir, { recursive: true });
     copyFileSync(page, cached);
+    pruneCache(cacheDir, cached);
     copyFileSync(page, target);
     return { file: target, cached: false, ms: Date.now() - started };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Each rendering is ~3 MB: keep the few most recent (branches switch back and forth), drop the rest. */
+function pruneCache(cacheDir: string, keep: string): void {
+  const entries = readdirSync(cacheDir)
+    .filter((name) => /^reference-[0-9a-f]+\.html$/.test(name))
+    .map((name) => join(cacheDir, name))
+    .filter((file) => file !== keep)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const stale of entries.slice(4)) rmSync(stale, { force: true });
 }
 
 function runWorker(args: string[], cwd: string): Promise<void> {
