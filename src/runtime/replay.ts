@@ -15,6 +15,12 @@ export interface ReplayOptions<C extends ChannelDefinition> {
   toId?: string;
   /** Entries per XRANGE call and per `handleBatch` call. */
   batchSize?: number;
+  /**
+   * Subjects (aggregates) handled at once within a batch; events of one subject are always handled in
+   * stream order, as the consumer does. Default 64: one awaited Redis round trip per event would cap a
+   * rebuild at the round-trip rate, while concurrent handlers' commands share round trips.
+   */
+  concurrency?: number;
   /** Called with a whole decoded batch before its events are handled one by one (or instead, if it returns true). */
   handleBatch?: (events: ReceivedEvent<unknown>[]) => Promise<boolean>;
   onProgress?: (done: number, total: number) => void;
@@ -53,7 +59,7 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
       }
     }
     const batchHandled = options.handleBatch ? await options.handleBatch(events) : false;
-    if (!batchHandled) for (const event of events) await handlers[event.name]!(event);
+    if (!batchHandled) await handleBySubject(events, handlers, options.concurrency ?? 64);
     applied += events.length;
     lastId = entries[entries.length - 1]!.id;
     options.onProgress?.(applied + skipped, total);
@@ -61,4 +67,34 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
     from = `(${lastId}`;
   }
   return { applied, skipped, lastId };
+}
+
+/**
+ * Handles a batch in lanes, one per subject (an event without a subject is a lane of its own), up to
+ * `limit` lanes at once. The first handler error stops new lanes from starting, waits for the running
+ * ones and is rethrown, so a failed replay never reports later events as applied.
+ */
+async function handleBySubject(events: ReceivedEvent<unknown>[], handlers: Record<string, Handler<any>>, limit: number): Promise<void> {
+  const lanes = new Map<string, ReceivedEvent<unknown>[]>();
+  for (const event of events) {
+    const key = event.envelope.subject ?? event.streamId;
+    const lane = lanes.get(key);
+    if (lane) lane.push(event);
+    else lanes.set(key, [event]);
+  }
+  const queue = [...lanes.values()];
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const runner = async (): Promise<void> => {
+    while (!failure && next < queue.length) {
+      const lane = queue[next++]!;
+      try {
+        for (const event of lane) await handlers[event.name]!(event);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, queue.length)) }, runner));
+  if (failure) throw failure.error;
 }
