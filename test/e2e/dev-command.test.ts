@@ -1,0 +1,39 @@
+// `herald dev` as a user runs it: private Redis with AOF under the project, both services, Ctrl-C.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/cli/redis-server.ts';
+import { http, waitFor } from '../support/services.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const project = mkdtempSync(join(tmpdir(), 'herald-dev-'));
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+describe('herald dev', () => {
+  it('starts Redis (AOF under .data/redis), Catalog and Sales, prints where, and stops cleanly on SIGINT', async () => {
+    const [catalogPort, salesPort] = [await freePort(), await freePort()];
+    const env = { ...process.env };
+    delete env.REDIS_URL;
+    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--quiet'], { cwd: root, env });
+    let out = '';
+    dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+    try {
+      await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
+      expect(out).toContain(`herald dev: catalog  http://127.0.0.1:${catalogPort}`);
+      expect(out).toContain(`herald dev: sales    http://127.0.0.1:${salesPort}`);
+      expect((await http(`http://127.0.0.1:${catalogPort}`, 'GET', '/health')).body.status).toBe('ok');
+      expect((await http(`http://127.0.0.1:${salesPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
+      expect(existsSync(join(project, '.data', 'redis', 'appendonlydir'))).toBe(true);
+    } finally {
+      dev.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('herald dev: stopped');
+    await expect(fetch(`http://127.0.0.1:${catalogPort}/health`)).rejects.toThrow();
+  });
+});
