@@ -13,12 +13,16 @@ export type LongLike = { low: number; high: number } | number;
 /** A 64-bit integer from a Reader, exact beyond 2^53. */
 export function bigintFromLong(value: LongLike, unsigned: boolean): bigint {
   if (typeof value === 'number') return BigInt(value);
+  const high = unsigned ? value.high >>> 0 : value.high | 0;
+  // Fast path: below 2^53 in magnitude the double arithmetic is exact.
+  if (high < 0x200000 && high >= -0x200000) return BigInt(high * 0x100000000 + (value.low >>> 0));
   const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
   return unsigned ? bits : BigInt.asIntN(64, bits);
 }
 
-/** A bigint as the two 32-bit halves protobufjs's Writer takes for 64-bit fields. */
-export function longFromBigint(value: bigint, unsigned: boolean): { low: number; high: number; unsigned: boolean } {
+/** A bigint as protobufjs's Writer takes it for 64-bit fields: a safe number, or the two 32-bit halves. */
+export function longFromBigint(value: bigint, unsigned: boolean): number | { low: number; high: number; unsigned: boolean } {
+  if (value >= -0x1fffffffffffffn && value <= 0x1fffffffffffffn) return Number(value);
   const bits = BigInt.asUintN(64, value);
   return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0, unsigned };
 }
