@@ -1,0 +1,207 @@
+// Benchmark 4: HTTP PATCH on Catalog at fixed rates (autocannon), timed until the change is visible in
+// Sales' projection: Catalog's command + outbox, the relay's XADD, Sales' consumer and its Lua apply.
+// Real processes (test/support/services.ts). It only reads Sales' keys; it never writes to a service's keys.
+import autocannon from 'autocannon';
+import { createClient } from 'redis';
+import { liveProjectionKeys } from '../services/sales/projection.ts';
+import { http, startStack, type Stack } from '../test/support/services.ts';
+import { formatMs, median, quantile, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
+
+type Subscriber = ReturnType<typeof createClient>;
+
+/** Requests in flight per autocannon instance are spread over this many staggered instances. */
+const SLICES = 20;
+
+interface Sent {
+  title: string;
+  at: number;
+}
+
+/**
+ * Watches Sales' projection: every HSET on its hash (a keyspace notification) triggers one HMGET of
+ * the movies still awaited, coalesced while one is in flight. An update is visible when its row
+ * carries the title the PATCH sent.
+ */
+class VisibilityWatch {
+  readonly awaited = new Map<string, Sent>();
+  latencies: number[] = [];
+  overwritten = 0;
+  #checking = false;
+  #again = false;
+  #reader: Subscriber;
+
+  constructor(reader: Subscriber) {
+    this.#reader = reader;
+  }
+
+  expect(movieId: string, title: string): void {
+    if (this.awaited.has(movieId)) this.overwritten++;
+    this.awaited.set(movieId, { title, at: performance.now() });
+  }
+
+  async check(): Promise<void> {
+    if (this.#checking) {
+      this.#again = true;
+      return;
+    }
+    this.#checking = true;
+    try {
+      do {
+        this.#again = false;
+        const ids = [...this.awaited.keys()];
+        for (let i = 0; i < ids.length; i += 1000) {
+          const chunk = ids.slice(i, i + 1000);
+          const rows = (await this.#reader.hmGet(liveProjectionKeys.movies, chunk)) as Array<string | null>;
+          const now = performance.now();
+          rows.forEach((row, j) => {
+            const sent = this.awaited.get(chunk[j]!);
+            if (!row || !sent || (JSON.parse(row) as { title: string }).title !== sent.title) return;
+            this.latencies.push(now - sent.at);
+            this.awaited.delete(chunk[j]!);
+          });
+        }
+      } while (this.#again);
+    } finally {
+      this.#checking = false;
+    }
+  }
+}
+
+async function createMovies(catalogUrl: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < count) {
+      const n = next++;
+      const response = await http(catalogUrl, 'POST', '/movies', { title: `bench movie ${n}`, price: { amountMinor: 999, currencyCode: 'EUR' }, genres: ['drama'], releaseYear: 2001 });
+      if (response.status !== 201) throw new Error(`POST /movies answered ${response.status}: ${JSON.stringify(response.body)}`);
+      ids.push(response.body.movieId as string);
+    }
+  }));
+  return ids;
+}
+
+interface RateResult {
+  p50: number;
+  p99: number;
+  max: number;
+  sent: number;
+  errors: number;
+  lost: number;
+}
+
+/** One run at `rate` PATCH/s for `seconds`: SLICES autocannon instances, started 1000/SLICES ms apart. */
+async function runAtRate(stack: Stack, watch: VisibilityWatch, movies: string[], versions: Map<string, number>, rate: number, seconds: number, runTag: string): Promise<RateResult> {
+  watch.latencies = [];
+  let sequence = 0;
+  let errors = 0;
+  const slices = Math.min(SLICES, rate);
+  // autocannon's limiter releases each second's quota at once; staggered slices smooth it into
+  // bursts of rate/slices every 1000/slices ms.
+  const perSlice = Math.max(1, Math.round(rate / slices));
+  const connections = Math.max(1, Math.ceil(perSlice / 50));
+  const instances = Array.from({ length: slices }, (_, slice) => new Promise<autocannon.Result>((resolve, reject) => {
+    setTimeout(() => {
+      const instance = autocannon({
+        url: stack.catalog.url,
+        connections,
+        overallRate: perSlice,
+        duration: seconds,
+        requests: [{
+          method: 'PATCH',
+          setupRequest: (request) => {
+            const n = sequence++;
+            const movieId = movies[n % movies.length]!;
+            const version = versions.get(movieId)!;
+            versions.set(movieId, version + 1);
+            const title = `bench ${runTag} ${n}`;
+            watch.expect(movieId, title);
+            return { ...request, path: `/movies/${movieId}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expectedVersion: version, title }) };
+          },
+        }],
+      }, (error, result) => (error ? reject(error) : resolve(result)));
+      instance.on('response', (_client: unknown, statusCode: number) => {
+        if (statusCode !== 200) errors++;
+      });
+    }, (slice * 1000) / slices);
+  }));
+  await Promise.all(instances);
+  const sent = sequence;
+  // Let the last updates arrive; whatever is still awaited after 10 s is reported as lost.
+  const deadline = Date.now() + 10_000;
+  while (watch.awaited.size > 0 && Date.now() < deadline) {
+    await watch.check();
+    if (watch.awaited.size > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+  const lost = watch.awaited.size;
+  watch.awaited.clear();
+  const sorted = [...watch.latencies].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN, sent, errors, lost };
+}
+
+/** Re-reads every movie's version from Sales, so a failed PATCH never poisons the next run's expectedVersion. */
+async function syncVersions(reader: Subscriber, movies: string[], versions: Map<string, number>): Promise<void> {
+  for (let i = 0; i < movies.length; i += 1000) {
+    const chunk = movies.slice(i, i + 1000);
+    const rows = (await reader.hmGet(liveProjectionKeys.movies, chunk)) as Array<string | null>;
+    rows.forEach((row, j) => versions.set(chunk[j]!, row ? (JSON.parse(row) as { version: number }).version : 1));
+  }
+}
+
+async function run(ctx: BenchContext): Promise<ResultRow[]> {
+  const rates = ctx.quick ? [50] : [100, 1000, 5000];
+  const seconds = ctx.quick ? 1 : Math.max(2, Math.round(8 * ctx.scale));
+  // Each movie is updated at most every 2 s, far longer than any latency: updates never race.
+  const movieCount = Math.max(200, 2 * Math.max(...rates));
+  // Per-event logs off: at 5k updates/s they would cost the 2 shared cores more than Herald does.
+  const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+  const reader = createClient({ url: stack.redisUrl });
+  const subscriber = reader.duplicate();
+  try {
+    await Promise.all([reader.connect(), subscriber.connect()]);
+    await reader.configSet('notify-keyspace-events', 'Kh');
+    const watch = new VisibilityWatch(reader);
+    await subscriber.subscribe(`__keyspace@0__:${liveProjectionKeys.movies}`, () => void watch.check().catch(() => {}));
+
+    const created = performance.now();
+    const movies = await createMovies(stack.catalog.url, movieCount);
+    const versions = new Map<string, number>();
+    const visibleBy = Date.now() + 60_000;
+    while (Number(await reader.hLen(liveProjectionKeys.movies)) < movieCount) {
+      if (Date.now() > visibleBy) throw new Error('created movies did not reach the Sales projection within 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    ctx.log(`  created ${movieCount} movies in ${((performance.now() - created) / 1000).toFixed(1)} s`);
+
+    const rows: ResultRow[] = [];
+    for (const rate of rates) {
+      const results: RateResult[] = [];
+      for (let i = 0; i < ctx.runs; i++) {
+        await syncVersions(reader, movies, versions);
+        const result = await runAtRate(stack, watch, movies, versions, rate, seconds, `${rate}-${i}`);
+        ctx.log(`  ${rate}/s run ${i + 1}/${ctx.runs}: sent ${result.sent} (${(result.sent / seconds).toFixed(0)}/s), p50 ${formatMs(result.p50)}, p99 ${formatMs(result.p99)}, max ${formatMs(result.max)}, errors ${result.errors}, lost ${result.lost}`);
+        if (result.lost > 0 || result.errors > 0) throw new Error(`${rate}/s: ${result.errors} PATCH errors, ${result.lost} updates never visible in Sales`);
+        results.push(result);
+      }
+      const p50 = median(results.map((r) => r.p50));
+      const p99 = median(results.map((r) => r.p99));
+      const max = median(results.map((r) => r.max));
+      const achieved = median(results.map((r) => r.sent / seconds));
+      rows.push({
+        benchmark: `4. End to end: PATCH on Catalog → visible in Sales projection, ${rate}/s (${seconds} s, achieved ${achieved.toFixed(0)}/s)`,
+        herald: `p50 ${formatMs(p50)} · p99 ${formatMs(p99)} · max ${formatMs(max)}`,
+        baseline: '–',
+        ratio: '–',
+        goal: rate === 1000 ? 'p99 < 25 ms' : 'p99 < 5 s (seeds)',
+        met: rate === 1000 ? p99 < 25 : p99 < 5000,
+      });
+    }
+    return rows;
+  } finally {
+    await subscriber.close().catch(() => {});
+    await reader.close().catch(() => {});
+    await stack.stop();
+  }
+}
+
+export const endToEnd: Benchmark = { name: 'end-to-end', title: 'End to end', run };
