@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeConnection, connectRedis, type Envelope, type RedisConnection } from 'herald/runtime';
+import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
+import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
+import { startTestRedis } from '../../test/support/redis.ts';
+import { createCatalogMovieHandlers } from './handlers.ts';
+import { createMovieProjection, rebuildProjectionKeys } from './projection.ts';
+
+let server: Awaited<ReturnType<typeof startTestRedis>>;
+let redis: RedisConnection;
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = await connectRedis(server.url);
+});
+afterAll(async () => {
+  await closeConnection(redis);
+  await server.cleanup();
+});
+
+const movieId = '3f1c2a9e-6b7d-4e8f-9a0b-1c2d3e4f5a6b';
+const envelope = (id: string): Envelope => ({ specversion: '1.0', id, source: 'herald/catalog', type: 't', time: '2026-11-25T10:00:00.000Z', datacontenttype: 'application/protobuf', dataschema: 's' });
+const received = <T>(name: string, id: string, data: T) => ({ envelope: envelope(id), data, name, channel: catalogMovie.address, streamId: '1-0', deliveryCount: 1 });
+// Bodies as a Pact consumer test would hand them over: proto3 JSON, decoded by the generated codec.
+const created = catalogMovie.messages.MovieCreated.codec.fromJSON({
+  movieId, version: 1, movie: { movieId, title: 'Dune', price: { currencyCode: 'EUR', amountMinor: '1299' }, genres: ['sf'], releaseYear: 2021, status: 'MOVIE_STATUS_ACTIVE' },
+});
+
+describe('sales catalog-movie handlers', () => {
+  it('apply a created movie, ack a duplicate, and refuse an early event with NotReadyError', async () => {
+    const projection = createMovieProjection(redis, rebuildProjectionKeys('handlers'));
+    const handlers = createCatalogMovieHandlers(projection);
+    await expect(handlers.MovieRetired(received('MovieRetired', 'e3', { movieId, version: 3, reason: 'x' }))).rejects.toMatchObject({ name: 'NotReadyError' });
+    await handlers.MovieCreated(received('MovieCreated', 'e1', created));
+    await handlers.MovieCreated(received('MovieCreated', 'e1', created));
+    expect(await projection.get(movieId)).toEqual({ movieId, title: 'Dune', price: { amountMinor: 1299n, currencyCode: 'EUR' }, status: 'active', version: 1 });
+    await handlers.MovieUpdated(received('MovieUpdated', 'e2', { movieId, version: 2, changedFields: { paths: ['title'] }, movie: { ...created.movie!, title: 'Dune I' } }));
+    await handlers.MovieRetired(received('MovieRetired', 'e3', { movieId, version: 3, reason: 'x' }));
+    expect(await projection.get(movieId)).toMatchObject({ title: 'Dune I', status: 'retired', version: 3 });
+  });
+
+  it('dead-letters an event without a movie or a price', async () => {
+    const handlers = createCatalogMovieHandlers(createMovieProjection(redis, rebuildProjectionKeys('handlers-bad')));
+    await expect(handlers.MovieCreated(received('MovieCreated', 'bad', { movieId, version: 1 }))).rejects.toMatchObject({ name: 'DeadLetterError', reason: 'rejected' });
+    const noPrice = { movieId, version: 1, movie: { movieId, title: 'x', genres: [], releaseYear: 2000, status: MovieStatus.ACTIVE } };
+    await expect(handlers.MovieCreated(received('MovieCreated', 'bad2', noPrice))).rejects.toMatchObject({ name: 'DeadLetterError' });
+  });
+});
