@@ -29,7 +29,8 @@ export async function validateContract(contract: Contract): Promise<{ diagnostic
   const document = result.document;
   if (document) {
     for (const message of contract.messages) {
-      const parsed = document.allMessages().all().find((m) => m.name() === message.name);
+      // Matched by x-herald-proto: a message without `name` has none in the parsed model either.
+      const parsed = document.allMessages().all().find((m) => m.json()['x-herald-proto'] === message.protoType);
       // A schema in a non-default format comes back wrapped as { schemaFormat, schema }.
       const json = parsed?.payload()?.json() as Record<string, unknown> | undefined;
       const payload = (json && typeof json['schema'] === 'object' ? json['schema'] : json) as Record<string, unknown> | undefined;

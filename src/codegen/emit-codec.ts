@@ -244,5 +244,20 @@ function fromJsonBody(name: string, plans: FieldPlan[], refs: Refs, typeName: st
 
 function indent(lines: string[], spaces: number): string[] {
   const pad = ' '.repeat(spaces);
-  return lines.map((l) => (l ? pad + l : l));
+  return lines.flatMap((l) => wrapLongIf(l, spaces)).map((l) => (l ? pad + l : l));
+}
+
+/** `if (cond) statement;` longer than the line budget becomes a braced block. */
+function wrapLongIf(line: string, indentation: number): string[] {
+  if (line.length + indentation <= 120 || !line.startsWith('if (')) return [line];
+  let depth = 0;
+  for (let i = 3; i < line.length; i++) {
+    if (line[i] === '(') depth++;
+    else if (line[i] === ')' && --depth === 0) {
+      const statement = line.slice(i + 1).trim();
+      if (!statement.endsWith(';') || statement.startsWith('{')) return [line];
+      return [`${line.slice(0, i + 1)} {`, `  ${statement}`, '}'];
+    }
+  }
+  return [line];
 }

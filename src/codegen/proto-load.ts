@@ -46,7 +46,10 @@ export function loadProtoDirectory(protoDir: string): LoadedProtos {
 /** Path of a loaded file relative to the proto directory (`google/protobuf/x.proto` stays as is). */
 export function relativeProtoPath(protoDir: string, filename: string): string {
   if (!isAbsolute(filename)) return filename;
-  return relative(protoDir, filename).split(sep).join('/');
+  const path = relative(protoDir, filename).split(sep).join('/');
+  // Well-known types loaded from protobufjs's own .proto files keep their canonical import path.
+  const wellKnown = path.lastIndexOf('google/protobuf/');
+  return path.startsWith('../') && wellKnown >= 0 ? path.slice(wellKnown) : path;
 }
 
 function resolveImport(protoDir: string, target: string): string {

@@ -89,9 +89,13 @@ export const Money: MessageCodec<Money> = {
     const object = readObject(json, 'herald.common.v1.Money');
     const message = Money.create();
     const currencyCodeJson = readField(object, 'currencyCode', 'currency_code');
-    if (currencyCodeJson !== undefined) message.currencyCode = readString(currencyCodeJson, 'herald.common.v1.Money.currency_code');
+    if (currencyCodeJson !== undefined) {
+      message.currencyCode = readString(currencyCodeJson, 'herald.common.v1.Money.currency_code');
+    }
     const amountMinorJson = readField(object, 'amountMinor', 'amount_minor');
-    if (amountMinorJson !== undefined) message.amountMinor = readBigint(amountMinorJson, 'herald.common.v1.Money.amount_minor');
+    if (amountMinorJson !== undefined) {
+      message.amountMinor = readBigint(amountMinorJson, 'herald.common.v1.Money.amount_minor');
+    }
     return message;
   },
 };

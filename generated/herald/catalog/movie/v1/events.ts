@@ -100,9 +100,13 @@ export const MovieCreated: MessageCodec<MovieCreated> = {
     const object = readObject(json, 'herald.catalog.movie.v1.MovieCreated');
     const message = MovieCreated.create();
     const movieIdJson = readField(object, 'movieId', 'movie_id');
-    if (movieIdJson !== undefined) message.movieId = readString(movieIdJson, 'herald.catalog.movie.v1.MovieCreated.movie_id');
+    if (movieIdJson !== undefined) {
+      message.movieId = readString(movieIdJson, 'herald.catalog.movie.v1.MovieCreated.movie_id');
+    }
     const versionJson = readField(object, 'version', 'version');
-    if (versionJson !== undefined) message.version = readNumber(versionJson, 'herald.catalog.movie.v1.MovieCreated.version', true);
+    if (versionJson !== undefined) {
+      message.version = readNumber(versionJson, 'herald.catalog.movie.v1.MovieCreated.version', true);
+    }
     const movieJson = readField(object, 'movie', 'movie');
     if (movieJson !== undefined) message.movie = Movie.fromJSON(movieJson);
     return message;
@@ -194,9 +198,13 @@ export const MovieUpdated: MessageCodec<MovieUpdated> = {
     const object = readObject(json, 'herald.catalog.movie.v1.MovieUpdated');
     const message = MovieUpdated.create();
     const movieIdJson = readField(object, 'movieId', 'movie_id');
-    if (movieIdJson !== undefined) message.movieId = readString(movieIdJson, 'herald.catalog.movie.v1.MovieUpdated.movie_id');
+    if (movieIdJson !== undefined) {
+      message.movieId = readString(movieIdJson, 'herald.catalog.movie.v1.MovieUpdated.movie_id');
+    }
     const versionJson = readField(object, 'version', 'version');
-    if (versionJson !== undefined) message.version = readNumber(versionJson, 'herald.catalog.movie.v1.MovieUpdated.version', true);
+    if (versionJson !== undefined) {
+      message.version = readNumber(versionJson, 'herald.catalog.movie.v1.MovieUpdated.version', true);
+    }
     const changedFieldsJson = readField(object, 'changedFields', 'changed_fields');
     if (changedFieldsJson !== undefined) message.changedFields = FieldMask.fromJSON(changedFieldsJson);
     const movieJson = readField(object, 'movie', 'movie');
@@ -278,11 +286,17 @@ export const MovieRetired: MessageCodec<MovieRetired> = {
     const object = readObject(json, 'herald.catalog.movie.v1.MovieRetired');
     const message = MovieRetired.create();
     const movieIdJson = readField(object, 'movieId', 'movie_id');
-    if (movieIdJson !== undefined) message.movieId = readString(movieIdJson, 'herald.catalog.movie.v1.MovieRetired.movie_id');
+    if (movieIdJson !== undefined) {
+      message.movieId = readString(movieIdJson, 'herald.catalog.movie.v1.MovieRetired.movie_id');
+    }
     const versionJson = readField(object, 'version', 'version');
-    if (versionJson !== undefined) message.version = readNumber(versionJson, 'herald.catalog.movie.v1.MovieRetired.version', true);
+    if (versionJson !== undefined) {
+      message.version = readNumber(versionJson, 'herald.catalog.movie.v1.MovieRetired.version', true);
+    }
     const reasonJson = readField(object, 'reason', 'reason');
-    if (reasonJson !== undefined) message.reason = readString(reasonJson, 'herald.catalog.movie.v1.MovieRetired.reason');
+    if (reasonJson !== undefined) {
+      message.reason = readString(reasonJson, 'herald.catalog.movie.v1.MovieRetired.reason');
+    }
     return message;
   },
 };

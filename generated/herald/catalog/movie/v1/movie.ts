@@ -168,11 +168,17 @@ export const Movie: MessageCodec<Movie> = {
     const priceJson = readField(object, 'price', 'price');
     if (priceJson !== undefined) message.price = Money.fromJSON(priceJson);
     const genresJson = readField(object, 'genres', 'genres');
-    if (genresJson !== undefined) message.genres = readArray(genresJson, 'herald.catalog.movie.v1.Movie.genres').map((value) => readString(value, 'herald.catalog.movie.v1.Movie.genres'));
+    if (genresJson !== undefined) {
+      message.genres = readArray(genresJson, 'herald.catalog.movie.v1.Movie.genres').map((value) => readString(value, 'herald.catalog.movie.v1.Movie.genres'));
+    }
     const releaseYearJson = readField(object, 'releaseYear', 'release_year');
-    if (releaseYearJson !== undefined) message.releaseYear = readNumber(releaseYearJson, 'herald.catalog.movie.v1.Movie.release_year', true);
+    if (releaseYearJson !== undefined) {
+      message.releaseYear = readNumber(releaseYearJson, 'herald.catalog.movie.v1.Movie.release_year', true);
+    }
     const statusJson = readField(object, 'status', 'status');
-    if (statusJson !== undefined) message.status = movieStatusFromJSON(statusJson, 'herald.catalog.movie.v1.Movie.status');
+    if (statusJson !== undefined) {
+      message.status = movieStatusFromJSON(statusJson, 'herald.catalog.movie.v1.Movie.status');
+    }
     return message;
   },
 };

@@ -100,13 +100,17 @@ export const MovieSnapshot: MessageCodec<MovieSnapshot> = {
     const object = readObject(json, 'herald.sales.purchase.v1.MovieSnapshot');
     const message = MovieSnapshot.create();
     const movieIdJson = readField(object, 'movieId', 'movie_id');
-    if (movieIdJson !== undefined) message.movieId = readString(movieIdJson, 'herald.sales.purchase.v1.MovieSnapshot.movie_id');
+    if (movieIdJson !== undefined) {
+      message.movieId = readString(movieIdJson, 'herald.sales.purchase.v1.MovieSnapshot.movie_id');
+    }
     const titleJson = readField(object, 'title', 'title');
     if (titleJson !== undefined) message.title = readString(titleJson, 'herald.sales.purchase.v1.MovieSnapshot.title');
     const unitPriceJson = readField(object, 'unitPrice', 'unit_price');
     if (unitPriceJson !== undefined) message.unitPrice = Money.fromJSON(unitPriceJson);
     const catalogVersionJson = readField(object, 'catalogVersion', 'catalog_version');
-    if (catalogVersionJson !== undefined) message.catalogVersion = readNumber(catalogVersionJson, 'herald.sales.purchase.v1.MovieSnapshot.catalog_version', true);
+    if (catalogVersionJson !== undefined) {
+      message.catalogVersion = readNumber(catalogVersionJson, 'herald.sales.purchase.v1.MovieSnapshot.catalog_version', true);
+    }
     return message;
   },
 };
@@ -224,15 +228,23 @@ export const PurchaseCompleted: MessageCodec<PurchaseCompleted> = {
     const object = readObject(json, 'herald.sales.purchase.v1.PurchaseCompleted');
     const message = PurchaseCompleted.create();
     const purchaseIdJson = readField(object, 'purchaseId', 'purchase_id');
-    if (purchaseIdJson !== undefined) message.purchaseId = readString(purchaseIdJson, 'herald.sales.purchase.v1.PurchaseCompleted.purchase_id');
+    if (purchaseIdJson !== undefined) {
+      message.purchaseId = readString(purchaseIdJson, 'herald.sales.purchase.v1.PurchaseCompleted.purchase_id');
+    }
     const versionJson = readField(object, 'version', 'version');
-    if (versionJson !== undefined) message.version = readNumber(versionJson, 'herald.sales.purchase.v1.PurchaseCompleted.version', true);
+    if (versionJson !== undefined) {
+      message.version = readNumber(versionJson, 'herald.sales.purchase.v1.PurchaseCompleted.version', true);
+    }
     const customerIdJson = readField(object, 'customerId', 'customer_id');
-    if (customerIdJson !== undefined) message.customerId = readString(customerIdJson, 'herald.sales.purchase.v1.PurchaseCompleted.customer_id');
+    if (customerIdJson !== undefined) {
+      message.customerId = readString(customerIdJson, 'herald.sales.purchase.v1.PurchaseCompleted.customer_id');
+    }
     const movieJson = readField(object, 'movie', 'movie');
     if (movieJson !== undefined) message.movie = MovieSnapshot.fromJSON(movieJson);
     const quantityJson = readField(object, 'quantity', 'quantity');
-    if (quantityJson !== undefined) message.quantity = readNumber(quantityJson, 'herald.sales.purchase.v1.PurchaseCompleted.quantity', true);
+    if (quantityJson !== undefined) {
+      message.quantity = readNumber(quantityJson, 'herald.sales.purchase.v1.PurchaseCompleted.quantity', true);
+    }
     const totalJson = readField(object, 'total', 'total');
     if (totalJson !== undefined) message.total = Money.fromJSON(totalJson);
     const purchasedAtJson = readField(object, 'purchasedAt', 'purchased_at');
