@@ -7,7 +7,8 @@ import { liveProjectionKeys } from '../services/sales/projection.ts';
 import { http, startStack, type Stack } from '../test/support/services.ts';
 import { formatMs, median, quantile, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
 
-type Subscriber = ReturnType<typeof createClient>;
+const createReader = (url: string) => createClient({ url });
+type Subscriber = ReturnType<typeof createReader>;
 
 /** Requests in flight per autocannon instance are spread over this many staggered instances. */
 const SLICES = 20;
@@ -155,7 +156,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const movieCount = Math.max(200, 2 * Math.max(...rates));
   // Per-event logs off: at 5k updates/s they would cost the 2 shared cores more than Herald does.
   const stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
-  const reader = createClient({ url: stack.redisUrl });
+  const reader = createReader(stack.redisUrl);
   const subscriber = reader.duplicate();
   try {
     await Promise.all([reader.connect(), subscriber.connect()]);
