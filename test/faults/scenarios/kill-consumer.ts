@@ -1,0 +1,40 @@
+// Scenario 1: SIGKILL the Sales consumer every few seconds while 10k Catalog updates flow; restart it
+// each time. Its pending entries are resumed by the restarted consumer (same name) or reclaimed.
+import { buyMovies, createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
+import { startFaultStack } from '../../support/fault-stack.ts';
+import { Ledger, type LedgerReport } from '../../support/ledger.ts';
+
+export async function killConsumerScenario(options: { movies: number; updatesPerMovie: number; killEveryMs: number }): Promise<LedgerReport & { kills: number; ms: number }> {
+  const stack = await startFaultStack({
+    processes: {
+      catalog: { service: 'catalog', roles: ['api', 'relay'] },
+      sales: { service: 'sales', roles: ['api', 'relay'] },
+      'sales-consumer': { service: 'sales', roles: ['consumer'], env: { CONSUMER_NAME: 'sales-1' } },
+    },
+  });
+  const started = Date.now();
+  const ledger = new Ledger(`1 kill consumer (${options.movies * options.updatesPerMovie} updates)`);
+  const progress: DriverProgress = { updates: 0, purchases: 0, failures: 0 };
+  let kills = 0;
+  try {
+    const work = { catalogUrl: stack.url('catalog'), salesUrl: stack.url('sales'), movies: options.movies, updatesPerMovie: options.updatesPerMovie, purchases: 300, ledger };
+    const ids = await createMovies(work, progress);
+    let writing = true;
+    const writer = Promise.all([updateMovies(work, ids, progress), buyMovies(work, ids, progress)]).finally(() => (writing = false));
+    const consumer = stack.process('sales-consumer');
+    while (writing) {
+      await new Promise((r) => setTimeout(r, options.killEveryMs));
+      if (!writing) break;
+      await consumer.kill();
+      kills++;
+      await new Promise((r) => setTimeout(r, 200));
+      await consumer.start();
+    }
+    await writer;
+    await settle(stack.admin);
+    const report = await ledger.verify(stack.admin);
+    return { ...report, kills, ms: Date.now() - started };
+  } finally {
+    await stack.stop();
+  }
+}
