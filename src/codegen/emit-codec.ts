@@ -28,7 +28,7 @@ export function emitCodec(type: Type, name: string, plans: FieldPlan[], refs: Re
     `  decode(input: Reader | Uint8Array, length?: number): ${name} {`,
     '    const reader = input instanceof Reader ? input : Reader.create(input);',
     '    const end = length === undefined ? reader.len : reader.pos + length;',
-    `    const message = ${name}.create();`,
+    ...indent(emptyMessage(name, plans, refs), 4),
     '    while (reader.pos < end) {',
     '      const tag = reader.uint32();',
     '      switch (tag >>> 3) {',
@@ -88,6 +88,25 @@ function createBody(name: string, plans: FieldPlan[], refs: Refs): string[] {
   }
   const literal = initial.length ? [`const message: ${name} = {`, ...initial.map((l) => `  ${l}`), '};'] : [`const message: ${name} = {};`];
   return [...literal, ...later.flatMap((l) => l.split('\n')), 'return message;'];
+}
+
+/** A message at its defaults, as a literal: decoding is hot, so it skips create()'s `init` checks. */
+function emptyMessage(name: string, plans: FieldPlan[], refs: Refs): string[] {
+  const props: string[] = [];
+  const oneofs = new Set<string>();
+  for (const p of plans) {
+    if (p.oneof) {
+      if (!oneofs.has(p.oneof.prop)) props.push(`${p.oneof.prop}: { case: undefined }`);
+      oneofs.add(p.oneof.prop);
+    } else if (p.label === 'repeated') props.push(`${p.prop}: []`);
+    else if (p.label === 'map') props.push(`${p.prop}: {}`);
+    else if (p.label === 'singular' && p.value.kind !== 'message' && p.value.kind !== 'timestamp') {
+      props.push(`${p.prop}: ${defaultValue(p.value, refs)}`);
+    }
+  }
+  const single = `const message: ${name} = { ${props.join(', ')} };`;
+  if (!props.length) return [`const message: ${name} = {};`];
+  return single.length <= 110 ? [single] : [`const message: ${name} = {`, ...props.map((p) => `  ${p},`), '};'];
 }
 
 /** A fresh copy of one (partial) value: messages through their codec's create, dates cloned. */

@@ -36,7 +36,7 @@ export const FieldMask: MessageCodec<FieldMask> = {
   decode(input: Reader | Uint8Array, length?: number): FieldMask {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = FieldMask.create();
+    const message: FieldMask = { paths: [] };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {

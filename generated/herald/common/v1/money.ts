@@ -61,7 +61,7 @@ export const Money: MessageCodec<Money> = {
   decode(input: Reader | Uint8Array, length?: number): Money {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = Money.create();
+    const message: Money = { currencyCode: '', amountMinor: 0n };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {

@@ -68,7 +68,7 @@ export const MovieCreated: MessageCodec<MovieCreated> = {
   decode(input: Reader | Uint8Array, length?: number): MovieCreated {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = MovieCreated.create();
+    const message: MovieCreated = { movieId: '', version: 0 };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
@@ -162,7 +162,7 @@ export const MovieUpdated: MessageCodec<MovieUpdated> = {
   decode(input: Reader | Uint8Array, length?: number): MovieUpdated {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = MovieUpdated.create();
+    const message: MovieUpdated = { movieId: '', version: 0 };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
@@ -254,7 +254,7 @@ export const MovieRetired: MessageCodec<MovieRetired> = {
   decode(input: Reader | Uint8Array, length?: number): MovieRetired {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = MovieRetired.create();
+    const message: MovieRetired = { movieId: '', version: 0, reason: '' };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {

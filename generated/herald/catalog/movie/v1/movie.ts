@@ -118,7 +118,13 @@ export const Movie: MessageCodec<Movie> = {
   decode(input: Reader | Uint8Array, length?: number): Movie {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = Movie.create();
+    const message: Movie = {
+      movieId: '',
+      title: '',
+      genres: [],
+      releaseYear: 0,
+      status: MovieStatus.UNSPECIFIED,
+    };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {

@@ -64,7 +64,7 @@ export const MovieSnapshot: MessageCodec<MovieSnapshot> = {
   decode(input: Reader | Uint8Array, length?: number): MovieSnapshot {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = MovieSnapshot.create();
+    const message: MovieSnapshot = { movieId: '', title: '', catalogVersion: 0 };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
@@ -180,7 +180,7 @@ export const PurchaseCompleted: MessageCodec<PurchaseCompleted> = {
   decode(input: Reader | Uint8Array, length?: number): PurchaseCompleted {
     const reader = input instanceof Reader ? input : Reader.create(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = PurchaseCompleted.create();
+    const message: PurchaseCompleted = { purchaseId: '', version: 0, customerId: '', quantity: 0 };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
