@@ -63,7 +63,8 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
 
   app.post<{ Params: { id: string }; Body: { reason?: string; expectedVersion?: number } | undefined }>(
     '/movies/:id/retire',
-    { schema: retireMovieSchema, preHandler: guard },
+    // The body is optional (`curl -X POST .../retire` works); an absent body validates as `{}`.
+    { schema: retireMovieSchema, preHandler: guard, preValidation: async (request) => void (request.body ??= {}) },
     async (request) => {
       const body = request.body ?? {};
       const state = await commands.retire(request.params.id, body.reason ?? '', body.expectedVersion, { traceparent: request.traceparent });

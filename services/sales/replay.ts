@@ -114,15 +114,22 @@ async function retryDeferred(deferred: Array<() => Promise<void>>): Promise<numb
   return 0;
 }
 
-/** `replay.ts [--drift]`: rebuild (and optionally check drift); exit code 1 when drift is found. */
-async function main(argv: string[]): Promise<number> {
-  const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { name: 'sales:replay' });
+/**
+ * The Sales rebuild command: `replay.ts [--drift]`, or `herald replay` calling this with its own streams.
+ * Rebuilds (progress bar on `stderr`), then optionally checks drift; returns 1 when drift is found.
+ */
+export async function runRebuildCommand(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  redisUrl: string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+): Promise<number> {
+  const redis = await connectRedis(redisUrl, { name: 'sales:replay' });
   try {
-    const result = await rebuildProjection(redis, { progress: process.stderr });
-    process.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
+    const result = await rebuildProjection(redis, { progress: io.stderr });
+    io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
     if (!argv.includes('--drift')) return 0;
     const report = await checkDrift(redis);
-    process.stdout.write(formatDriftReport(report));
+    io.stdout.write(formatDriftReport(report));
     return report.differences.length === 0 ? 0 : 1;
   } finally {
     await closeConnection(redis);
@@ -130,5 +137,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await runRebuildCommand(process.argv.slice(2), process);
 }

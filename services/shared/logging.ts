@@ -14,9 +14,9 @@ export const redactedPaths = [
   'serviceToken',
 ];
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   if (level === 'silent') return false;
-  return { level, redact: { paths: redactedPaths, censor: '[redacted]' } };
+  return { level, redact: { paths: redactedPaths, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
 }
 
 /** A Redis URL fit for a log line: the password (and user) replaced. */

@@ -85,3 +85,20 @@ describe('service app body handling', () => {
     expect(huge.json()).toMatchObject({ statusCode: 413, field: 'body' });
   });
 });
+
+describe('service app logs', () => {
+  it('never writes a token, a password or a credentialed Redis URL', async () => {
+    const lines: string[] = [];
+    const logged = createServiceApp({ service: 'test', roles: ['api'], logLevel: 'info', bodyLimit: 4096, logStream: { write: (line) => lines.push(line) } });
+    logged.app.post('/secure', { preHandler: requireToken('s3cret-token') }, async (request) => {
+      request.log.info({ headers: request.headers, config: { redisUrl: 'redis://sales:hunter2@host:6379', password: 'hunter2' } }, 'handling');
+      return { ok: true };
+    });
+    await logged.app.inject({ method: 'POST', url: '/secure', headers: { authorization: 'Bearer s3cret-token' }, payload: {} });
+    await logged.app.inject({ method: 'POST', url: '/secure', headers: { authorization: 'Bearer wrong-guess' }, payload: {} });
+    await logged.app.close();
+    const text = lines.join('');
+    expect(text).toContain('"msg":"handling"');
+    expect(text).not.toMatch(/s3cret-token|wrong-guess|hunter2/);
+  });
+});

@@ -11,6 +11,8 @@ export interface ServiceAppOptions {
   roles: readonly string[];
   logLevel: string;
   bodyLimit: number;
+  /** Where log lines go (stdout by default); tests capture them here. */
+  logStream?: { write(line: string): void };
 }
 
 export interface ServiceApp {
@@ -22,7 +24,7 @@ export interface ServiceApp {
 
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
-    logger: loggerOptions(options.logLevel),
+    logger: loggerOptions(options.logLevel, options.logStream),
     bodyLimit: options.bodyLimit,
     // Bodies are checked exactly as declared: "12" is not an integer, and an unknown field is an error
     // naming the field (fastify's default would silently coerce or drop it).

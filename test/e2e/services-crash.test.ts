@@ -11,11 +11,11 @@ let redis: RedisConnection;
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 beforeAll(async () => {
-  // The relay pauses 30 ms between publish and delete, so a SIGKILL lands in that window often.
+  // The relay pauses 150 ms between publish and delete, so the SIGKILL below lands in that window.
   // The consumer takes 5 ms per event, so its SIGKILL finds delivered but unacked entries.
   stack = await startStack({
     split: true,
-    envOf: { 'catalog-relay': { RELAY_ACK_DELAY_MS: '30', OUTBOX_BATCH: '5' }, 'sales-consumer': { CONSUMER_DELAY_MS: '5', CONSUMER_BATCH: '20' } },
+    envOf: { 'catalog-relay': { RELAY_ACK_DELAY_MS: '150', OUTBOX_BATCH: '20' }, 'sales-consumer': { CONSUMER_DELAY_MS: '5', CONSUMER_BATCH: '20' } },
   });
   redis = await connectRedis(stack.redisUrl);
 });
@@ -89,7 +89,7 @@ describe('crash safety', () => {
     const published = Number(await redis.sendCommand(['XLEN', 'catalog.movie.v1']));
     expect(published).toBeGreaterThan(events); // the killed relay republished what it had not deleted
     console.info(`crash run: ${events} catalog events, ${published - events} republished by the relay after its SIGKILL, ${pendingAtKill} entries in flight when the consumer was killed`);
-    expect(Number(await redis.sendCommand(['XLEN', 'catalog:outbox']))).toBe(0);
+    await waitFor('the relay to empty the outbox', async () => Number(await redis.sendCommand(['XLEN', 'catalog:outbox'])) === 0);
     expect(Number(await redis.sendCommand(['XLEN', 'catalog.movie.v1.dlq']))).toBe(0);
   });
 
