@@ -75,7 +75,7 @@ const money = (prefix: string[], required: boolean): FieldSpec[] => [
 const movieFields = (required: boolean): FieldSpec[] => [
   { path: ['title'], kind: 'string', required, invalid: fc.oneof(wrongTypeFor('string'), huge, fc.constant('')) },
   ...money(['price'], required),
-  { path: ['genres'], kind: 'array', required: false, invalid: fc.oneof(wrongTypeFor('array'), fc.constant(['a', 'a']), fc.array(fc.constant(''), { minLength: 1, maxLength: 2 })) },
+  { path: ['genres'], kind: 'array', required: false, invalid: fc.oneof(wrongTypeFor('array'), fc.constant<Json>(['a', 'a']), fc.array(fc.constant<Json>(''), { minLength: 1, maxLength: 2 })) },
   { path: ['releaseYear'], kind: 'integer', required, invalid: fc.oneof(wrongTypeFor('integer'), fc.constantFrom(1887, 2101, 1e9)) },
 ];
 
@@ -218,7 +218,7 @@ describe('limits and auth', () => {
   test('state-changing routes need the token; reads do not', async () => {
     const before = await redisDigest();
     for (const route of routes) {
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: token }, { authorization: `Basic ${token}` }]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: token }, { authorization: `Basic ${token}` }] as Array<Record<string, string>>) {
         const response = await send(route, JSON.stringify(route.valid()), headers);
         expect(response.status, `${route.name} ${JSON.stringify(headers)}`).toBe(401);
         expect(response.body.field).toBe('headers.authorization');
