@@ -109,8 +109,11 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     return 'dead';
   };
 
-  /** Handles a batch: entries of one subject in order, up to `concurrency` subjects at once. */
-  const processBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>): Promise<void> => {
+  /**
+   * Handles a batch: entries of one subject in order, up to `concurrency` subjects at once. Resolves
+   * once every entry is handled, with the batch's XACK already sent; the caller awaits `ack`.
+   */
+  const handleBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>): Promise<{ ack: Promise<unknown> }> => {
     const lanes = new Map<string, StreamEntry[]>();
     for (const entry of entries) {
       if (entry.fields.size === 0) continue; // trimmed while pending: nothing left to handle
@@ -130,7 +133,11 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       }
     };
     await runPool([...lanes.values()], config.concurrency, runLane);
-    if (acked.length > 0) await redis.sendCommand(['XACK', stream, group, ...acked]);
+    return { ack: acked.length > 0 ? redis.sendCommand(['XACK', stream, group, ...acked]) : Promise.resolve() };
+  };
+
+  const processBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>): Promise<void> => {
+    await (await handleBatch(entries, deliveryCounts)).ack;
   };
 
   const deliveryCountsOf = async (entries: StreamEntry[]): Promise<Map<string, number>> => {
@@ -171,6 +178,15 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   const run = async (): Promise<void> => {
     let lastClaim = 0;
     let ownDrained = false;
+    // The previous batch's XACK travels while the next XREADGROUP waits: one round trip per batch
+    // instead of two. It settles before the next batch is handled, and before the loop ends.
+    let ackInFlight: Promise<unknown> | undefined;
+    const settleAck = async (): Promise<void> => {
+      const outcome = ackInFlight;
+      ackInFlight = undefined;
+      const error = await outcome;
+      if (error) throw error;
+    };
     while (running) {
       try {
         if (!ownDrained) {
@@ -184,14 +200,18 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
         const raw = await reader!.sendCommand([
           'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(config.batchSize), 'BLOCK', String(config.blockMs), 'STREAMS', stream, '>',
         ]);
-        await processBatch(parseReadGroup(raw, stream));
+        await settleAck();
+        const { ack } = await handleBatch(parseReadGroup(raw, stream));
+        // Resolves to the error instead of rejecting, so a failed ack is never an unhandled rejection.
+        ackInFlight = ack.then(() => undefined, (error: unknown) => error ?? new Error('XACK failed'));
       } catch (error) {
-        if (!running) return;
+        if (!running) break;
         if (String(error).includes('NOGROUP')) await ensureGroup().catch(() => {});
         logger.error({ stream, group, err: errorMessage(error) }, 'consumer loop error; retrying');
         await sleep(500);
       }
     }
+    await settleAck().catch((error) => logger.error({ stream, group, err: errorMessage(error) }, 'last XACK failed; its entries stay pending'));
   };
 
   return {

@@ -1,0 +1,41 @@
+// The consumer sends each batch's XACK while it reads the next batch: every handled entry must still
+// be acknowledged, including the last batch's when the consumer is stopped right after handling it.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
+import { testChannel } from '../../test/support/test-channel.ts';
+import { createConsumer } from './consumer.ts';
+import { createProducer } from './producer.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
+
+let server: RedisServer & { cleanup(): Promise<void> };
+let redis: RedisConnection;
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = await connectRedis(server.url);
+});
+afterAll(async () => {
+  await closeConnection(redis);
+  await server.cleanup();
+});
+
+test('acks every batch, the last one included, when stopped right after its last handler', async () => {
+  const channel = testChannel('consumer.ack.overlap');
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  await producer.publishBatch(Array.from({ length: 95 }, (_, i) => ({ name: 'Ping' as const, data: { subject: `s${i % 7}`, seq: i, blob: new Uint8Array() }, options: { subject: `s${i % 7}` } })));
+  let handled = 0;
+  let allHandled!: () => void;
+  const done = new Promise<void>((resolve) => (allHandled = resolve));
+  const consumer = createConsumer(redis, channel, {
+    group: 'g',
+    consumer: 'c1',
+    handlers: { Ping: () => void (++handled === 95 && allHandled()), Pong: () => {} },
+    config: { batchSize: 10, blockMs: 50 },
+  });
+  await consumer.start();
+  await done;
+  await consumer.stop();
+
+  expect(await consumer.stats()).toMatchObject({ handled: 95, pending: 0, lag: 0 });
+  expect(await redis.sendCommand(['XPENDING', channel.address, 'g', '-', '+', '10'])).toEqual([]);
+});
