@@ -1,10 +1,11 @@
 // Catalog as a fastify plugin-style app: buildApp(config) wires Redis, the generated producer, the
 // event store, routes and (by role) the outbox relay. It never listens; main.ts does.
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
+import { closeConnection, type RedisConnection } from 'herald/runtime';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { createOutboxRelay } from '../shared/outbox-relay.ts';
 import { redisHealth } from '../shared/observability.ts';
+import { connectServiceRedis } from '../shared/redis-connect.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import { createMovieCommands } from './commands.ts';
 import type { CatalogConfig } from './config.ts';
@@ -15,7 +16,7 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
   const { app, metrics, addHealthCheck } = createServiceApp({ service: 'catalog', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
   let redis: RedisConnection;
   try {
-    redis = await connectRedis(config.redisUrl, { name: `catalog:${config.roles.join('+')}`, onError: (error) => app.log.warn({ err: error.message }, 'redis connection error') });
+    redis = await connectServiceRedis(config.redisUrl, { name: `catalog:${config.roles.join('+')}`, log: app.log });
   } catch (error) {
     await app.close();
     throw error;

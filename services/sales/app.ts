@@ -2,10 +2,11 @@
 // and catalog consumer), the projection, routes and, by role, the consumer and the outbox relay.
 // It never listens (main.ts does) and never talks to Catalog except through the channel.
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, traceLogging, type Middleware, type RedisConnection } from 'herald/runtime';
+import { closeConnection, traceLogging, type Middleware, type RedisConnection } from 'herald/runtime';
 import { createSalesService } from '../../generated/services/sales.ts';
 import { consumerHealth, redisHealth } from '../shared/observability.ts';
 import { createOutboxRelay } from '../shared/outbox-relay.ts';
+import { connectServiceRedis } from '../shared/redis-connect.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
@@ -17,7 +18,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   const { app, metrics, addHealthCheck } = createServiceApp({ service: 'sales', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
   let redis: RedisConnection;
   try {
-    redis = await connectRedis(config.redisUrl, { name: `sales:${config.roles.join('+')}`, onError: (error) => app.log.warn({ err: error.message }, 'redis connection error') });
+    redis = await connectServiceRedis(config.redisUrl, { name: `sales:${config.roles.join('+')}`, log: app.log });
   } catch (error) {
     await app.close();
     throw error;
