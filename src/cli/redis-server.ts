@@ -70,7 +70,9 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   ];
   const configFile = join(options.dir, 'redis.conf');
   writeFileSync(configFile, `${config.join('\n')}\n`);
-  const child = spawn(binary, [configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches only `herald dev`, which then stops the services
+  // first and Redis last, so nothing in flight loses its connection.
+  const child = spawn(binary, [configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
