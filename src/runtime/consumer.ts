@@ -187,6 +187,27 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       const error = await outcome;
       if (error) throw error;
     };
+    // While a batch is handled, the next one is already being read (one batch ahead): the read's round
+    // trip and Redis's work overlap with handling. A batch read ahead is always handled, even after
+    // stop(), so nothing is left delivered but unhandled.
+    type Read = { raw: unknown } | { error: unknown };
+    let readAhead: Promise<Read> | undefined;
+    const read = (): Promise<Read> =>
+      reader!.sendCommand([
+        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(config.batchSize), 'BLOCK', String(config.blockMs), 'STREAMS', stream, '>',
+      ]).then((raw) => ({ raw }), (error: unknown) => ({ error }));
+    const nextBatch = async (): Promise<StreamEntry[]> => {
+      const result = await (readAhead ?? read());
+      readAhead = undefined;
+      if ('error' in result) throw result.error;
+      return parseReadGroup(result.raw, stream);
+    };
+    const handleAndAck = async (entries: StreamEntry[]): Promise<void> => {
+      await settleAck();
+      const { ack } = await handleBatch(entries);
+      // Resolves to the error instead of rejecting, so a failed ack is never an unhandled rejection.
+      ackInFlight = ack.then(() => undefined, (error: unknown) => error ?? new Error('XACK failed'));
+    };
     while (running) {
       try {
         if (!ownDrained) {
@@ -197,13 +218,9 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
           await reclaim();
           lastClaim = Date.now();
         }
-        const raw = await reader!.sendCommand([
-          'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(config.batchSize), 'BLOCK', String(config.blockMs), 'STREAMS', stream, '>',
-        ]);
-        await settleAck();
-        const { ack } = await handleBatch(parseReadGroup(raw, stream));
-        // Resolves to the error instead of rejecting, so a failed ack is never an unhandled rejection.
-        ackInFlight = ack.then(() => undefined, (error: unknown) => error ?? new Error('XACK failed'));
+        const entries = await nextBatch();
+        if (running && entries.length > 0) readAhead = read();
+        await handleAndAck(entries);
       } catch (error) {
         if (!running) break;
         if (String(error).includes('NOGROUP')) await ensureGroup().catch(() => {});
@@ -211,6 +228,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
         await sleep(500);
       }
     }
+    if (readAhead) await nextBatch().then(handleAndAck).catch((error) => logger.error({ stream, group, err: errorMessage(error) }, 'last batch failed; its entries stay pending'));
     await settleAck().catch((error) => logger.error({ stream, group, err: errorMessage(error) }, 'last XACK failed; its entries stay pending'));
   };
 
