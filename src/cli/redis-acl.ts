@@ -19,7 +19,7 @@ const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xgroup|cre
 /** What each service's code sends on its own keys (see the key layouts in services/<name>/*.ts). */
 const ownKeyCommands: Record<ServiceUser, string[]> = {
   // event-store.ts: LLEN/RPUSH/LRANGE events, ZADD/ZRANGE snapshots and index, HSET/HMGET current, INCR seq.
-  catalog: ['llen', 'rpush', 'lrange', 'zadd', 'zrange', 'hset', 'hget', 'hmget', 'incr', 'get', 'exists'],
+  catalog: ['llen', 'rpush', 'lrange', 'zadd', 'zrange', 'hset', 'hmget', 'incr'],
   // projection.ts, purchases.ts, replay.ts: movies hash, inbox set, purchases (SET NX), rebuild swap.
   sales: ['hget', 'hset', 'hgetall', 'hvals', 'hlen', 'sismember', 'sadd', 'sunionstore', 'get', 'set', 'del', 'exists', 'rename'],
 };
@@ -48,6 +48,11 @@ export function passwordHash(password: string): string {
 /** `user <name> ...` redis.conf lines for both services; passwords appear only as SHA-256 hashes. */
 export function aclConfigLines(passwords: Record<ServiceUser, string>): string[] {
   return (Object.keys(serviceScopes) as ServiceUser[]).map((user) => `user ${user} reset on #${passwordHash(passwords[user])} ${aclRules(user)}`);
+}
+
+/** The `default` user as the operators' account: every right, but only with the admin password. */
+export function adminConfigLine(password: string): string {
+  return `user default on #${passwordHash(password)} ~* &* +@all`;
 }
 
 /** Environment variables that hold each user's password. */

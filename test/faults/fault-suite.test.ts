@@ -31,7 +31,7 @@ describe('fault suite', () => {
   });
 
   test('2. SIGKILL the Catalog outbox relay between commit and publish', async () => {
-    const r = await killRelayScenario({ movies: 20, updatesPerMovie: 80, killEveryMs: 800 });
+    const r = await killRelayScenario({ movies: 20, updatesPerMovie: 80, killEveryMs: 800, paceMs: 50 });
     expect(r.kills).toBeGreaterThanOrEqual(2);
     expect(r.committedUnpublishedAtKill).toBeGreaterThan(0);
     expectClean(r, { kills: r.kills, maxCommittedUnpublished: r.committedUnpublishedAtKill, republished: r.redelivered });
@@ -53,7 +53,8 @@ describe('fault suite', () => {
   test('5. a slow consumer under a producer burst: backpressure, bounded memory, safe retention', async () => {
     const batchSize = 50;
     const r = await slowConsumerScenario({ movies: 100, versions: 50, handlerMs: 2, maxLen: 500, batchSize });
-    expect(r.samples.maxPending).toBeLessThanOrEqual(batchSize);
+    // The consumer reads one batch ahead while it handles the current one: at most two batches unacked.
+    expect(r.samples.maxPending, JSON.stringify({ outcomes: r.outcomes, stats: r.stats })).toBeLessThanOrEqual(2 * batchSize);
     expect(r.samples.lengthWhenDrained).toBeGreaterThan(500); // undelivered entries were kept past maxLen
     expect(r.lengthAfterTrim).toBeLessThanOrEqual(600); // and trimmed once delivered
     expectClean(r, { burstMs: r.burstMs, drainMs: r.drainMs, maxPending: r.samples.maxPending, maxStreamLength: r.samples.maxLength, lengthAfterTrim: r.lengthAfterTrim, peakHeapMb: r.peakHeapMb });

@@ -10,6 +10,8 @@ export interface Workload {
   salesUrl: string;
   movies: number;
   updatesPerMovie: number;
+  /** Pause between two updates of one movie, so a scenario lasts long enough for its faults. */
+  paceMs?: number;
   /** Purchases attempted while the updates flow. */
   purchases?: number;
   ledger: Ledger;
@@ -80,6 +82,7 @@ export async function updateMovies(work: Workload, ids: string[], progress: Driv
         work.ledger.write(movieId, next, amountMinor);
         progress.updates++;
         version = next;
+        if (work.paceMs) await sleep(work.paceMs);
         continue;
       }
       if (answer && answer.status < 500 && answer.status !== 409) throw new Error(`update refused: ${answer.status} ${JSON.stringify(answer.body)}`);

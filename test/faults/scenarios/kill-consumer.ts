@@ -22,13 +22,18 @@ export async function killConsumerScenario(options: { movies: number; updatesPer
     let writing = true;
     const writer = Promise.all([updateMovies(work, ids, progress), buyMovies(work, ids, progress)]).finally(() => (writing = false));
     const consumer = stack.process('sales-consumer');
+    // A kill every few seconds, and at least one per fifth of the updates however fast the machine is.
+    const total = options.movies * options.updatesPerMovie;
+    let lastKill = { at: Date.now(), updates: 0 };
     while (writing) {
-      await new Promise((r) => setTimeout(r, options.killEveryMs));
+      await new Promise((r) => setTimeout(r, 50));
+      if (Date.now() - lastKill.at < options.killEveryMs && progress.updates - lastKill.updates < total / 5) continue;
       if (!writing) break;
       await consumer.kill();
       kills++;
       await new Promise((r) => setTimeout(r, 200));
       await consumer.start();
+      lastKill = { at: Date.now(), updates: progress.updates };
     }
     await writer;
     await settle(stack.admin);

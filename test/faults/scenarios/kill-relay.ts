@@ -4,7 +4,7 @@ import { createMovies, settle, updateMovies, type DriverProgress } from '../../s
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger, type LedgerReport } from '../../support/ledger.ts';
 
-export async function killRelayScenario(options: { movies: number; updatesPerMovie: number; killEveryMs: number }) {
+export async function killRelayScenario(options: { movies: number; updatesPerMovie: number; killEveryMs: number; paceMs: number }) {
   const stack = await startFaultStack({
     processes: {
       catalog: { service: 'catalog', roles: ['api'] },
@@ -17,13 +17,16 @@ export async function killRelayScenario(options: { movies: number; updatesPerMov
   let kills = 0;
   let committedUnpublishedAtKill = 0;
   try {
-    const work = { catalogUrl: stack.url('catalog'), salesUrl: stack.url('sales'), movies: options.movies, updatesPerMovie: options.updatesPerMovie, ledger };
+    const work = { catalogUrl: stack.url('catalog'), salesUrl: stack.url('sales'), movies: options.movies, updatesPerMovie: options.updatesPerMovie, paceMs: options.paceMs, ledger };
     const ids = await createMovies(work, progress);
     let writing = true;
     const writer = updateMovies(work, ids, progress).finally(() => (writing = false));
     const relay = stack.process('catalog-relay');
+    const total = options.movies * options.updatesPerMovie;
+    let lastKill = { at: Date.now(), updates: 0 };
     while (writing) {
-      await new Promise((r) => setTimeout(r, options.killEveryMs));
+      await new Promise((r) => setTimeout(r, 20));
+      if (Date.now() - lastKill.at < options.killEveryMs && progress.updates - lastKill.updates < total / 5) continue;
       if (!writing) break;
       await relay.kill();
       kills++;
@@ -31,6 +34,7 @@ export async function killRelayScenario(options: { movies: number; updatesPerMov
       await new Promise((r) => setTimeout(r, 300));
       committedUnpublishedAtKill = Math.max(committedUnpublishedAtKill, Number(await stack.admin.sendCommand(['XLEN', 'catalog:outbox'])));
       await relay.start();
+      lastKill = { at: Date.now(), updates: progress.updates };
     }
     await writer;
     await settle(stack.admin);

@@ -82,7 +82,7 @@ export async function slowConsumerScenario(options: { movies: number; versions: 
       deadLetters: dlq > 0 ? { any: dlq } : {},
       problems: [],
     };
-    return { ...report, samples, burstMs, drainMs, lengthAfterTrim, peakHeapMb: Math.round(samples.heapMax / 1e5) / 10 };
+    return { ...report, outcomes, stats: await consumer.stats(), samples, burstMs, drainMs, lengthAfterTrim, peakHeapMb: Math.round(samples.heapMax / 1e5) / 10 };
   } finally {
     await consumer.stop();
     for (const c of [catalog, sales, admin]) await closeConnection(c).catch(() => undefined);
