@@ -109,7 +109,7 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The test itself keeps the unrestricted default user (redisUrl); each service gets its ACL user.
-  const passwords = options.acl === false ? undefined : resolveRedisPasswords({});
+  const passwords = options.acl === false ? undefined : resolveRedisPasswords(options.env ?? {});
   const redis = await startTestRedis(passwords ? { extraConfig: aclConfigLines(passwords) } : {});
   const redisUrlOf = (service: ServiceName) => (passwords ? redisUrlFor(redis.url, service, passwords[service]) : redis.url);
   // A dead consumer's entries are reclaimed quickly in tests; the default (30 s) suits production.
