@@ -75,15 +75,16 @@ export async function runBenchmarks(options: BenchRunOptions = {}): Promise<Benc
     rmSync(dir, { recursive: true, force: true });
   }
 
+  const loadAtEnd = loadavg();
   const cpuList = cpus();
   const machine = [
     `- Date: ${new Date().toISOString()}`,
-    `- Machine: ${cpuList.length} cores, ${cpuList[0]?.model ?? 'unknown CPU'}; load average at start ${load.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min)`,
+    `- Machine: ${cpuList.length} cores, ${cpuList[0]?.model ?? 'unknown CPU'}; load average ${load.map((l) => l.toFixed(2)).join(' / ')} at start, ${loadAtEnd.map((l) => l.toFixed(2)).join(' / ')} at the end (1/5/15 min; shared with other work)`,
     `- Node ${process.version}; Redis ${redisVersion} (private redis-server on loopback, appendonly yes, appendfsync ${APPENDFSYNC}, as the services run it)`,
     `- Mode: ${quick ? 'quick (tiny N, smoke only: these figures mean nothing)' : options.scale && options.scale !== 1 ? `full N × ${options.scale}` : 'full'}; each figure is the median of ${options.runs ?? (quick ? 1 : 3)} runs`,
   ].join('\n');
   const table = renderTable(rows);
-  const markdown = `# Herald benchmarks\n\nReproduce with \`npm run bench\` (see bench/README.md; \`--quick\` for a smoke run).\n\n${table}\n\n${machine}\n`;
+  const markdown = `# Herald benchmarks\n\nReproduce with \`npm run bench\` (about 10 minutes; \`--quick\` for a smoke run). What each row measures: docs/benchmarks.md.\n\n${table}\n\n${machine}\n`;
   writeFileSync(options.resultsFile ?? join(fileURLToPath(new URL('.', import.meta.url)), 'results.md'), markdown);
   return { rows, markdown, failures };
 }
