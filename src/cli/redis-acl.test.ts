@@ -1,6 +1,6 @@
 // The per-service Redis ACL users against a real redis-server: each service is refused outside its
 // rights and allowed everything the runtime does on its behalf (publish, trim, consume, reclaim, DLQ).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -11,7 +11,8 @@ import { DeadLetterError } from '../runtime/errors.ts';
 import { createProducer } from '../runtime/producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from '../runtime/redis.ts';
 import { parseEntries } from '../runtime/stream-replies.ts';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from './redis-acl.ts';
+import { loadContract } from '../codegen/contract.ts';
+import { aclConfigLines, redisUrlFor, resolveRedisPasswords, serviceScopes } from './redis-acl.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let admin: RedisConnection;
@@ -42,6 +43,16 @@ const attempt = async (client: RedisConnection, command: string[]): Promise<stri
 };
 
 describe('Redis ACL users per service', () => {
+  test('each user may send and receive exactly the channels the contract gives its service', async () => {
+    const contract = await loadContract(join(import.meta.dirname, '../..'));
+    const address = (id: string) => contract.channels.find((c) => c.id === id)!.address;
+    // Every service implemented in services/ needs a user; contract-only services (reporting) have none yet.
+    const implemented = contract.services.filter((s) => existsSync(join(import.meta.dirname, '../../services', s.name)));
+    const fromContract = Object.fromEntries(implemented.map((s) => [s.name, { sends: s.sends.map(address).sort(), receives: s.receives.map(address).sort() }]));
+    const fromAcl = Object.fromEntries(Object.entries(serviceScopes).map(([name, s]) => [name, { sends: [...s.sends].sort(), receives: [...s.receives].sort() }]));
+    expect(fromAcl).toEqual(fromContract);
+  });
+
   const table: Array<{ user: 'catalog' | 'sales'; command: string[]; expect: 'allowed' | 'refused' }> = [
     { user: 'catalog', command: ['XADD', 'catalog.movie.v1', '*', 'k', 'v'], expect: 'allowed' },
     { user: 'catalog', command: ['LRANGE', 'catalog:movie:m1:events', '0', '-1'], expect: 'allowed' },
