@@ -18,24 +18,40 @@ const envelopeAttributes: readonly string[] = [...requiredAttributes, ...optiona
 const DATACONTENTTYPE = 'application/protobuf';
 const DATASCHEMA = /^herald:([A-Za-z_][\w.]*)#sha256-[0-9a-f]{16}$/;
 
+// Formatting the clock (toISOString, hex) cost more than the rest of an envelope; the events of a
+// batch share their millisecond, so the formatted forms are kept for the last millisecond seen.
+let clockMs = -1;
+let clockIso = '';
+let clockUuidPrefix = '';
+function formatClock(now: number): void {
+  if (now === clockMs) return;
+  const hex = now.toString(16).padStart(12, '0');
+  clockMs = now;
+  clockIso = new Date(now).toISOString();
+  clockUuidPrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7`;
+}
+
 /**
  * UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits; ids sort by creation time.
  * The random bits come from randomUUID(), which draws from a cached entropy pool: a randomBytes()
  * call per id cost more than the rest of encoding an event. Its variant bits are already RFC 9562's.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const time = now.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+  formatClock(now);
+  return `${clockUuidPrefix}${randomUUID().slice(15)}`;
 }
 
 /** Builds the envelope of one outgoing event. */
 export function buildEnvelope(definition: MessageDefinition<any>, source: string, options: PublishOptions = {}): Envelope {
+  // One clock reading for both: the id's timestamp is the event's `time`.
+  const now = Date.now();
+  formatClock(now);
   const envelope: Envelope = {
     specversion: '1.0',
-    id: options.id ?? uuidv7(),
+    id: options.id ?? uuidv7(now),
     source,
     type: definition.type,
-    time: (options.time ?? new Date()).toISOString(),
+    time: options.time ? options.time.toISOString() : clockIso,
     datacontenttype: DATACONTENTTYPE,
     dataschema: definition.dataschema,
   };
