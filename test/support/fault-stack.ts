@@ -23,6 +23,10 @@ export interface FaultStack {
   url(label: string): string;
   /** Stops redis-server (SIGTERM: clean shutdown, or SIGKILL: crash) and starts it again on the same port and AOF. */
   restartRedis(signal: 'SIGTERM' | 'SIGKILL', downMs?: number): Promise<void>;
+  /** The Redis passwords that appear in any process output so far (must be none). */
+  leakedSecrets(): string[];
+  /** Everything every process wrote so far. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,11 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
       else await redis.stop();
       await new Promise((r) => setTimeout(r, downMs));
       redis = await startRedisServer(redisOptions);
+    },
+    logs: () => all.map((p) => p.output()).join('\n'),
+    leakedSecrets() {
+      const output = all.map((p) => p.output()).join('\n');
+      return [passwords.catalog, passwords.sales].filter((secret) => output.includes(secret));
     },
     async stop() {
       await Promise.all(all.map((p) => p.stop()));
