@@ -188,6 +188,23 @@ describe('HTTP fuzzing of both services', () => {
     expect(await redisDigest()).toBe(before);
   });
 
+  test('query strings: every answer is 200 or a 400 naming the parameter, never a 5xx', async () => {
+    const value = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.integer().map(String), fc.constantFrom('0', '101', '-1', '1e3', '2026-13-01T00:00:00Z', '9'.repeat(40)));
+    const query = fc.oneof(
+      fc.record({ path: fc.constant('/movies'), service: fc.constantFrom('catalog', 'sales'), name: fc.constantFrom('limit', 'cursor', 'other'), value }),
+      fc.record({ path: fc.constant(`/movies/{id}`), service: fc.constant('catalog'), name: fc.constantFrom('asOf', 'x'), value }),
+    );
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const base = q.service === 'catalog' ? stack.catalog.url : stack.sales.url;
+        const response = await http(base, 'GET', `${q.path.replace('{id}', movieId)}?${encodeURIComponent(q.name)}=${encodeURIComponent(q.value)}`);
+        expect([200, 400, 404], JSON.stringify(q)).toContain(response.status);
+        if (response.status === 400) expect(response.body.field, JSON.stringify(q)).toBe(`query.${q.name}`);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('valid unicode titles are accepted and round-trip unchanged', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((t) => t.length <= 200), async (title) => {
