@@ -32,8 +32,10 @@ export async function restartRedisScenario(options: { appendfsync: 'everysec' | 
     const report = await ledger.verify(stack.admin);
     // Connection errors are logged while Redis is down: none of those lines may carry a password.
     if (stack.leakedSecrets().length > 0) report.problems.push('a Redis password appeared in a service log');
+    const info = String(await stack.admin.sendCommand(['INFO', 'persistence']));
+    const aofDelayedFsync = Number(/aof_delayed_fsync:(\d+)/.exec(info)?.[1] ?? -1);
     const connectionErrorsLogged = stack.logs().split('redis connection error').length - 1;
-    return { ...report, connectionErrorsLogged, restarts, updatesPerSecond: Math.round((progress.updates / elapsedMs) * 1000), failedRequests: progress.failures };
+    return { ...report, connectionErrorsLogged, aofDelayedFsync, restarts, updatesPerSecond: Math.round((progress.updates / elapsedMs) * 1000), failedRequests: progress.failures };
   } finally {
     await stack.stop();
   }
