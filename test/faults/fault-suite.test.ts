@@ -31,7 +31,7 @@ describe('fault suite', () => {
   });
 
   test('2. SIGKILL the Catalog outbox relay between commit and publish', async () => {
-    const r = await killRelayScenario({ movies: 20, updatesPerMovie: 80, killEveryMs: 800, paceMs: 50 });
+    const r = await killRelayScenario({ movies: 20, updatesPerMovie: 100, killEveryMs: 800, paceMs: 60 });
     expect(r.kills).toBeGreaterThanOrEqual(2);
     expect(r.committedUnpublishedAtKill).toBeGreaterThan(0);
     expectClean(r, { kills: r.kills, maxCommittedUnpublished: r.committedUnpublishedAtKill, republished: r.redelivered });
