@@ -30,8 +30,9 @@ const Generator = require('@asyncapi/generator') as new (
 const generator = new Generator(templateDir, outDir, {
   forceWrite: true,
   install: false,
-  // The template ships a transpiled copy; compiling it again with Babel costs ~12 s and changes nothing.
-  compile: false,
+  // Compile the template here: its shipped transpiled copy requires react's jsx-runtime by an absolute
+  // path from the template's own CI machine, which exists nowhere else (a fresh clone fails on it).
+  compile: true,
   templateParams: JSON.parse(paramsJson) as Record<string, string>,
 });
 await generator.generateFromString(readFileSync(documentPath, 'utf8'));
