@@ -12,7 +12,7 @@ test('every error code is documented with its HTTP status, and no documented cod
 });
 
 test('every dead-letter reason is documented', () => {
-  for (const reason of ['invalid-envelope', 'unknown-schema', 'unknown-type', 'undecodable', 'max-deliveries', 'rejected']) {
+  for (const reason of ['invalid-envelope', 'unknown-schema', 'unknown-type', 'undecodable', 'max-deliveries', 'rejected', 'too-large']) {
     expect(doc).toContain(`| \`${reason}\` |`);
   }
 });
