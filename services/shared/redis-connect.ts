@@ -3,6 +3,29 @@
 import { connectRedis, HeraldError, type RedisConnection } from 'herald/runtime';
 import { safeRedisUrl } from './logging.ts';
 
+/** True for Redis' refusals of the credentials; connectRedis does not retry them before start-up. */
+function isAuthRefusal(error: unknown): error is Error {
+  return error instanceof Error && /^(WRONGPASS|NOAUTH)\b/.test(error.message);
+}
+
+/** The user a Redis URL logs in as (`default` when the URL names none). */
+export function redisUserOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).username) || 'default';
+  } catch {
+    return 'default';
+  }
+}
+
+/** One line that says who was refused and why, without the password. */
+export function authRefusalMessage(url: string, error: Error): string {
+  const user = redisUserOf(url);
+  const cause = error.message.startsWith('NOAUTH')
+    ? 'Redis needs a password and REDIS_URL gives none (NOAUTH)'
+    : 'wrong password, unknown user or user disabled (WRONGPASS)';
+  return `Redis at ${safeRedisUrl(url)} refused user "${user}": ${cause}; check REDIS_URL`;
+}
+
 export async function connectServiceRedis(
   url: string,
   options: { name: string; timeoutMs?: number; log: { warn(obj: object, msg: string): void } },
@@ -21,12 +44,17 @@ export async function connectServiceRedis(
         name: options.name,
         onError: (error) => {
           lastError = error.message;
+          // A refusal ends start-up with its own line (below); it is not a reconnect.
+          if (isAuthRefusal(error)) return;
           // Reconnects are frequent while Redis is down; one line per 10 failures is enough.
           if (warned++ % 10 === 0) options.log.warn({ err: error.message, redis: safeRedisUrl(url) }, 'redis connection error; reconnecting');
         },
       }),
       deadline,
     ]);
+  } catch (error) {
+    if (isAuthRefusal(error)) throw new HeraldError('HERALD_ERR_CONFIG', authRefusalMessage(url, error), { field: 'REDIS_URL', user: redisUserOf(url) });
+    throw error;
   } finally {
     clearTimeout(timer);
   }

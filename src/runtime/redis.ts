@@ -33,19 +33,36 @@ export interface ConnectOptions {
 /** Connects to `url` (`redis://` or `rediss://`, credentials in the URL or the environment). */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisConnection> {
   const tls = url.startsWith('rediss://');
+  // Refused credentials will not fix themselves: before the first successful connection they end
+  // connect() with Redis' WRONGPASS/NOAUTH error instead of retrying forever. After that a reconnect
+  // keeps retrying whatever the cause, so a running consumer survives a Redis restart.
+  let connectedOnce = false;
   const client = createBufferClient({
     url,
     ...(options.name ? { name: options.name } : {}),
     ...(options.commandTimeoutMs !== undefined ? { commandOptions: { timeout: options.commandTimeoutMs } } : {}),
     socket: {
       // Back off to 2 s between reconnects; never give up, a consumer must survive a Redis restart.
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+      reconnectStrategy: (retries: number, cause: Error) =>
+        !connectedOnce && isRedisAuthError(cause) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2000),
       ...(tls ? { tls: true as const, ...(options.tls ?? {}) } : {}),
     },
   });
   client.on('error', options.onError ?? (() => {}));
-  await client.connect();
+  client.once('ready', () => (connectedOnce = true));
+  try {
+    await client.connect();
+  } catch (error) {
+    // node-redis wraps the refusal (ReconnectStrategyError); hand back Redis' own reply.
+    const cause = (error as { originalError?: unknown }).originalError;
+    throw cause instanceof Error ? cause : error;
+  }
   return client;
+}
+
+/** True for Redis' refusals of the credentials (WRONGPASS, NOAUTH): retrying cannot help. */
+function isRedisAuthError(error: unknown): boolean {
+  return error instanceof Error && /^(WRONGPASS|NOAUTH)\b/.test(error.message);
 }
 
 /** A second connection with the same options: blocking reads must not stall other commands. */
