@@ -4,7 +4,7 @@ import { connectRedis, HeraldError, type RedisConnection } from 'herald/runtime'
 import { safeRedisUrl } from './logging.ts';
 
 /** True for Redis' refusals of the credentials; connectRedis does not retry them before start-up. */
-function isAuthRefusal(error: unknown): error is Error {
+function isAuthRefusal(error: unknown): boolean {
   return error instanceof Error && /^(WRONGPASS|NOAUTH)\b/.test(error.message);
 }
 
@@ -53,7 +53,7 @@ export async function connectServiceRedis(
       deadline,
     ]);
   } catch (error) {
-    if (isAuthRefusal(error)) throw new HeraldError('HERALD_ERR_CONFIG', authRefusalMessage(url, error), { field: 'REDIS_URL', user: redisUserOf(url) });
+    if (isAuthRefusal(error)) throw new HeraldError('HERALD_ERR_CONFIG', authRefusalMessage(url, error as Error), { field: 'REDIS_URL', user: redisUserOf(url) });
     throw error;
   } finally {
     clearTimeout(timer);
