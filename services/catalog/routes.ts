@@ -49,14 +49,14 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
   const { commands, store } = deps;
   const guard = requireToken(deps.serviceToken);
 
-  app.post<{ Body: Required<Omit<FieldsJson, 'genres'>> & { genres?: string[] } }>('/movies', { schema: createMovieSchema, preHandler: guard }, async (request, reply) => {
+  app.post<{ Body: Required<Omit<FieldsJson, 'genres'>> & { genres?: string[] } }>('/movies', { schema: createMovieSchema, onRequest: guard }, async (request, reply) => {
     const fields = fieldsFromJson(request.body) as MovieFields;
     fields.genres ??= [];
     const state = await commands.create(fields, { traceparent: request.traceparent });
     return reply.status(201).header('location', `/movies/${state.movieId}`).send(movieToJson(state));
   });
 
-  app.patch<{ Params: { id: string }; Body: FieldsJson & { expectedVersion: number } }>('/movies/:id', { schema: updateMovieSchema, preHandler: guard }, async (request) => {
+  app.patch<{ Params: { id: string }; Body: FieldsJson & { expectedVersion: number } }>('/movies/:id', { schema: updateMovieSchema, onRequest: guard }, async (request) => {
     const { expectedVersion, ...changes } = request.body;
     return movieToJson(await commands.update(request.params.id, expectedVersion, fieldsFromJson(changes), { traceparent: request.traceparent }));
   });
@@ -64,7 +64,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
   app.post<{ Params: { id: string }; Body: { reason?: string; expectedVersion?: number } | undefined }>(
     '/movies/:id/retire',
     // The body is optional (`curl -X POST .../retire` works); an absent body validates as `{}`.
-    { schema: retireMovieSchema, preHandler: guard, preValidation: async (request) => void (request.body ??= {}) },
+    { schema: retireMovieSchema, onRequest: guard, preValidation: async (request) => void (request.body ??= {}) },
     async (request) => {
       const body = request.body ?? {};
       const state = await commands.retire(request.params.id, body.reason ?? '', body.expectedVersion, { traceparent: request.traceparent });

@@ -20,7 +20,7 @@ export function registerSalesRoutes(app: FastifyInstance, deps: { purchases: Pur
   const { purchases, projection } = deps;
   const guard = requireToken(deps.serviceToken);
 
-  app.post<{ Body: { movieId: string; customerId: string; quantity: number } }>('/purchases', { schema: createPurchaseSchema, preHandler: guard }, async (request, reply) => {
+  app.post<{ Body: { movieId: string; customerId: string; quantity: number } }>('/purchases', { schema: createPurchaseSchema, onRequest: guard }, async (request, reply) => {
     const purchase = await purchases.buy(request.body, { traceparent: request.traceparent });
     deps.onPurchase?.();
     return reply.status(201).header('location', `/purchases/${purchase.purchaseId}`).send(purchaseToJson(purchase));

@@ -13,7 +13,7 @@ app.post('/things', {
     body: { type: 'object', required: ['name', 'price'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1 }, price: moneySchema } },
     response: { 201: { type: 'object', properties: { ok: { type: 'boolean' } } }, ...errorResponses },
   },
-  preHandler: requireToken('s3cret'),
+  onRequest: requireToken('s3cret'),
 }, async (request, reply) => {
   lastTrace = request.traceparent;
   return reply.status(201).send({ ok: true });
@@ -50,6 +50,18 @@ describe('service app plumbing', () => {
     expect(response.statusCode).toBe(401);
     expect(response.json().code).toBe('HERALD_ERR_UNAUTHORIZED');
     expect(response.body).not.toContain('s3cret');
+  });
+
+  it.each([
+    { name: 'an invalid body', payload: JSON.stringify({ name: 1, extra: true }) },
+    { name: 'malformed JSON', payload: '{"name":' },
+    { name: 'a prototype-pollution key', payload: '{"__proto__":{"admin":true}}' },
+  ])('checks the token before parsing or validating the body: $name without a token is 401', async ({ payload }) => {
+    const before = lastTrace;
+    const response = await app.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'HERALD_ERR_UNAUTHORIZED', field: 'headers.authorization' });
+    expect(lastTrace).toBe(before); // the handler never ran
   });
 
   it('maps Herald errors to their status and hides internal messages', async () => {
@@ -90,7 +102,7 @@ describe('service app logs', () => {
   it('never writes a token, a password or a credentialed Redis URL', async () => {
     const lines: string[] = [];
     const logged = createServiceApp({ service: 'test', roles: ['api'], logLevel: 'info', bodyLimit: 4096, logStream: { write: (line) => lines.push(line) } });
-    logged.app.post('/secure', { preHandler: requireToken('s3cret-token') }, async (request) => {
+    logged.app.post('/secure', { onRequest: requireToken('s3cret-token') }, async (request) => {
       request.log.info({ headers: request.headers, config: { redisUrl: 'redis://sales:hunter2@host:6379', password: 'hunter2' } }, 'handling');
       return { ok: true };
     });

@@ -8,7 +8,7 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** A preHandler that refuses the request with 401 unless it carries `Authorization: Bearer <token>`. */
+/** An onRequest hook (it runs before the body is parsed or validated) that refuses the request with 401 unless it carries `Authorization: Bearer <token>`. */
 export function requireToken(token: string | undefined): (request: FastifyRequest) => Promise<void> {
   if (!token) return async () => undefined;
   const expected = digest(token);

@@ -240,6 +240,12 @@ describe('limits and auth', () => {
         expect(response.status, `${route.name} ${JSON.stringify(headers)}`).toBe(401);
         expect(response.body.field).toBe('headers.authorization');
       }
+      // The token is checked before the body is parsed or validated: a stranger learns nothing about the schema.
+      for (const text of ['{"unknown":1}', '{"title":', '{"__proto__":{"x":1}}']) {
+        const response = await send(route, text, {});
+        expect(response.status, `${route.name} ${text}`).toBe(401);
+        expect(response.body.field).toBe('headers.authorization');
+      }
     }
     expect(await redisDigest()).toBe(before);
     expect((await http(stack.catalog.url, 'GET', `/movies/${movieId}`)).status).toBe(200);
