@@ -49,6 +49,14 @@ async function writes() {
   };
 }
 
+/** The write counters once the relay has drained the outbox (it runs concurrently). */
+async function settled() {
+  return until(async () => {
+    const counts = await writes();
+    return counts.outbox === 0 ? counts : undefined;
+  });
+}
+
 async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 200; i++) {
     const value = await check();
@@ -151,6 +159,37 @@ describe('catalog service', () => {
   it('refuses state changes without the service token', async () => {
     const response = await app.inject({ method: 'POST', url: '/movies', payload: dune });
     expect(response.json()).toMatchObject({ statusCode: 401, code: 'HERALD_ERR_UNAUTHORIZED' });
+  });
+
+  it('checks the token before the body: a bad body without a token is 401, not 400, and writes nothing', async () => {
+    const before = await writes();
+    const movie = await create();
+    const after = await settled();
+    for (const [method, url] of [['POST', '/movies'], ['PATCH', `/movies/${movie.movieId}`], ['PATCH', '/movies/not-a-uuid'], ['POST', `/movies/${movie.movieId}/retire`]] as const) {
+      for (const payload of ['{"title":1}', '{"title":', '{"__proto__":{"x":1}}']) {
+        const response = await app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload });
+        expect(response.json(), `${method} ${url} ${payload}`).toMatchObject({ statusCode: 401, field: 'headers.authorization' });
+      }
+    }
+    expect(await writes()).toEqual(after);
+    expect(after.movies).toBe(before.movies + 1);
+  });
+
+  it('names a __proto__ or constructor key as forbidden and writes nothing', async () => {
+    const movie = await create();
+    const before = await settled();
+    const cases = [
+      { method: 'POST', url: '/movies', payload: JSON.stringify(dune).replace('{', '{"__proto__":{"admin":true},'), field: 'body.__proto__' },
+      { method: 'POST', url: '/movies', payload: JSON.stringify(dune).replace('"currencyCode"', '"constructor":{"prototype":{}},"currencyCode"'), field: 'body.price.constructor' },
+      { method: 'PATCH', url: `/movies/${movie.movieId}`, payload: '{"expectedVersion":1,"title":"X","__proto__":null}', field: 'body.__proto__' },
+      { method: 'POST', url: `/movies/${movie.movieId}/retire`, payload: '{"constructor":1}', field: 'body.constructor' },
+    ] as const;
+    for (const { method, url, payload, field } of cases) {
+      const response = await app.inject({ method, url, headers: { ...auth, 'content-type': 'application/json' }, payload });
+      expect(response.json(), payload).toEqual({ statusCode: 400, code: 'HERALD_ERR_VALIDATION', error: 'Bad Request', message: `${field} is a forbidden key`, field });
+    }
+    expect(await writes()).toEqual(before);
+    expect((await app.inject(`/movies/${movie.movieId}`)).json()).toMatchObject({ version: 1, title: 'Dune' });
   });
 
   it('reports health and Prometheus metrics', async () => {

@@ -64,8 +64,8 @@ export function toErrorBody(error: unknown): ErrorBody {
   }
   const status = typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 ? fastifyError.statusCode : 500;
   if (status < 500) {
-    // fastify's own 4xx (malformed JSON, `__proto__` keys (fastify refuses them while parsing), body too large, wrong content type): the body
-    // as a whole is the field at fault. Its message names no secret.
+    // fastify's own 4xx (malformed JSON, body too large, wrong content type): the body as a whole is the
+    // field at fault. Its message names no secret. (`__proto__` keys are refused by json-body.ts, by name.)
     const field = 'body';
     return { statusCode: status, code: 'HERALD_ERR_VALIDATION', error: reasons[status] ?? 'Error', message: `${field}: ${fastifyError.message}`, field };
   }

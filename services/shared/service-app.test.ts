@@ -37,7 +37,9 @@ describe('service app plumbing', () => {
     { name: 'a nested wrong type', body: { ...good, price: { amountMinor: '100', currencyCode: 'EUR' } }, field: 'body.price.amountMinor' },
     { name: 'a fractional amount', body: { ...good, price: { amountMinor: 1.5, currencyCode: 'EUR' } }, field: 'body.price.amountMinor' },
     { name: 'an unknown field', body: { ...good, extra: 1 }, field: 'body.extra' },
-    { name: 'a prototype-pollution key', body: JSON.parse('{"name":"x","price":{"amountMinor":1,"currencyCode":"EUR"},"__proto__":{"admin":true}}'), field: 'body' },
+    { name: 'a __proto__ key', body: JSON.parse('{"name":"x","price":{"amountMinor":1,"currencyCode":"EUR"},"__proto__":{"admin":true}}'), field: 'body.__proto__' },
+    { name: 'a nested __proto__ key', body: JSON.parse('{"name":"x","price":{"amountMinor":1,"currencyCode":"EUR","__proto__":1}}'), field: 'body.price.__proto__' },
+    { name: 'a constructor.prototype key', body: JSON.parse('{"name":"x","price":{"amountMinor":1,"currencyCode":"EUR"},"constructor":{"prototype":{"admin":true}}}'), field: 'body.constructor' },
   ])('answers 400 naming the field for $name', async ({ body, field }) => {
     const response = await app.inject({ method: 'POST', url: '/things', headers: auth, payload: body });
     expect(response.statusCode).toBe(400);
@@ -90,6 +92,21 @@ describe('service app plumbing', () => {
 });
 
 describe('service app body handling', () => {
+  it('calls a forbidden key forbidden, by its path, and never reaches the handler', async () => {
+    const before = lastTrace;
+    const response = await app.inject({ method: 'POST', url: '/things', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"name":"x","price":{"amountMinor":1,"currencyCode":"EUR"},"__proto__":{"admin":true}}' });
+    expect(response.json()).toEqual({ statusCode: 400, code: 'HERALD_ERR_VALIDATION', error: 'Bad Request', message: 'body.__proto__ is a forbidden key', field: 'body.__proto__' });
+    expect(lastTrace).toBe(before);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('still answers an empty JSON body and one with a charset like fastify does', async () => {
+    const empty = await app.inject({ method: 'POST', url: '/things', headers: { ...auth, 'content-type': 'application/json' }, payload: '' });
+    expect(empty.json()).toMatchObject({ statusCode: 400, field: 'body', message: "body: Body cannot be empty when content-type is set to 'application/json'" });
+    const charset = await app.inject({ method: 'POST', url: '/things', headers: { ...auth, 'content-type': 'application/json; charset=utf-8' }, payload: JSON.stringify(good) });
+    expect(charset.statusCode).toBe(201);
+  });
+
   it('answers 400 naming the body for malformed JSON and 413 for an oversized body', async () => {
     const bad = await app.inject({ method: 'POST', url: '/things', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"name":' });
     expect(bad.json()).toMatchObject({ statusCode: 400, code: 'HERALD_ERR_VALIDATION', field: 'body' });

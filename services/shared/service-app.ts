@@ -2,6 +2,7 @@
 // validation (no type coercion, unknown fields refused), error mapping, /health and /metrics.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerErrorMapping } from './http-errors.ts';
+import { registerJsonBodyParser } from './json-body.ts';
 import { loggerOptions } from './logging.ts';
 import { MetricsRegistry } from './metrics.ts';
 import { registerObservability, type HealthCheck } from './observability.ts';
@@ -34,6 +35,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const metrics = new MetricsRegistry();
   const checks: HealthCheck[] = [];
   registerErrorMapping(app);
+  registerJsonBodyParser(app);
   registerObservability(app, { service: options.service, roles: options.roles, metrics, checks: () => checks });
   return { app, metrics, addHealthCheck: (check) => checks.push(check) };
 }
