@@ -36,4 +36,26 @@ describe('herald dev', () => {
     expect(out).toContain('herald dev: stopped');
     await expect(fetch(`http://127.0.0.1:${catalogPort}/health`)).rejects.toThrow();
   });
+
+  it('keeps Redis data in an absolute --data folder as given, not under the working directory', async () => {
+    const [catalogPort, salesPort] = [await freePort(), await freePort()];
+    const data = mkdtempSync(join(tmpdir(), 'herald-dev-data-'));
+    const env = { ...process.env };
+    delete env.REDIS_URL;
+    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--quiet'], { cwd: root, env });
+    let out = '';
+    dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+    try {
+      await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
+      expect(out).toContain(`AOF in ${data};`);
+      expect(existsSync(join(data, 'appendonlydir'))).toBe(true);
+      expect(existsSync(join(project, data))).toBe(false);
+    } finally {
+      dev.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    rmSync(data, { recursive: true, force: true });
+  });
 });

@@ -2,7 +2,7 @@
 // ./.data/redis (unless REDIS_URL is set), then Catalog and Sales as child processes, prints where
 // each listens, and stops everything cleanly on Ctrl-C/SIGTERM. It never touches a Redis it did not start.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/errors.ts';
@@ -94,7 +94,8 @@ export const command: CommandModule = {
     // Each service connects as its own least-privilege ACL user; the default user gets the admin password.
     const urlOf = { catalog: redisUrl, sales: redisUrl } as Record<'catalog' | 'sales', string | undefined>;
     if (!redisUrl) {
-      const dir = join(ctx.cwd, values.data);
+      // resolve, not join: an absolute --data is used as given, a relative one is under the working directory.
+      const dir = resolve(ctx.cwd, values.data);
       const passwords = resolveRedisPasswords();
       redis = await startRedisServer({
         dir, extraConfig: [adminConfigLine(passwords.admin), ...aclConfigLines(passwords)],
