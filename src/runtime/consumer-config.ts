@@ -8,7 +8,7 @@ export interface ConsumerConfig {
   blockMs: number;
   /** Subjects (aggregates) handled at once. Entries of one subject are always handled in stream order. */
   concurrency: number;
-  /** How often to look for entries that another consumer left pending (XAUTOCLAIM). */
+  /** How often to reclaim entries idle on any consumer (XAUTOCLAIM) and retry own ones waiting for a predecessor. */
   claimIntervalMs: number;
   /** An entry must be pending this long before it is reclaimed: longer than any healthy handling. */
   minIdleMs: number;
@@ -18,6 +18,11 @@ export interface ConsumerConfig {
   retryAttempts: number;
   /** First retry delay; doubles on each attempt (100, 200, 400 ms ...). */
   retryBackoffMs: number;
+  /**
+   * First retry delay of an event that came early (NotReadyError); doubles on each attempt. Short: the
+   * whole batch waits for it, and an early event still waiting is retried at every claim interval anyway.
+   */
+  notReadyBackoffMs: number;
   /** Where a newly created group starts: '0' = the whole retained stream, '$' = only new entries. */
   startId: string;
   /** Approximate cap of the dead-letter stream. */
@@ -35,6 +40,7 @@ export const consumerDefaults: Readonly<ConsumerConfig> = Object.freeze({
   maxDeliveries: 5,
   retryAttempts: 3,
   retryBackoffMs: 100,
+  notReadyBackoffMs: 10,
   startId: '0',
   deadLetterMaxLen: 100_000,
   maxEventBytes: defaultMaxEventBytes,

@@ -5,10 +5,10 @@ import { deadLetterStream, messageByType } from './channel.ts';
 import { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { fieldsToEncodedEvent } from './envelope.ts';
-import { DeadLetterError, isDeadLetterError } from './errors.ts';
+import { DeadLetterError, isDeadLetterError, isNotReadyError } from './errors.ts';
 import { eventSize } from './event-size.ts';
-import { closeConnection, duplicateConnection, type RedisConnection } from './redis.ts';
-import { parseAutoClaim, parseGroups, parsePendingCounts, parseReadGroup, type StreamEntry } from './stream-replies.ts';
+import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './redis.ts';
+import { parseAutoClaim, parseEntries, parseGroups, parsePendingCounts, parseReadGroup, type StreamEntry } from './stream-replies.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from './types.ts';
 
 export interface ConsumerOptions<C extends ChannelDefinition> {
@@ -32,7 +32,8 @@ export interface Consumer<C extends ChannelDefinition> {
   stats(): Promise<ConsumerStats>;
 }
 
-type Outcome = 'ack' | 'dead' | 'pending';
+/** `waiting`: left pending because its predecessor is not there yet (NotReadyError), retried soon. */
+type Outcome = 'ack' | 'dead' | 'pending' | 'waiting';
 
 export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
   const config: ConsumerConfig = { ...consumerDefaults, ...options.config };
@@ -73,7 +74,10 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       } catch (error) {
         if (isDeadLetterError(error)) return toDeadLetter(entry, error, deliveryCount);
         lastError = error;
-        if (attempt < config.retryAttempts && running) await sleep(config.retryBackoffMs * 2 ** attempt);
+        // The whole batch waits for its slowest lane: an early event gets short retries (its predecessor
+        // may be in flight on another consumer), then waits for the next own-pending pass instead.
+        const backoff = isNotReadyError(error) ? config.notReadyBackoffMs : config.retryBackoffMs;
+        if (attempt < config.retryAttempts && running) await sleep(backoff * 2 ** attempt);
         else if (!running) break;
       }
     }
@@ -82,6 +86,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       const message = `failed after ${deliveryCount} deliveries: ${errorMessage(lastError)}`;
       return toDeadLetter(entry, new DeadLetterError('max-deliveries', message), deliveryCount);
     }
+    if (isNotReadyError(lastError)) return 'waiting';
     logger.warn({ stream, id: entry.id, deliveryCount, err: errorMessage(lastError) }, 'handler failed; entry left pending for redelivery');
     return 'pending';
   };
@@ -109,11 +114,19 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     return 'dead';
   };
 
+  // Subjects with an entry this consumer left pending: a later event of theirs must not overtake it, so
+  // it is left pending too, unhandled. Rebuilt by every own-pending pass (which sees all such entries).
+  const blocked = new Set<string>();
+  // Own pending entries worth retrying at the next pass, without waiting for a redelivery: those that
+  // came early (NotReadyError) and those held back behind a blocked subject.
+  let waiting = new Set<string>();
+
   /**
    * Handles a batch: entries of one subject in order, up to `concurrency` subjects at once. Resolves
    * once every entry is handled, with the batch's XACK already sent; the caller awaits `ack`.
+   * `due`, when given, says which entries to handle; the others stay pending and block their subject.
    */
-  const handleBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>): Promise<{ ack: Promise<unknown> }> => {
+  const handleBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>, due?: Set<string>): Promise<{ ack: Promise<unknown> }> => {
     const lanes = new Map<string, StreamEntry[]>();
     for (const entry of entries) {
       if (entry.fields.size === 0) continue; // trimmed while pending: nothing left to handle
@@ -123,21 +136,30 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       else lanes.set(key, [entry]);
     }
     const acked: string[] = [];
-    const runLane = async (lane: StreamEntry[]): Promise<void> => {
+    const runLane = async ([key, lane]: [string, StreamEntry[]]): Promise<void> => {
       for (let i = 0; i < lane.length; i++) {
         const entry = lane[i]!;
+        // A later event of the same aggregate must not overtake one left pending.
+        if (blocked.has(key)) {
+          waiting.add(entry.id);
+          continue;
+        }
+        if (due && !due.has(entry.id)) {
+          blocked.add(key);
+          continue;
+        }
         const outcome = await process(entry, deliveryCounts?.get(entry.id) ?? 1);
         if (outcome === 'ack') acked.push(entry.id);
-        // A later event of the same aggregate must not overtake one left pending.
-        if (outcome === 'pending') return;
+        if (outcome === 'waiting') waiting.add(entry.id);
+        if (outcome === 'pending' || outcome === 'waiting') blocked.add(key);
       }
     };
-    await runPool([...lanes.values()], config.concurrency, runLane);
+    await runPool([...lanes], config.concurrency, runLane);
     return { ack: acked.length > 0 ? redis.sendCommand(['XACK', stream, group, ...acked]) : Promise.resolve() };
   };
 
-  const processBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>): Promise<void> => {
-    await (await handleBatch(entries, deliveryCounts)).ack;
+  const processBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>, due?: Set<string>): Promise<void> => {
+    await (await handleBatch(entries, deliveryCounts, due)).ack;
   };
 
   const deliveryCountsOf = async (entries: StreamEntry[]): Promise<Map<string, number>> => {
@@ -148,7 +170,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     return parsePendingCounts(raw);
   };
 
-  /** Own entries left pending by a previous run of this consumer: handled first, in order. */
+  /** Own entries left pending by a previous run of this consumer: redelivered (XREADGROUP 0), handled first, in order. */
   const drainOwnPending = async (): Promise<void> => {
     let cursor = '0';
     while (running) {
@@ -160,19 +182,50 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     }
   };
 
-  /** Takes over entries idle longer than minIdleMs, from any consumer of the group (a dead one's). */
-  const reclaim = async (): Promise<void> => {
+  /**
+   * Takes over entries idle longer than minIdleMs, from any consumer of the group (a dead one's, or its
+   * own that failed): XAUTOCLAIM counts a delivery. They are handled by the own-pending pass that follows,
+   * in stream order with this consumer's other pending entries. Returns the ids taken over.
+   */
+  const reclaim = async (): Promise<Set<string>> => {
+    const claimed = new Set<string>();
     let cursor = '0-0';
     do {
-      const raw = await redis.sendCommand(['XAUTOCLAIM', stream, group, consumer, String(config.minIdleMs), cursor, 'COUNT', String(config.batchSize)]);
-      const claim = parseAutoClaim(raw);
+      // Not JUSTID: that would not count the delivery. The entries are read again by the pass.
+      const claim = parseAutoClaim(await redis.sendCommand(['XAUTOCLAIM', stream, group, consumer, String(config.minIdleMs), cursor, 'COUNT', String(config.batchSize)]));
       cursor = claim.next;
-      if (claim.entries.length > 0) {
-        counters.reclaimed += claim.entries.length;
-        logger.info({ stream, count: claim.entries.length }, 'reclaimed pending entries');
-        await processBatch(claim.entries, await deliveryCountsOf(claim.entries));
-      }
+      for (const entry of claim.entries) claimed.add(entry.id);
     } while (cursor !== '0-0' && running);
+    if (claimed.size > 0) {
+      counters.reclaimed += claimed.size;
+      logger.info({ stream, count: claimed.size }, 'reclaimed pending entries');
+    }
+    return claimed;
+  };
+
+  /**
+   * Handles this consumer's pending entries that are due (just reclaimed, or waiting for a predecessor)
+   * in stream order, every claim interval. Reads them with XPENDING + XRANGE, which (unlike XREADGROUP 0)
+   * neither counts a delivery nor resets their idle time: maxDeliveries still counts real redeliveries,
+   * and an entry that keeps failing is still reclaimed (and counted) after minIdleMs.
+   */
+  const retryOwnPending = async (claimed: Set<string>): Promise<void> => {
+    const due = new Set([...waiting, ...claimed]);
+    blocked.clear();
+    waiting = new Set();
+    let start = '-';
+    while (running) {
+      const rows = (await redis.sendCommand(['XPENDING', stream, group, start, '+', String(config.batchSize), consumer])) as Array<[RedisValue, RedisValue, number, number]>;
+      if (!rows || rows.length === 0) return;
+      const counts = parsePendingCounts(rows);
+      const ids = [...counts.keys()];
+      const pipeline = redis.multi();
+      for (const id of ids) pipeline.addCommand(['XRANGE', stream, id, id]);
+      const entries = ((await pipeline.execAsPipeline()) as unknown[]).flatMap((reply) => (reply instanceof Error ? [] : parseEntries(reply)));
+      await processBatch(entries, counts, due);
+      if (rows.length < config.batchSize) return;
+      start = `(${ids[ids.length - 1]!}`;
+    }
   };
 
   const run = async (): Promise<void> => {
@@ -215,7 +268,11 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
           ownDrained = true;
         }
         if (Date.now() - lastClaim >= config.claimIntervalMs) {
-          await reclaim();
+          // The pass must see only entries whose outcome is settled: the batch read ahead is handled
+          // and every XACK lands first, or they would look pending and unhandled.
+          if (readAhead) await handleAndAck(await nextBatch());
+          await settleAck();
+          await retryOwnPending(await reclaim());
           lastClaim = Date.now();
         }
         const entries = await nextBatch();

@@ -1,0 +1,78 @@
+// After one consumer of a group dies holding an event, the survivor must catch up as soon as that event
+// is reclaimed: later events of the same subject, which came "early" meanwhile, are retried at the next
+// claim interval (not left until they are reclaimed themselves, minIdleMs later) and applied in order.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
+import { testChannel, type Ping } from '../../test/support/test-channel.ts';
+import { createConsumer } from './consumer.ts';
+import { NotReadyError } from './errors.ts';
+import { createProducer } from './producer.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
+import type { ReceivedEvent } from './types.ts';
+
+let server: RedisServer & { cleanup(): Promise<void> };
+let redis: RedisConnection;
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = await connectRedis(server.url);
+});
+afterAll(async () => {
+  await closeConnection(redis);
+  await server.cleanup();
+});
+
+test('the survivor applies every version in order soon after the dead consumer\'s event is reclaimed', async () => {
+  const minIdleMs = 3000;
+  const channel = testChannel('consumer.catch-up');
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  const publish = (subject: string, seq: number) => producer.publish('Ping', { subject, seq, blob: new Uint8Array() }, { subject, sequence: seq });
+  await redis.sendCommand(['XGROUP', 'CREATE', channel.address, 'g', '0', 'MKSTREAM']);
+  await publish('affected', 1);
+  await publish('healthy', 1);
+  // The dead consumer read v1 of `affected` and crashed before acking it.
+  await redis.sendCommand(['XREADGROUP', 'GROUP', 'g', 'dead', 'COUNT', '1', 'STREAMS', channel.address, '>']);
+
+  // A projection that applies only the next version of a subject, as Sales' does.
+  const applied = new Map<string, number[]>([['affected', []], ['healthy', []]]);
+  const survivor = createConsumer(redis, channel, {
+    group: 'g',
+    consumer: 'survivor',
+    config: { blockMs: 50, claimIntervalMs: 100, minIdleMs },
+    handlers: {
+      Ping: (event: ReceivedEvent<Ping>) => {
+        const versions = applied.get(event.data.subject)!;
+        const expected = versions.length + 1;
+        if (event.data.seq < expected) return; // duplicate
+        if (event.data.seq > expected) throw new NotReadyError(`v${event.data.seq} of ${event.data.subject} before v${expected}`);
+        versions.push(event.data.seq);
+      },
+      Pong: () => {},
+    },
+  });
+  await survivor.start();
+  try {
+    // New versions keep arriving before and after v1 is reclaimed (at minIdleMs).
+    const started = Date.now();
+    let last = 1;
+    while (Date.now() - started < minIdleMs + 600) {
+      last++;
+      await publish('affected', last);
+      await publish('healthy', last);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    const writerDone = Date.now();
+    const all = Array.from({ length: last }, (_, i) => i + 1);
+    // Without the fix each early event waited to be reclaimed itself: the survivor trailed minIdleMs behind.
+    const deadline = writerDone + minIdleMs / 2;
+    while (Date.now() < deadline && applied.get('affected')!.length < last) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(applied.get('healthy')).toEqual(all);
+    expect(applied.get('affected')).toEqual(all);
+    await survivor.stop();
+    expect(await survivor.stats()).toMatchObject({ pending: 0, deadLettered: 0, lag: 0 });
+    expect((await survivor.stats()).reclaimed).toBeGreaterThanOrEqual(1);
+  } finally {
+    await survivor.stop();
+  }
+});
