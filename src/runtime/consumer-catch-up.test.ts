@@ -76,3 +76,71 @@ test('the survivor applies every version in order soon after the dead consumer\'
     await survivor.stop();
   }
 });
+
+test('an early event is applied as soon as its predecessor, later in the stream, is', async () => {
+  const channel = testChannel('consumer.out-of-order');
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  const publish = (seq: number) => producer.publish('Ping', { subject: 's', seq, blob: new Uint8Array() }, { subject: 's', sequence: seq });
+  const applied: number[] = [];
+  // claimIntervalMs and minIdleMs far away: only the arrival of v2 may release v3.
+  const consumer = createConsumer(redis, channel, {
+    group: 'g',
+    consumer: 'c',
+    config: { blockMs: 50, claimIntervalMs: 60_000, minIdleMs: 60_000 },
+    handlers: {
+      Ping: (event: ReceivedEvent<Ping>) => {
+        if (event.data.seq !== applied.length + 1) throw new NotReadyError(`v${event.data.seq} before v${applied.length + 1}`);
+        applied.push(event.data.seq);
+      },
+      Pong: () => {},
+    },
+  });
+  await publish(1);
+  await consumer.start();
+  try {
+    await publish(3);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // v3 has been tried and waits
+    await publish(2);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && applied.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(applied).toEqual([1, 2, 3]);
+    await consumer.stop();
+    expect(await consumer.stats()).toMatchObject({ pending: 0, deadLettered: 0 });
+  } finally {
+    await consumer.stop();
+  }
+});
+
+test('a later event of a subject waits while an earlier one that failed awaits redelivery', async () => {
+  const channel = testChannel('consumer.failed-holds-back');
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  const publish = (seq: number) => producer.publish('Ping', { subject: 's', seq, blob: new Uint8Array() }, { subject: 's', sequence: seq });
+  const handled: Array<[number, number]> = [];
+  let failures = 0;
+  const consumer = createConsumer(redis, channel, {
+    group: 'g',
+    consumer: 'c',
+    config: { blockMs: 50, claimIntervalMs: 50, minIdleMs: 400, retryAttempts: 0 },
+    handlers: {
+      Ping: (event: ReceivedEvent<Ping>) => {
+        if (event.data.seq === 1 && failures++ === 0) throw new Error('transient');
+        handled.push([event.data.seq, event.deliveryCount]);
+      },
+      Pong: () => {},
+    },
+  });
+  await publish(1);
+  await consumer.start();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 100)); // v1 failed once and awaits redelivery
+    await publish(2);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && handled.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    // v1 redelivered (reclaimed after minIdleMs), then v2: never v2 first.
+    expect(handled).toEqual([[1, 2], [2, 1]]);
+    await consumer.stop();
+    expect(await consumer.stats()).toMatchObject({ pending: 0, deadLettered: 0 });
+  } finally {
+    await consumer.stop();
+  }
+});

@@ -9,6 +9,7 @@ import { DeadLetterError, isDeadLetterError, isNotReadyError } from './errors.ts
 import { eventSize } from './event-size.ts';
 import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './redis.ts';
 import { parseAutoClaim, parseEntries, parseGroups, parsePendingCounts, parseReadGroup, type StreamEntry } from './stream-replies.ts';
+import { createSubjectLanes, type Outcome } from './subject-lanes.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from './types.ts';
 
 export interface ConsumerOptions<C extends ChannelDefinition> {
@@ -32,8 +33,6 @@ export interface Consumer<C extends ChannelDefinition> {
   stats(): Promise<ConsumerStats>;
 }
 
-/** `waiting`: left pending because its predecessor is not there yet (NotReadyError), retried soon. */
-type Outcome = 'ack' | 'dead' | 'pending' | 'waiting';
 
 export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
   const config: ConsumerConfig = { ...consumerDefaults, ...options.config };
@@ -58,7 +57,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     }
   };
 
-  const process = async (entry: StreamEntry, deliveryCount: number): Promise<Outcome> => {
+  const process = async (entry: StreamEntry, deliveryCount: number, quick: boolean): Promise<Outcome> => {
     let event: ReceivedEvent<unknown>;
     try {
       event = decode(entry, deliveryCount);
@@ -75,13 +74,15 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
         if (isDeadLetterError(error)) return toDeadLetter(entry, error, deliveryCount);
         lastError = error;
         // The whole batch waits for its slowest lane: an early event gets short retries (its predecessor
-        // may be in flight on another consumer), then waits for the next own-pending pass instead.
-        const backoff = isNotReadyError(error) ? config.notReadyBackoffMs : config.retryBackoffMs;
+        // may be in flight on another consumer), none when an earlier one of its subject already waits.
+        const early = isNotReadyError(error);
+        if (early && quick) break;
+        const backoff = early ? config.notReadyBackoffMs : config.retryBackoffMs;
         if (attempt < config.retryAttempts && running) await sleep(backoff * 2 ** attempt);
         else if (!running) break;
       }
     }
-    counters.failed++;
+    if (!quick) counters.failed++;
     if (deliveryCount >= config.maxDeliveries) {
       const message = `failed after ${deliveryCount} deliveries: ${errorMessage(lastError)}`;
       return toDeadLetter(entry, new DeadLetterError('max-deliveries', message), deliveryCount);
@@ -114,47 +115,14 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     return 'dead';
   };
 
-  // Subjects with an entry this consumer left pending: a later event of theirs must not overtake it, so
-  // it is left pending too, unhandled. Rebuilt by every own-pending pass (which sees all such entries).
-  const blocked = new Set<string>();
-  // Own pending entries worth retrying at the next pass, without waiting for a redelivery: those that
-  // came early (NotReadyError) and those held back behind a blocked subject.
-  let waiting = new Set<string>();
+  const lanes = createSubjectLanes(process, config.concurrency);
 
   /**
-   * Handles a batch: entries of one subject in order, up to `concurrency` subjects at once. Resolves
-   * once every entry is handled, with the batch's XACK already sent; the caller awaits `ack`.
-   * `due`, when given, says which entries to handle; the others stay pending and block their subject.
+   * Handles a batch (see SubjectLanes.run). Resolves once every entry is handled, with the batch's XACK
+   * already sent; the caller awaits `ack`.
    */
   const handleBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>, due?: Set<string>): Promise<{ ack: Promise<unknown> }> => {
-    const lanes = new Map<string, StreamEntry[]>();
-    for (const entry of entries) {
-      if (entry.fields.size === 0) continue; // trimmed while pending: nothing left to handle
-      const key = entry.fields.get('subject')?.toString() ?? entry.id;
-      const lane = lanes.get(key);
-      if (lane) lane.push(entry);
-      else lanes.set(key, [entry]);
-    }
-    const acked: string[] = [];
-    const runLane = async ([key, lane]: [string, StreamEntry[]]): Promise<void> => {
-      for (let i = 0; i < lane.length; i++) {
-        const entry = lane[i]!;
-        // A later event of the same aggregate must not overtake one left pending.
-        if (blocked.has(key)) {
-          waiting.add(entry.id);
-          continue;
-        }
-        if (due && !due.has(entry.id)) {
-          blocked.add(key);
-          continue;
-        }
-        const outcome = await process(entry, deliveryCounts?.get(entry.id) ?? 1);
-        if (outcome === 'ack') acked.push(entry.id);
-        if (outcome === 'waiting') waiting.add(entry.id);
-        if (outcome === 'pending' || outcome === 'waiting') blocked.add(key);
-      }
-    };
-    await runPool([...lanes], config.concurrency, runLane);
+    const acked = await lanes.run(entries, deliveryCounts, due);
     return { ack: acked.length > 0 ? redis.sendCommand(['XACK', stream, group, ...acked]) : Promise.resolve() };
   };
 
@@ -210,9 +178,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
    * and an entry that keeps failing is still reclaimed (and counted) after minIdleMs.
    */
   const retryOwnPending = async (claimed: Set<string>): Promise<void> => {
-    const due = new Set([...waiting, ...claimed]);
-    blocked.clear();
-    waiting = new Set();
+    const due = lanes.startPass(claimed);
     let start = '-';
     while (running) {
       const rows = (await redis.sendCommand(['XPENDING', stream, group, start, '+', String(config.batchSize), consumer])) as Array<[RedisValue, RedisValue, number, number]>;
@@ -314,14 +280,6 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       return { ...counters, lag: info?.lag ?? null, pending: info?.pending ?? 0, running };
     },
   };
-}
-
-async function runPool<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await worker(items[next++]!);
-  });
-  await Promise.all(runners);
 }
 
 function sleep(ms: number): Promise<void> {
