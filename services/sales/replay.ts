@@ -3,12 +3,12 @@
 // consumer advanced past the replay's end are kept (see swapScript).
 // Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]`.
 import cliProgress from 'cli-progress';
-import { closeConnection, connectRedis, isNotReadyError, replayChannel, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, isNotReadyError, replayChannel, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { LuaScript } from '../shared/lua-script.ts';
 import { checkDrift, formatDriftReport } from './drift.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
-import { createMovieProjection, liveProjectionKeys, rebuildProjectionKeys, type ProjectionKeys } from './projection.ts';
+import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, type ProjectionKeys } from './projection.ts';
 
 // Rows the live consumer applied after the replay's frozen end have a higher version than the rebuilt
 // ones; they are carried over, so the swap never moves a movie backwards.
@@ -56,7 +56,9 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   const target = options.target ?? liveProjectionKeys;
   const scratch = rebuildProjectionKeys(`${Date.now()}-${process.pid}`);
   await redis.sendCommand(['DEL', scratch.movies, scratch.inbox]);
-  const projection = createMovieProjection(redis, scratch);
+  // The scratch keys are fresh and only this rebuild writes them: each batch is folded in memory and
+  // written with one pipelined HSET + SADD, instead of one Lua call per event.
+  const projection = createFoldingProjection(redis, scratch);
   const handlers = createCatalogMovieHandlers(projection);
   // An event ahead of its predecessor (out of stream order) is set aside and retried after the pass.
   const deferred: Array<() => Promise<void>> = [];
@@ -71,6 +73,16 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
       }
     }]),
   ) as unknown as typeof handlers;
+  const byName = tolerant as unknown as Record<string, (event: ReceivedEvent<unknown>) => Promise<void>>;
+  // Stream order within the batch is every movie's version order; the previous batch's write is still
+  // travelling while this one is folded (one connection: Redis applies them in order).
+  let writing: Promise<void> = Promise.resolve();
+  const handleBatch = async (events: ReceivedEvent<unknown>[]): Promise<boolean> => {
+    for (const event of events) await byName[event.name]!(event);
+    await writing;
+    writing = projection.flush();
+    return true;
+  };
 
   const bar = options.progress
     ? new cliProgress.SingleBar({ stream: options.progress, format: 'replay catalog.movie.v1 [{bar}] {value}/{total} events {percentage}% eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -79,18 +91,22 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   try {
     const result = await replayChannel(redis, catalogMovie, {
       handlers: tolerant,
+      handleBatch,
       batchSize: 500,
       onProgress: (done, total) => {
         bar?.setTotal(total);
         bar?.update(done);
       },
     });
+    await writing;
     const gaps = await retryDeferred(deferred);
+    await projection.flush();
     const keptNewer = Number(await swapScript.run(redis, [target.movies, target.inbox, scratch.movies, scratch.inbox], []));
     const movies = Number(await redis.sendCommand(['HLEN', target.movies]));
     return { applied: result.applied, skipped: result.skipped, gaps, keptNewer, movies, ms: Math.round(performance.now() - started) };
   } finally {
     bar?.stop();
+    await writing.catch(() => {}); // a failed write has already failed the rebuild
     await redis.sendCommand(['DEL', scratch.movies, scratch.inbox]);
   }
 }
