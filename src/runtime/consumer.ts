@@ -4,12 +4,11 @@
 import { deadLetterStream, messageByType } from './channel.ts';
 import { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
-import { fieldsToEncodedEvent } from './envelope.ts';
+import { readWireEvent, readWireFields, receivedWireEvent, wireSubject, type WireFields } from './envelope.ts';
 import { DeadLetterError, isDeadLetterError, isNotReadyError } from './errors.ts';
-import { eventSize } from './event-size.ts';
 import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './redis.ts';
-import { parseAutoClaim, parseEntries, parseGroups, parsePendingCounts, parseReadGroup, type StreamEntry } from './stream-replies.ts';
-import { createSubjectLanes, type Outcome } from './subject-lanes.ts';
+import { parseAutoClaim, parseGroups, parsePendingCounts, parseRawEntries, parseReadGroupRaw, toStreamEntry, type RawEntry } from './stream-replies.ts';
+import { createSubjectLanes, type LaneEntry, type Outcome } from './subject-lanes.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from './types.ts';
 
 export interface ConsumerOptions<C extends ChannelDefinition> {
@@ -34,6 +33,17 @@ export interface Consumer<C extends ChannelDefinition> {
 }
 
 
+/** An entry of a batch: its fields read once, by slot; its lane is its subject. */
+interface Item extends LaneEntry, RawEntry {
+  fields: WireFields | null;
+}
+
+function toItem(entry: RawEntry): Item {
+  if (!entry.flat || entry.flat.length === 0) return { id: entry.id, flat: entry.flat, fields: null, key: null };
+  const fields = readWireFields(entry.flat);
+  return { id: entry.id, flat: entry.flat, fields, key: wireSubject(fields) ?? entry.id };
+}
+
 export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
   const config: ConsumerConfig = { ...consumerDefaults, ...options.config };
   const logger = options.logger ?? silentLogger;
@@ -57,7 +67,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     }
   };
 
-  const process = async (entry: StreamEntry, deliveryCount: number, quick: boolean): Promise<Outcome> => {
+  const process = async (entry: Item, deliveryCount: number, quick: boolean): Promise<Outcome> => {
     let event: ReceivedEvent<unknown>;
     try {
       event = decode(entry, deliveryCount);
@@ -92,45 +102,45 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     return 'pending';
   };
 
-  const decode = (entry: StreamEntry, deliveryCount: number): ReceivedEvent<unknown> => {
-    const size = eventSize(entry.fields);
-    if (size > config.maxEventBytes) throw new DeadLetterError('too-large', `entry is ${size} bytes; the limit is ${config.maxEventBytes}`, { size });
-    const encoded = fieldsToEncodedEvent(entry.fields);
-    const definition = messageByType(channel, encoded.envelope.type);
-    if (!definition) throw new DeadLetterError('unknown-type', `type ${encoded.envelope.type} is not carried by ${stream}`);
+  const decode = (entry: Item, deliveryCount: number): ReceivedEvent<unknown> => {
+    const fields = entry.fields!;
+    if (fields.size > config.maxEventBytes) throw new DeadLetterError('too-large', `entry is ${fields.size} bytes; the limit is ${config.maxEventBytes}`, { size: fields.size });
+    const wire = readWireEvent(entry.flat!, fields);
+    const definition = messageByType(channel, wire.type);
+    if (!definition) throw new DeadLetterError('unknown-type', `type ${wire.type} is not carried by ${stream}`);
     let data: unknown;
     try {
-      data = definition.codec.decode(encoded.data);
+      data = definition.codec.decode(wire.data);
     } catch (error) {
       throw new DeadLetterError('undecodable', `data is not a valid ${definition.type}: ${errorMessage(error)}`);
     }
-    return { envelope: encoded.envelope, data, name: definition.name, channel: stream, streamId: entry.id, deliveryCount };
+    return receivedWireEvent(wire, data, definition.name, stream, entry.id, deliveryCount);
   };
 
-  const toDeadLetter = async (entry: StreamEntry, error: unknown, deliveries: number): Promise<Outcome> => {
+  const toDeadLetter = async (entry: Item, error: unknown, deliveries: number): Promise<Outcome> => {
     const reason = isDeadLetterError(error) ? error.reason : 'rejected';
-    await deadLetter(redis, target, entry, { reason, error: errorMessage(error), deliveries });
+    await deadLetter(redis, target, toStreamEntry(entry), { reason, error: errorMessage(error), deliveries });
     counters.deadLettered++;
     logger.warn({ stream, id: entry.id, reason, err: errorMessage(error) }, 'event dead-lettered');
     return 'dead';
   };
 
-  const lanes = createSubjectLanes(process, config.concurrency);
+  const lanes = createSubjectLanes<Item>(process, config.concurrency);
 
   /**
    * Handles a batch (see SubjectLanes.run). Resolves once every entry is handled, with the batch's XACK
    * already sent; the caller awaits `ack`.
    */
-  const handleBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>, due?: Set<string>): Promise<{ ack: Promise<unknown> }> => {
-    const acked = await lanes.run(entries, deliveryCounts, due);
+  const handleBatch = async (entries: RawEntry[], deliveryCounts?: Map<string, number>, due?: Set<string>): Promise<{ ack: Promise<unknown> }> => {
+    const acked = await lanes.run(entries.map(toItem), deliveryCounts, due);
     return { ack: acked.length > 0 ? redis.sendCommand(['XACK', stream, group, ...acked]) : Promise.resolve() };
   };
 
-  const processBatch = async (entries: StreamEntry[], deliveryCounts?: Map<string, number>, due?: Set<string>): Promise<void> => {
+  const processBatch = async (entries: RawEntry[], deliveryCounts?: Map<string, number>, due?: Set<string>): Promise<void> => {
     await (await handleBatch(entries, deliveryCounts, due)).ack;
   };
 
-  const deliveryCountsOf = async (entries: StreamEntry[]): Promise<Map<string, number>> => {
+  const deliveryCountsOf = async (entries: RawEntry[]): Promise<Map<string, number>> => {
     if (entries.length === 0) return new Map();
     const first = entries[0]!.id;
     const last = entries[entries.length - 1]!.id;
@@ -143,7 +153,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     let cursor = '0';
     while (running) {
       const raw = await redis.sendCommand(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(config.batchSize), 'STREAMS', stream, cursor]);
-      const entries = parseReadGroup(raw, stream);
+      const entries = parseReadGroupRaw(raw, stream);
       if (entries.length === 0) return;
       await processBatch(entries, await deliveryCountsOf(entries));
       cursor = entries[entries.length - 1]!.id;
@@ -187,7 +197,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       const ids = [...counts.keys()];
       const pipeline = redis.multi();
       for (const id of ids) pipeline.addCommand(['XRANGE', stream, id, id]);
-      const entries = ((await pipeline.execAsPipeline()) as unknown[]).flatMap((reply) => (reply instanceof Error ? [] : parseEntries(reply)));
+      const entries = ((await pipeline.execAsPipeline()) as unknown[]).flatMap((reply) => (reply instanceof Error ? [] : parseRawEntries(reply)));
       await processBatch(entries, counts, due);
       if (rows.length < config.batchSize) return;
       start = `(${ids[ids.length - 1]!}`;
@@ -215,13 +225,13 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       reader!.sendCommand([
         'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(config.batchSize), 'BLOCK', String(config.blockMs), 'STREAMS', stream, '>',
       ]).then((raw) => ({ raw }), (error: unknown) => ({ error }));
-    const nextBatch = async (): Promise<StreamEntry[]> => {
+    const nextBatch = async (): Promise<RawEntry[]> => {
       const result = await (readAhead ?? read());
       readAhead = undefined;
       if ('error' in result) throw result.error;
-      return parseReadGroup(result.raw, stream);
+      return parseReadGroupRaw(result.raw, stream);
     };
-    const handleAndAck = async (entries: StreamEntry[]): Promise<void> => {
+    const handleAndAck = async (entries: RawEntry[]): Promise<void> => {
       await settleAck();
       const { ack } = await handleBatch(entries);
       // Resolves to the error instead of rejecting, so a failed ack is never an unhandled rejection.

@@ -7,12 +7,12 @@ export interface StreamEntry {
   fields: Map<string, RedisValue>;
 }
 
-type RawEntry = [RedisValue, RedisValue[] | null];
+type RawEntryReply = [RedisValue, RedisValue[] | null];
 
 export function parseEntries(raw: unknown): StreamEntry[] {
   if (!Array.isArray(raw)) return [];
   const entries: StreamEntry[] = [];
-  for (const item of raw as RawEntry[]) {
+  for (const item of raw as RawEntryReply[]) {
     if (!item) continue;
     const [id, flat] = item;
     const fields = new Map<string, RedisValue>();
@@ -25,11 +25,43 @@ export function parseEntries(raw: unknown): StreamEntry[] {
 
 /** XREADGROUP reply: a map of stream name to entries, or null on timeout. */
 export function parseReadGroup(raw: unknown, stream: string): StreamEntry[] {
+  return parseEntries(readGroupEntries(raw, stream));
+}
+
+function readGroupEntries(raw: unknown, stream: string): unknown {
   if (!raw) return [];
-  if (raw instanceof Map) return parseEntries(raw.get(stream) ?? [...raw.values()][0]);
-  if (Array.isArray(raw)) return parseEntries((raw[0] as [unknown, unknown])?.[1]); // RESP2 shape
+  if (raw instanceof Map) return raw.get(stream) ?? [...raw.values()][0];
+  if (Array.isArray(raw)) return (raw[0] as [unknown, unknown])?.[1]; // RESP2 shape
   const record = raw as Record<string, unknown>;
-  return parseEntries(record[stream] ?? Object.values(record)[0]);
+  return record[stream] ?? Object.values(record)[0];
+}
+
+/**
+ * An entry as read, its fields left as the reply's flat list: the hot paths read only the fields they
+ * need from it (envelope.ts readWireFields). `flat` is null for an entry deleted while pending.
+ */
+export interface RawEntry {
+  id: string;
+  flat: RedisValue[] | null;
+}
+
+export function parseRawEntries(raw: unknown): RawEntry[] {
+  if (!Array.isArray(raw)) return [];
+  const entries: RawEntry[] = [];
+  for (const item of raw as RawEntryReply[]) if (item) entries.push({ id: item[0].toString(), flat: item[1] });
+  return entries;
+}
+
+export function parseReadGroupRaw(raw: unknown, stream: string): RawEntry[] {
+  return parseRawEntries(readGroupEntries(raw, stream));
+}
+
+/** The StreamEntry of a raw entry (its fields as a Map), for the cold paths: dead-lettering. */
+export function toStreamEntry(entry: RawEntry): StreamEntry {
+  const fields = new Map<string, RedisValue>();
+  const flat = entry.flat;
+  if (flat) for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
+  return { id: entry.id, fields };
 }
 
 /** XAUTOCLAIM reply: next cursor, claimed entries, ids that were deleted while pending. */

@@ -1,42 +1,43 @@
 // Per-subject ordering of one consumer's entries, within a batch and across batches: entries of a subject
 // run in stream order, one lane per subject. It never lets an event overtake one of its subject that
 // failed and awaits redelivery, and never spends retries on an event that is early while another waits.
-import type { StreamEntry } from './stream-replies.ts';
 
 /** `waiting`: left pending because its predecessor is not there yet (NotReadyError). */
 export type Outcome = 'ack' | 'dead' | 'pending' | 'waiting';
 
-/** Handles one entry. `quick`: an earlier entry of its subject is waiting, so no in-process retries when early. */
-export type Attempt = (entry: StreamEntry, deliveryCount: number, quick: boolean) => Promise<Outcome>;
+/** An entry as the lanes see it: `key` is its subject (its id when it has none), null when it has no fields left. */
+export interface LaneEntry {
+  id: string;
+  key: string | null;
+}
 
-interface Waiting {
-  entry: StreamEntry;
+/** Handles one entry. `quick`: an earlier entry of its subject is waiting, so no in-process retries when early. */
+export type Attempt<E extends LaneEntry> = (entry: E, deliveryCount: number, quick: boolean) => Promise<Outcome>;
+
+interface Waiting<E> {
+  entry: E;
   deliveryCount: number;
 }
 
-export interface SubjectLanes {
+export interface SubjectLanes<E extends LaneEntry> {
   /**
    * Handles a batch, up to `concurrency` subjects at once; resolves to the ids to acknowledge.
    * `due`, when given (an own-pending pass), says which entries to handle; the others stay pending and
    * hold back their subject.
    */
-  run(entries: StreamEntry[], deliveryCounts: Map<string, number> | undefined, due?: Set<string>): Promise<string[]>;
+  run(entries: E[], deliveryCounts: Map<string, number> | undefined, due?: Set<string>): Promise<string[]>;
   /** Entries worth handling at the next own-pending pass; clears the state the pass rebuilds. */
   startPass(claimed: Set<string>): Set<string>;
 }
 
-export function subjectOf(entry: StreamEntry): string {
-  return entry.fields.get('subject')?.toString() ?? entry.id;
-}
-
-export function createSubjectLanes(attempt: Attempt, concurrency: number): SubjectLanes {
+export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, concurrency: number): SubjectLanes<E> {
   // Subjects with an entry that failed (or is not due) and awaits redelivery: later ones are held back.
   let blocked = new Set<string>();
   // Ids held back behind a blocked subject: handled at the next pass, after their predecessor.
   let held = new Set<string>();
   // Early entries per subject, in stream order: retried as soon as a later entry of the subject applies
   // (it may be the missing predecessor, out of stream order), else at the next pass.
-  let waiting = new Map<string, Waiting[]>();
+  let waiting = new Map<string, Waiting<E>[]>();
 
   const retryWaiting = async (key: string, acked: string[]): Promise<void> => {
     let progress = true;
@@ -44,7 +45,7 @@ export function createSubjectLanes(attempt: Attempt, concurrency: number): Subje
       progress = false;
       const list = waiting.get(key);
       if (!list) return;
-      const still: Waiting[] = [];
+      const still: Waiting<E>[] = [];
       for (let i = 0; i < list.length; i++) {
         const item = list[i]!;
         const outcome = await attempt(item.entry, item.deliveryCount, true);
@@ -67,7 +68,7 @@ export function createSubjectLanes(attempt: Attempt, concurrency: number): Subje
     }
   };
 
-  const runLane = async (key: string, lane: StreamEntry[], counts: Map<string, number> | undefined, due: Set<string> | undefined, acked: string[]): Promise<void> => {
+  const runLane = async (key: string, lane: E[], counts: Map<string, number> | undefined, due: Set<string> | undefined, acked: string[]): Promise<void> => {
     for (const entry of lane) {
       if (blocked.has(key)) {
         held.add(entry.id);
@@ -94,10 +95,10 @@ export function createSubjectLanes(attempt: Attempt, concurrency: number): Subje
 
   return {
     async run(entries, counts, due) {
-      const lanes = new Map<string, StreamEntry[]>();
+      const lanes = new Map<string, E[]>();
       for (const entry of entries) {
-        if (entry.fields.size === 0) continue; // trimmed while pending: nothing left to handle
-        const key = subjectOf(entry);
+        const key = entry.key;
+        if (key === null) continue; // trimmed while pending: nothing left to handle
         const lane = lanes.get(key);
         if (lane) lane.push(entry);
         else lanes.set(key, [entry]);
