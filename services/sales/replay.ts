@@ -139,7 +139,8 @@ export async function runRebuildCommand(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
   redisUrl: string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 ): Promise<number> {
-  const redis = await connectRedis(redisUrl, { name: 'sales:replay' });
+  // No per-command timer: a rebuild has hundreds of commands in flight (docs/benchmarks.md).
+  const redis = await connectRedis(redisUrl, { name: 'sales:replay', commandTimeoutMs: 0 });
   try {
     const result = await rebuildProjection(redis, { progress: io.stderr });
     io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);

@@ -157,6 +157,17 @@ function rememberedText(value: RedisValue): string {
   return text;
 }
 
+/** The message type a `dataschema` names, or undefined when it is no Herald schema; remembered by bytes. */
+const schemaTypes: Array<[Buffer, string | undefined]> = [];
+function schemaTypeOf(dataschema: RedisValue): string | undefined {
+  if (typeof dataschema === 'string') return DATASCHEMA.exec(dataschema)?.[1];
+  for (const [bytes, type] of schemaTypes) if (sameBytes(dataschema, bytes)) return type;
+  const type = DATASCHEMA.exec(dataschema.toString('utf8'))?.[1];
+  if (schemaTypes.length >= 32) schemaTypes.shift();
+  schemaTypes.push([Buffer.from(dataschema), type]);
+  return type;
+}
+
 function text(value: RedisValue | undefined): string | undefined {
   return value === undefined || typeof value === 'string' ? value : value.toString('utf8');
 }
@@ -215,7 +226,7 @@ export function readWireEvent(flat: ReadonlyArray<RedisValue>, fields: WireField
   }
   if (valid) {
     typeText = rememberedText(type!);
-    valid = DATASCHEMA.exec(rememberedText(dataschema!))?.[1] === typeText;
+    valid = schemaTypeOf(dataschema!) === typeText;
   }
   if (!valid) {
     const encoded = fieldsToEncodedEvent(toFieldMap(flat)); // throws the precise error

@@ -2,9 +2,9 @@
 // rebuilding a projection. Entries that cannot be decoded are counted and skipped: the live consumer
 // has already dead-lettered them, and a rebuild must not stop on one bad entry.
 import { messageByType } from './channel.ts';
-import { fieldsToEncodedEvent } from './envelope.ts';
+import { readWireEvent, receivedWireEvent } from './envelope.ts';
 import type { RedisConnection } from './redis.ts';
-import { parseEntries } from './stream-replies.ts';
+import { parseEntries, parseRawEntries, type RawEntry } from './stream-replies.ts';
 import type { ChannelDefinition, ChannelHandlers, Handler, ReceivedEvent } from './types.ts';
 
 export interface ReplayOptions<C extends ChannelDefinition> {
@@ -43,17 +43,28 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
   let applied = 0;
   let skipped = 0;
   let lastId: string | null = null;
-  while (true) {
-    const entries = parseEntries(await redis.sendCommand(['XRANGE', stream, from, toId, 'COUNT', String(batchSize)]));
+  const page = (start: string): Promise<RawEntry[]> => redis.sendCommand(['XRANGE', stream, start, toId, 'COUNT', String(batchSize)]).then(parseRawEntries);
+  // The next page is read while this one is decoded and handled: Redis's work and the round trip overlap ours.
+  let reading: Promise<RawEntry[]> | undefined = page(from);
+  while (reading) {
+    const entries = await reading;
+    reading = undefined;
     if (entries.length === 0) break;
+    lastId = entries[entries.length - 1]!.id;
+    if (entries.length === batchSize) {
+      from = `(${lastId}`;
+      reading = page(from);
+      reading.catch(() => {}); // awaited on the next turn; a failure there is not unhandled meanwhile
+    }
     const events: ReceivedEvent<unknown>[] = [];
     for (const entry of entries) {
+      if (!entry.flat) continue;
       try {
-        const encoded = fieldsToEncodedEvent(entry.fields);
-        const definition = messageByType(channel, encoded.envelope.type);
-        if (!definition) throw new Error(`unknown type ${encoded.envelope.type}`);
-        const data = definition.codec.decode(encoded.data);
-        events.push({ envelope: encoded.envelope, data, name: definition.name, channel: stream, streamId: entry.id, deliveryCount: 1 });
+        const wire = readWireEvent(entry.flat);
+        const definition = messageByType(channel, wire.type);
+        if (!definition) throw new Error(`unknown type ${wire.type}`);
+        const data = definition.codec.decode(wire.data);
+        events.push(receivedWireEvent(wire, data, definition.name, stream, entry.id, 1));
       } catch {
         skipped++;
       }
@@ -61,10 +72,7 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
     const batchHandled = options.handleBatch ? await options.handleBatch(events) : false;
     if (!batchHandled) await handleBySubject(events, handlers, options.concurrency ?? 64);
     applied += events.length;
-    lastId = entries[entries.length - 1]!.id;
     options.onProgress?.(applied + skipped, total);
-    if (entries.length < batchSize) break;
-    from = `(${lastId}`;
   }
   return { applied, skipped, lastId };
 }
