@@ -132,6 +132,7 @@ const wireNameBytes = wireNames.map((name) => Buffer.from(name));
 /** Slot of each wire field in a WireFields' values. */
 export const wireSlot = Object.fromEntries(wireNames.map((name, i) => [name, i])) as Record<(typeof wireNames)[number], number>;
 const SPECVERSION_BYTES = Buffer.from('1.0');
+const [ID, SOURCE, TIME, SUBJECT, SEQUENCE, TRACEPARENT, CORRELATIONID, CAUSATIONID] = ['id', 'source', 'time', 'subject', 'sequence', 'traceparent', 'correlationid', 'causationid'].map((name) => wireNames.indexOf(name)) as [number, number, number, number, number, number, number, number];
 const DATACONTENTTYPE_BYTES = Buffer.from(DATACONTENTTYPE);
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -140,9 +141,15 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return true;
 }
 
+// Candidate slots by name length: most names are told apart by their length alone.
+const slotsByLength: number[][] = [];
+wireNameBytes.forEach((bytes, slot) => (slotsByLength[bytes.length] ??= []).push(slot));
+const requiredSlots = requiredAttributes.map((name) => wireNames.indexOf(name));
+
 function slotOf(name: RedisValue): number {
   if (typeof name === 'string') return wireNames.indexOf(name);
-  for (let slot = 0; slot < wireNameBytes.length; slot++) if (sameBytes(name, wireNameBytes[slot]!)) return slot;
+  const candidates = slotsByLength[name.length];
+  if (candidates) for (const slot of candidates) if (sameBytes(name, wireNameBytes[slot]!)) return slot;
   return -1;
 }
 
@@ -176,6 +183,8 @@ function text(value: RedisValue | undefined): string | undefined {
 export interface WireFields {
   values: Array<RedisValue | undefined>;
   size: number;
+  /** The decoded subject, once wireSubject has decoded it. */
+  subject?: string | undefined;
 }
 
 export function readWireFields(flat: ReadonlyArray<RedisValue>): WireFields {
@@ -193,7 +202,8 @@ export function readWireFields(flat: ReadonlyArray<RedisValue>): WireFields {
 
 /** The subject of an entry, or undefined; decoded on its own (the consumer groups entries by it). */
 export function wireSubject(fields: WireFields): string | undefined {
-  return text(fields.values[wireSlot.subject!]);
+  if (!('subject' in fields)) fields.subject = text(fields.values[SUBJECT]);
+  return fields.subject;
 }
 
 /** A read entry: what routing needs, validated; the envelope is built on first use. */
@@ -215,8 +225,8 @@ export function readWireEvent(flat: ReadonlyArray<RedisValue>, fields: WireField
   const datacontenttype = v[wireSlot.datacontenttype!];
   const data = v[wireSlot.data!];
   let valid = data !== undefined;
-  for (const name of requiredAttributes) {
-    const value = v[wireSlot[name]!];
+  for (const slot of requiredSlots) {
+    const value = v[slot];
     if (value === undefined || value.length === 0) valid = false;
   }
   let typeText = '';
@@ -238,26 +248,28 @@ export function readWireEvent(flat: ReadonlyArray<RedisValue>, fields: WireField
     data: Buffer.isBuffer(data) ? data : Buffer.from(data!, 'latin1'),
     envelope() {
       if (envelope) return envelope;
-      // Same attributes, same order, as fieldsToEncodedEvent builds.
-      const attributes: Record<string, string> = {};
-      for (let slot = 0; slot < envelopeAttributes.length; slot++) {
-        const value = v[slot];
-        if (value === undefined) continue;
-        const name = envelopeAttributes[slot]!;
-        attributes[name] = name === 'specversion' || name === 'type' || name === 'source' || name === 'dataschema' || name === 'datacontenttype' ? rememberedText(value) : text(value)!;
-      }
-      envelope = attributes as unknown as Envelope;
+      // The attributes fieldsToEncodedEvent gives, in its order; a fixed shape first (far cheaper to
+      // build than one attribute at a time), the optional ones after it.
+      envelope = {
+        specversion: '1.0',
+        id: text(v[ID])!,
+        source: rememberedText(v[SOURCE]!),
+        type: typeText,
+        time: text(v[TIME])!,
+        datacontenttype: DATACONTENTTYPE,
+        dataschema: rememberedText(dataschema!),
+      };
+      if (v[SUBJECT] !== undefined) envelope.subject = wireSubject(fields);
+      if (v[SEQUENCE] !== undefined) envelope.sequence = text(v[SEQUENCE]);
+      if (v[TRACEPARENT] !== undefined) envelope.traceparent = text(v[TRACEPARENT]);
+      if (v[CORRELATIONID] !== undefined) envelope.correlationid = text(v[CORRELATIONID]);
+      if (v[CAUSATIONID] !== undefined) envelope.causationid = text(v[CAUSATIONID]);
       return envelope;
     },
   };
 }
 
-/** A ReceivedEvent whose envelope is built when first read (an own, enumerable getter: spreads keep it). */
+/** A ReceivedEvent of a wire event (a plain object: spreads and JSON see every property). */
 export function receivedWireEvent(wire: WireEvent, data: unknown, name: string, channel: string, streamId: string, deliveryCount: number): ReceivedEvent<unknown> {
-  return {
-    get envelope() {
-      return wire.envelope();
-    },
-    data, name, channel, streamId, deliveryCount,
-  };
+  return { envelope: wire.envelope(), data, name, channel, streamId, deliveryCount };
 }
