@@ -136,8 +136,10 @@ test('a later event of a subject waits while an earlier one that failed awaits r
     await publish(2);
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && handled.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-    // v1 redelivered (reclaimed after minIdleMs), then v2: never v2 first.
-    expect(handled).toEqual([[1, 2], [2, 1]]);
+    // v1 redelivered (reclaimed after minIdleMs), then v2: never v2 first. (v2, held back meanwhile,
+    // may have been reclaimed too: its delivery count is 1 or 2.)
+    expect(handled.map(([seq]) => seq)).toEqual([1, 2]);
+    expect(handled[0]![1]).toBe(2);
     await consumer.stop();
     expect(await consumer.stats()).toMatchObject({ pending: 0, deadLettered: 0 });
   } finally {
