@@ -63,9 +63,8 @@ export function buildEnvelope(definition: MessageDefinition<any>, source: string
   return envelope;
 }
 
-/** Flat XADD field list: required attributes, the optional ones present, then `data`. */
-export function encodedEventToFields(event: EncodedEvent): RedisValue[] {
-  const fields: RedisValue[] = [];
+/** Flat XADD field list: required attributes, the optional ones present, then `data`; appended to `fields` when given. */
+export function encodedEventToFields(event: EncodedEvent, fields: RedisValue[] = []): RedisValue[] {
   for (const name of requiredAttributes) fields.push(name, event.envelope[name]);
   for (const name of optionalAttributes) {
     const value = event.envelope[name];

@@ -24,9 +24,17 @@ export function eventSize(fields: Iterable<RedisValue> | Map<string, RedisValue>
   return size;
 }
 
-/** Refuses an outgoing event larger than `limit` with HERALD_ERR_EVENT_TOO_LARGE naming the channel. */
-export function assertEventSize(fields: RedisValue[], limit: number, channel: string, type: string): void {
-  const size = eventSize(fields);
+/** Refuses an outgoing event larger than `limit` with HERALD_ERR_EVENT_TOO_LARGE naming the channel; `fields` from index `from`. */
+export function assertEventSize(fields: RedisValue[], limit: number, channel: string, type: string, from = 0): void {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: when even that bound fits, the exact size (a
+  // Buffer.byteLength per string, a tenth of a producer's time per event) is not needed.
+  let bound = 0;
+  for (let i = from; i < fields.length; i++) {
+    const value = fields[i]!;
+    bound += typeof value === 'string' ? value.length * 3 : value.length;
+  }
+  if (bound <= limit) return;
+  const size = eventSize(from === 0 ? fields : fields.slice(from));
   if (size > limit) {
     throw new HeraldError('HERALD_ERR_EVENT_TOO_LARGE', `event ${type} is ${size} bytes; ${channel} accepts at most ${limit}`, { channel, type, size, limit });
   }

@@ -48,13 +48,16 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
     const definition = messageByName(channel, name);
     const envelope = buildEnvelope(definition, options.source, publishOptions);
-    return { envelope, data: Buffer.from(definition.codec.encode(data).finish()) };
+    const bytes = definition.codec.encode(data).finish();
+    // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
+    return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   };
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
-    const fields = encodedEventToFields(event);
-    assertEventSize(fields, maxEventBytes, channel.address, event.envelope.type);
-    return ['XADD', channel.address, '*', ...fields];
+    const args: RedisValue[] = ['XADD', channel.address, '*'];
+    const fields = encodedEventToFields(event, args);
+    assertEventSize(fields, maxEventBytes, channel.address, event.envelope.type, 3);
+    return args;
   };
 
   const afterPublish = async (count: number): Promise<void> => {
