@@ -2,7 +2,6 @@
 // its codec. Names, comments and layout come from the proto; never emits channel or service code.
 import type { Enum, Type } from 'protobufjs';
 import { emitCodec } from './emit-codec.ts';
-import { supportOutputPath } from './emit-support.ts';
 import { timestampCodec } from './emit-wkt.ts';
 import { enumMember, mapKeyTsType, planField, tsType, type FieldPlan, type Refs } from './field-plan.ts';
 import { fieldDeclaration, fieldsOf, fileOf, isEnumType, isMessageType, protoName, type NamedType } from './proto-model.ts';
@@ -31,7 +30,7 @@ export function emitProtoFile(input: ProtoFileInput): TsFile {
       const name = `${lowerFirst(tsTypeName(type))}${direction}`;
       return local(type) ? name : file.use(importFrom(protoOutputPath(fileOf(type, input.protoDir))), name, { alias: lowerFirst(qualifiedAlias(type)) + direction });
     },
-    support: (name) => file.use(importFrom(supportOutputPath), name, { typeOnly: name === 'JsonObject' || name === 'LongLike' }),
+    support: (name) => runtime(name, name === 'JsonObject' || name === 'LongLike'),
   };
   const emitType = (type: NamedType): void => {
     if (isEnumType(type)) {

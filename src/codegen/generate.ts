@@ -9,7 +9,6 @@ import { contractError, hasErrors } from './diagnostics.ts';
 import { emitChannelFile, channelNames } from './emit-channels.ts';
 import { emitProtoFile } from './emit-messages.ts';
 import { emitServiceFile, serviceNames } from './emit-services.ts';
-import { supportFileBody, supportOutputPath } from './emit-support.ts';
 import { compareStrings } from './ordering.ts';
 import { allNamedTypes, fileOf, isEnumType, isMessageType, referencedTypes, type NamedType } from './proto-model.ts';
 import { TsFile, type GeneratedHeader } from './ts-file.ts';
@@ -43,11 +42,6 @@ export function generateFiles(contract: Contract, options: GenerateOptions = {})
     files.set(file.path, file.render(header(`file ${protoFile}`)));
     exportsByFile.push({ path: file.path, names: types.flatMap(exportedNames) });
   }
-  const support = new TsFile(supportOutputPath);
-  support.use('herald/runtime', 'JsonValue', { typeOnly: true });
-  support.add(supportFileBody());
-  files.set(supportOutputPath, support.render(header('herald (shared codec helpers)')));
-
   for (const channel of contract.channels) {
     const file = emitChannelFile(contract, channel, ext);
     files.set(file.path, file.render(header(`channel ${channel.id}`)));

@@ -13,3 +13,5 @@ export { replayChannel, type ReplayOptions, type ReplayResult } from './replay.t
 export { trimSafely } from './retention.ts';
 export { traceLogging, handlerMetrics, idempotency } from './middleware.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './stream-replies.ts';
+// Helpers the generated codecs call (bigint <-> Long, base64, proto3 JSON readers).
+export * from './codec-support.ts';

@@ -8,8 +8,8 @@ import {
   type PartialMessage,
   Reader,
   Writer,
+  readString,
 } from 'herald/runtime';
-import { readString } from '../../codec-support.ts';
 
 /** @generated from message google.protobuf.FieldMask */
 export interface FieldMask {

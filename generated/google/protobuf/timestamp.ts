@@ -8,8 +8,10 @@ import {
   type PartialMessage,
   Reader,
   Writer,
+  bigintFromLong,
+  longFromBigint,
+  readString,
 } from 'herald/runtime';
-import { bigintFromLong, longFromBigint, readString } from '../../codec-support.ts';
 
 /**
  * A point in time, independent of any time zone, as a JavaScript `Date`.

@@ -3,21 +3,19 @@
 // DO NOT EDIT.
 
 import {
+  type JsonObject,
   type JsonValue,
   type MessageCodec,
   type PartialMessage,
   Reader,
   Writer,
-} from 'herald/runtime';
-import {
-  type JsonObject,
   bigintFromLong,
   longFromBigint,
   readBigint,
   readField,
   readObject,
   readString,
-} from '../../../codec-support.ts';
+} from 'herald/runtime';
 
 /**
  * Money is an amount in one currency, counted in the currency's minor unit

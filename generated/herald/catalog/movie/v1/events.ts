@@ -3,19 +3,17 @@
 // DO NOT EDIT.
 
 import {
+  type JsonObject,
   type JsonValue,
   type MessageCodec,
   type PartialMessage,
   Reader,
   Writer,
-} from 'herald/runtime';
-import {
-  type JsonObject,
   readField,
   readNumber,
   readObject,
   readString,
-} from '../../../../codec-support.ts';
+} from 'herald/runtime';
 import { FieldMask } from '../../../../google/protobuf/field_mask.ts';
 import { Movie } from './movie.ts';
 

@@ -3,21 +3,19 @@
 // DO NOT EDIT.
 
 import {
+  type JsonObject,
   type JsonValue,
   type MessageCodec,
   type PartialMessage,
   Reader,
   Writer,
-} from 'herald/runtime';
-import {
-  type JsonObject,
   readArray,
   readEnum,
   readField,
   readNumber,
   readObject,
   readString,
-} from '../../../../codec-support.ts';
+} from 'herald/runtime';
 import { Money } from '../../../common/v1/money.ts';
 
 /**

@@ -3,19 +3,17 @@
 // DO NOT EDIT.
 
 import {
+  type JsonObject,
   type JsonValue,
   type MessageCodec,
   type PartialMessage,
   Reader,
   Writer,
-} from 'herald/runtime';
-import {
-  type JsonObject,
   readField,
   readNumber,
   readObject,
   readString,
-} from '../../../../codec-support.ts';
+} from 'herald/runtime';
 import { Timestamp } from '../../../../google/protobuf/timestamp.ts';
 import { Money } from '../../../common/v1/money.ts';
 
