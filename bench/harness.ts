@@ -75,6 +75,29 @@ export async function medianOf<K extends string>(runs: number, measure: (run: nu
 }
 
 /** Events (or operations) per second of `count` done in `ms`. */
+/**
+ * Herald, the bare client and redis-benchmark measured side by side: both Node paths are warmed up
+ * first (the JIT, node-redis's queue), then each run alternates which Node path goes first, with the
+ * raw baseline between them, and the median of each is kept.
+ */
+export async function sideBySide(
+  ctx: BenchContext,
+  paths: { ours(count: number): Promise<number>; client(count: number): Promise<number>; raw(): Promise<number>; reset(): Promise<void> },
+  total: number,
+  warmup: number,
+): Promise<{ ours: number; raw: number; client: number }> {
+  await paths.ours(Math.min(total, warmup));
+  await paths.client(Math.min(total, warmup));
+  return medianOf(ctx.runs, async (run) => {
+    const [first, second] = run % 2 === 0 ? [paths.ours, paths.client] : [paths.client, paths.ours];
+    const a = await first(total);
+    const r = await paths.raw();
+    const b = await second(total);
+    await paths.reset();
+    return run % 2 === 0 ? { ours: a, raw: r, client: b } : { ours: b, raw: r, client: a };
+  }, ctx.log);
+}
+
 export function perSecond(count: number, ms: number): number {
   return ms > 0 ? (count * 1000) / ms : 0;
 }

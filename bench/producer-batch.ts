@@ -2,7 +2,7 @@
 // redis-benchmark sending the same XADD with the same pipeline depth, in the same run.
 import { closeConnection, connectRedis, encodedEventToFields } from 'herald/runtime';
 import { benchStream, createBenchProducer, movieCreatedEvent } from './events.ts';
-import { deleteKeys, entryBytes, equivalentXadd, formatRate, formatRatio, medianOf, perSecond, sizeOf, runRedisBenchmark, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
+import { deleteKeys, entryBytes, equivalentXadd, formatRate, formatRatio, sideBySide, perSecond, sizeOf, runRedisBenchmark, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
 
 /** Events per publishBatch call = redis-benchmark's -P. 100 is also the outbox relay's default batch. */
 export const pipelineDepth = 100;
@@ -40,17 +40,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       await deleteKeys(ctx.admin, benchStream);
       return (await runRedisBenchmark({ port: ctx.redis.port, requests: total, clients: 1, pipeline: pipelineDepth, command })).rps;
     };
-    // Warm both Node paths up first (the JIT, node-redis's queue), then alternate the order per run.
-    await ours(Math.min(total, 20_000));
-    await client(Math.min(total, 20_000));
-    const figures = await medianOf(ctx.runs, async (run) => {
-      const [first, second] = run % 2 === 0 ? [ours, client] : [client, ours];
-      const a = await first(total);
-      const r = await raw();
-      const b = await second(total);
-      await deleteKeys(ctx.admin, benchStream);
-      return run % 2 === 0 ? { ours: a, raw: r, client: b } : { ours: b, raw: r, client: a };
-    }, ctx.log);
+    const figures = await sideBySide(ctx, { ours, client, raw, reset: () => deleteKeys(ctx.admin, benchStream) }, total, 20_000);
     const ratio = figures.ours / figures.raw;
     return [{
       benchmark: `1. Producer, publishBatch of ${pipelineDepth} (MovieCreated, ${entryBytes(fields)} B entry, 1 connection)`,

@@ -2,7 +2,7 @@
 // directly) against redis-benchmark with one client and no pipelining, in the same run.
 import { closeConnection, connectRedis, encodedEventToFields } from 'herald/runtime';
 import { benchStream, createBenchProducer, movieCreatedEvent } from './events.ts';
-import { deleteKeys, entryBytes, equivalentXadd, formatRate, formatRatio, medianOf, perSecond, sizeOf, runRedisBenchmark, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
+import { deleteKeys, entryBytes, equivalentXadd, formatRate, formatRatio, sideBySide, perSecond, sizeOf, runRedisBenchmark, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
 
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const total = sizeOf(ctx, 500, 20_000);
@@ -32,17 +32,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       await deleteKeys(ctx.admin, benchStream);
       return (await runRedisBenchmark({ port: ctx.redis.port, requests: total, clients: 1, pipeline: 1, command })).rps;
     };
-    // Warm both Node paths up first (the JIT, node-redis's queue), then alternate the order per run.
-    await ours(Math.min(total, 2000));
-    await client(Math.min(total, 2000));
-    const figures = await medianOf(ctx.runs, async (run) => {
-      const [first, second] = run % 2 === 0 ? [ours, client] : [client, ours];
-      const a = await first(total);
-      const r = await raw();
-      const b = await second(total);
-      await deleteKeys(ctx.admin, benchStream);
-      return run % 2 === 0 ? { ours: a, raw: r, client: b } : { ours: b, raw: r, client: a };
-    }, ctx.log);
+    const figures = await sideBySide(ctx, { ours, client, raw, reset: () => deleteKeys(ctx.admin, benchStream) }, total, 2000);
     const ratio = figures.ours / figures.raw;
     return [{
       benchmark: `2. Producer, one awaited publish at a time (${entryBytes(fields)} B entry)`,
