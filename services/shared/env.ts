@@ -37,3 +37,40 @@ export function envRoles<R extends string>(env: Env, argv: readonly string[], kn
   }
   return roles as R[];
 }
+
+/** The settings every service reads the same way (documented once in docs/services.md). */
+export interface BaseServiceConfig<R extends string> {
+  host: string;
+  port: number;
+  redisUrl: string;
+  /** When set, state-changing routes need `Authorization: Bearer <token>`. */
+  serviceToken?: string;
+  /** Outbox entries the relay publishes per round trip. */
+  outboxBatch: number;
+  logLevel: string;
+  /** What this process runs (for example the HTTP API, the outbox relay, or all of them). */
+  roles: R[];
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  /** Fault injection for tests: pause between publish and outbox delete. */
+  relayAckDelayMs: number;
+}
+
+export function loadBaseServiceConfig<R extends string>(
+  env: Env,
+  argv: readonly string[],
+  defaults: { port: number; roles: readonly R[] },
+): BaseServiceConfig<R> {
+  const token = envOptional(env, 'SERVICE_TOKEN');
+  return {
+    host: envString(env, 'HOST', '127.0.0.1'),
+    port: envInt(env, 'PORT', defaults.port, 0, 65535),
+    redisUrl: envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
+    ...(token ? { serviceToken: token } : {}),
+    outboxBatch: envInt(env, 'OUTBOX_BATCH', 100, 1, 10_000),
+    logLevel: envString(env, 'LOG_LEVEL', 'info'),
+    roles: envRoles(env, argv, defaults.roles),
+    bodyLimit: envInt(env, 'BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
+    relayAckDelayMs: envInt(env, 'RELAY_ACK_DELAY_MS', 0, 0, 60_000),
+  };
+}
