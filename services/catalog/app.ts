@@ -16,7 +16,7 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
   const { app, metrics, addHealthCheck } = createServiceApp({ service: 'catalog', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
   let redis: RedisConnection;
   try {
-    redis = await connectServiceRedis(config.redisUrl, { name: `catalog:${config.roles.join('+')}`, log: app.log });
+    redis = await connectServiceRedis(config.redisUrl, { name: `catalog:${config.roles.join('+')}`, commandTimeoutMs: config.redisTimeoutMs, log: app.log });
   } catch (error) {
     await app.close();
     throw error;

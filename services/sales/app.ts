@@ -18,7 +18,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   const { app, metrics, addHealthCheck } = createServiceApp({ service: 'sales', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
   let redis: RedisConnection;
   try {
-    redis = await connectServiceRedis(config.redisUrl, { name: `sales:${config.roles.join('+')}`, log: app.log });
+    redis = await connectServiceRedis(config.redisUrl, { name: `sales:${config.roles.join('+')}`, commandTimeoutMs: config.redisTimeoutMs, log: app.log });
   } catch (error) {
     await app.close();
     throw error;

@@ -1,5 +1,6 @@
 // The one place where errors become HTTP responses: Herald error codes map to their status
-// (src/runtime/errors.ts), schema failures to 400 naming the field. It never leaks a stack or a secret.
+// (src/runtime/errors.ts), schema failures to 400 naming the field, and a Redis that is down, paused,
+// out of memory or busy to 503 with Retry-After. It never leaks a stack or a secret.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorCodes, HeraldError, isHeraldError, type ErrorCode } from 'herald/runtime';
 
@@ -46,7 +47,39 @@ export function fieldOf(context: string | undefined, error: AjvError): string {
   return [where, ...path].join('.');
 }
 
+// node-redis' own failures when the server cannot answer: closed or offline client, a socket that died
+// or stayed silent past socketTimeout, a command that waited past its timeout in the offline queue.
+const unavailableClientErrors = new Set([
+  'ClientClosedError', 'ClientOfflineError', 'ConnectionTimeoutError', 'SocketTimeoutError', 'TimeoutError',
+  'SocketClosedUnexpectedlyError', 'DisconnectsClientError', 'ReconnectStrategyError',
+  'SocketTimeoutDuringMaintenanceError', 'CommandTimeoutDuringMaintenanceError',
+]);
+const unavailableSystemCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+// Redis replies that say "not now" rather than "never": a script runs too long, memory is full, the
+// data set is loading, a replica or cluster is not ready, persistence is failing. Inside a script the
+// reply text follows the script's own prefix, hence the match after a space, a dash or a colon too.
+const unavailableReply = /(?:^|[\s:-])(BUSY|OOM|LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|MISCONF)\b/;
+const slowRecovery = new Set(['OOM', 'MISCONF']);
+
+/**
+ * Seconds a client should wait before retrying, when `error` says Redis cannot answer right now (down,
+ * paused, out of memory, busy); undefined for every other error.
+ */
+export function unavailableRetryAfter(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (isHeraldError(error)) return error.code === 'HERALD_ERR_UNAVAILABLE' ? Number(error.details.retryAfter ?? 1) : undefined;
+  if (unavailableClientErrors.has(error.constructor.name) || unavailableClientErrors.has(error.name)) return 1;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && unavailableSystemCodes.has(code)) return 1;
+  const reply = unavailableReply.exec(error.message);
+  if (reply) return slowRecovery.has(reply[1]!) ? 5 : 1;
+  return undefined;
+}
+
 export function toErrorBody(error: unknown): ErrorBody {
+  if (unavailableRetryAfter(error) !== undefined) {
+    return { statusCode: 503, code: 'HERALD_ERR_UNAVAILABLE', error: reasons[503]!, message: errorCodes.HERALD_ERR_UNAVAILABLE.meaning };
+  }
   const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fastifyError?.validation && fastifyError.validation.length > 0) {
     const first = fastifyError.validation[0]!;
@@ -76,7 +109,12 @@ export function registerErrorMapping(app: FastifyInstance): void {
   app.addSchema(errorBodySchema);
   app.setErrorHandler((error, request, reply) => {
     const body = toErrorBody(error);
-    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    const retryAfter = unavailableRetryAfter(error);
+    if (retryAfter !== undefined) {
+      // An outage is not a bug: one short line per request, no stack (logs would flood while Redis is down).
+      request.log.warn({ code: body.code, cause: (error as Error).message }, 'redis unavailable');
+      void reply.header('retry-after', String(retryAfter));
+    } else if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, field: body.field }, body.message);
     return reply.status(body.statusCode).send(body);
   });

@@ -17,6 +17,7 @@ export const errorCodes = {
   HERALD_ERR_MOVIE_RETIRED: { status: 409, meaning: 'The movie is retired; it can no longer be changed.' },
   HERALD_ERR_INTERNAL: { status: 500, meaning: 'An unexpected failure inside a service; the details are in its log.' },
   HERALD_ERR_EVENT_TOO_LARGE: { status: 413, meaning: 'An event exceeds the channel\'s size limit (default 1 MiB); it is not published.' },
+  HERALD_ERR_UNAVAILABLE: { status: 503, meaning: 'Redis is down, paused, out of memory or busy; retry after the Retry-After delay.' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
