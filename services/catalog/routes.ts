@@ -84,10 +84,11 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
     return movieToJson(state);
   });
 
-  app.get<{ Params: { id: string } }>('/movies/:id/events', { schema: movieEventsSchema }, async (request) => {
-    const events = await store.history(request.params.id);
-    if (events.length === 0) throw notFound(request.params.id);
-    return { movieId: request.params.id, events: events.map(eventToJson) };
+  app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string } }>('/movies/:id/events', { schema: movieEventsSchema }, async (request) => {
+    // A page of the history (cursor = the last version already read), never the whole list at once.
+    const page = await store.historyPage(request.params.id, { afterVersion: Number(request.query.cursor ?? 0), limit: Number(request.query.limit ?? 100) });
+    if (!page.exists) throw notFound(request.params.id);
+    return { movieId: request.params.id, events: page.events.map(eventToJson), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>('/movies', { schema: listMoviesSchema }, async (request) => {

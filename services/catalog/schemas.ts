@@ -76,12 +76,21 @@ export const getMovieSchema = {
 
 export const movieEventsSchema = {
   params: movieIdParams,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      cursor: { type: 'string', pattern: '^(0|[1-9][0-9]{0,9})$', description: 'The last version already read; the page starts after it.' },
+      limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]{1,2}|1000)$', description: '1 to 1000; default 100.' },
+    },
+  },
   response: {
     200: {
       type: 'object',
       required: ['movieId', 'events'],
       properties: {
         movieId: { type: 'string' },
+        nextCursor: { type: 'string' },
         events: {
           type: 'array',
           items: {

@@ -10,7 +10,7 @@ import { connectServiceRedis } from '../shared/redis-connect.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
-import { createMovieProjection } from './projection.ts';
+import { backfillIndex, createMovieProjection } from './projection.ts';
 import { createPurchaseService, purchaseKeys } from './purchases.ts';
 import { registerSalesRoutes } from './routes.ts';
 
@@ -28,6 +28,11 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   const projection = createMovieProjection(redis);
 
   if (config.roles.includes('api')) {
+    // A projection written before the id index existed gets its index once; later rows are indexed as applied.
+    app.addHook('onReady', async () => {
+      const added = await backfillIndex(redis, projection.keys);
+      if (added > 0) app.log.info({ added }, 'indexed projection rows for paging');
+    });
     metrics.declare('herald_purchases_total', 'Purchases recorded.');
     registerSalesRoutes(app, {
       purchases: createPurchaseService(redis, projection, service.producers.salesPurchase),

@@ -4,20 +4,23 @@
 //
 // Key layout (every key starts with `sales:`; Catalog never reads them):
 //   sales:movies            HASH  movieId -> row JSON {movieId,title,price{amountMinor(string),currencyCode},status,version}
+//   sales:movies:index      ZSET  score 0, member movieId: GET /movies pages through it by id (BYLEX), O(page)
 //   sales:inbox             SET   ids of the catalog events already applied
-//   sales:rebuild:<n>:*     the same two keys, built by a replay before they are swapped in
+//   sales:rebuild:<n>:*     the same keys, built by a replay before they are swapped in
 import type { RedisConnection } from 'herald/runtime';
 import { LuaScript, text } from '../shared/lua-script.ts';
 
 export interface ProjectionKeys {
   movies: string;
+  /** Sorted set of every movie id (all scores 0), so a page of ids is one ZRANGE BYLEX. */
+  index: string;
   inbox: string;
 }
 
-export const liveProjectionKeys: ProjectionKeys = { movies: 'sales:movies', inbox: 'sales:inbox' };
+export const liveProjectionKeys: ProjectionKeys = { movies: 'sales:movies', index: 'sales:movies:index', inbox: 'sales:inbox' };
 
 export function rebuildProjectionKeys(token: string): ProjectionKeys {
-  return { movies: `sales:rebuild:${token}:movies`, inbox: `sales:rebuild:${token}:inbox` };
+  return { movies: `sales:rebuild:${token}:movies`, index: `sales:rebuild:${token}:index`, inbox: `sales:rebuild:${token}:inbox` };
 }
 
 export interface ProjectedMovie {
@@ -36,7 +39,7 @@ export type ProjectionChange =
   | { kind: 'retire'; movieId: string; version: number };
 
 const applyScript = new LuaScript(`
--- KEYS: movies, inbox   ARGV: movieId, eventId, version, kind, rowJson
+-- KEYS: movies, inbox, index   ARGV: movieId, eventId, version, kind, rowJson
 if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return {'duplicate', -1} end
 local row = redis.call('HGET', KEYS[1], ARGV[1])
 local current = 0
@@ -55,6 +58,7 @@ if ARGV[4] == 'retire' then
   redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(decoded))
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
+  if version == 1 then redis.call('ZADD', KEYS[3], 0, ARGV[1]) end
 end
 redis.call('SADD', KEYS[2], ARGV[2])
 return {'applied', version}
@@ -74,8 +78,40 @@ export interface MovieProjection {
   /** Applies one catalog event identified by `eventId`; says whether it applied, was a duplicate or came early. */
   apply(eventId: string, change: ProjectionChange): Promise<ApplyOutcome>;
   get(movieId: string): Promise<ProjectedMovie | undefined>;
-  /** Every row, sorted by movie id. */
+  /** Every row, sorted by movie id (drift checks and tests; never on a request path). */
   all(): Promise<ProjectedMovie[]>;
+  /** Up to `limit` rows with an id after `after`, sorted by id, in two commands whatever the size. */
+  page(options: { after?: string; limit: number }): Promise<{ items: ProjectedMovie[]; nextCursor?: string }>;
+}
+
+/** One page of a projection: ids from the index (ZRANGE BYLEX), rows by HMGET. */
+async function readPage(redis: RedisConnection, keys: ProjectionKeys, after: string | undefined, limit: number) {
+  const ids = ((await redis.sendCommand(['ZRANGE', keys.index, after ? `(${after}` : '-', '+', 'BYLEX', 'LIMIT', '0', String(limit + 1)])) as unknown[]).map(text);
+  const more = ids.length > limit;
+  const pageIds = ids.slice(0, limit);
+  if (pageIds.length === 0) return { items: [] };
+  const rows = (await redis.sendCommand(['HMGET', keys.movies, ...pageIds])) as unknown[];
+  const items = rows.filter((r) => r !== null && r !== undefined).map((r) => rowFromJson(text(r)));
+  return more ? { items, nextCursor: pageIds[pageIds.length - 1]! } : { items };
+}
+
+/**
+ * Adds to the index every row it lacks (a projection written before the index existed): one HSCAN pass,
+ * run once at start-up. Returns how many ids it added.
+ */
+export async function backfillIndex(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys): Promise<number> {
+  const rows = Number(await redis.sendCommand(['HLEN', keys.movies]));
+  if (Number(await redis.sendCommand(['ZCARD', keys.index])) >= rows) return 0;
+  let cursor = '0';
+  let added = 0;
+  do {
+    // NOVALUES needs Redis 7.4; the fields are every other element.
+    const reply = (await redis.sendCommand(['HSCAN', keys.movies, cursor, 'COUNT', '1000'])) as unknown[];
+    cursor = text(reply[0]);
+    const ids = (reply[1] as unknown[]).filter((_, i) => i % 2 === 0).map(text);
+    if (ids.length > 0) added += Number(await redis.sendCommand(['ZADD', keys.index, ...ids.flatMap((id) => ['0', id])]));
+  } while (cursor !== '0');
+  return added;
 }
 
 export function createMovieProjection(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys): MovieProjection {
@@ -84,7 +120,7 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
     async apply(eventId, change) {
       const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
       const version = change.kind === 'upsert' ? change.movie.version : change.version;
-      const reply = (await applyScript.run(redis, [keys.movies, keys.inbox], [
+      const reply = (await applyScript.run(redis, [keys.movies, keys.inbox, keys.index], [
         movieId, eventId, String(version), change.kind, change.kind === 'upsert' ? rowToJson(change.movie) : '',
       ])) as unknown[];
       return text(reply[0]) as ApplyOutcome;
@@ -96,6 +132,9 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
     async all() {
       const raw = await redis.sendCommand(['HVALS', keys.movies]) as unknown[];
       return raw.map((r) => rowFromJson(text(r))).sort((a, b) => (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0));
+    },
+    page({ after, limit }) {
+      return readPage(redis, keys, after, limit);
     },
   };
 }
@@ -118,6 +157,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
   // The inbox as applyScript sees it: an id applied once is a duplicate whatever version it claims.
   const inbox = new Set<string>();
   let changed = new Set<string>();
+  let created: string[] = [];
   let applied: string[] = [];
   return {
     keys,
@@ -133,6 +173,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
         if (!current) return 'early';
         rows.set(movieId, { ...current, status: 'retired', version });
       } else {
+        if (!current) created.push(movieId);
         rows.set(movieId, change.movie);
       }
       changed.add(movieId);
@@ -146,8 +187,10 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       for (const movieId of changed) fields.push(movieId, rowToJson(rows.get(movieId)!));
       const pipeline = redis.multi();
       if (fields.length > 0) pipeline.addCommand(['HSET', keys.movies, ...fields]);
+      if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);
       if (applied.length > 0) pipeline.addCommand(['SADD', keys.inbox, ...applied]);
       changed = new Set();
+      created = [];
       applied = [];
       for (const reply of (await pipeline.execAsPipeline()) as unknown[]) if (reply instanceof Error) throw reply;
     },
@@ -156,6 +199,9 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     },
     async all() {
       return [...rows.values()].sort((a, b) => (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0));
+    },
+    page({ after, limit }) {
+      return readPage(redis, keys, after, limit);
     },
   };
 }

@@ -13,7 +13,7 @@ import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, typ
 // Rows the live consumer applied after the replay's frozen end have a higher version than the rebuilt
 // ones; they are carried over, so the swap never moves a movie backwards.
 const swapScript = new LuaScript(`
--- KEYS: live movies, live inbox, new movies, new inbox
+-- KEYS: live movies, live inbox, new movies, new inbox, live index, new index
 local live = redis.call('HGETALL', KEYS[1])
 local kept = 0
 for i = 1, #live, 2 do
@@ -26,6 +26,8 @@ end
 if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[1])
 end
+redis.call('ZUNIONSTORE', KEYS[5], 2, KEYS[5], KEYS[6])
+redis.call('DEL', KEYS[6])
 if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('SUNIONSTORE', KEYS[2], KEYS[2], KEYS[4])
   redis.call('DEL', KEYS[4])
@@ -55,7 +57,7 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   const started = performance.now();
   const target = options.target ?? liveProjectionKeys;
   const scratch = rebuildProjectionKeys(`${Date.now()}-${process.pid}`);
-  await redis.sendCommand(['DEL', scratch.movies, scratch.inbox]);
+  await redis.sendCommand(['DEL', scratch.movies, scratch.inbox, scratch.index]);
   // The scratch keys are fresh and only this rebuild writes them: each batch is folded in memory and
   // written with one pipelined HSET + SADD, instead of one Lua call per event.
   const projection = createFoldingProjection(redis, scratch);
@@ -101,13 +103,13 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
     await writing;
     const gaps = await retryDeferred(deferred);
     await projection.flush();
-    const keptNewer = Number(await swapScript.run(redis, [target.movies, target.inbox, scratch.movies, scratch.inbox], []));
+    const keptNewer = Number(await swapScript.run(redis, [target.movies, target.inbox, scratch.movies, scratch.inbox, target.index, scratch.index], []));
     const movies = Number(await redis.sendCommand(['HLEN', target.movies]));
     return { applied: result.applied, skipped: result.skipped, gaps, keptNewer, movies, ms: Math.round(performance.now() - started) };
   } finally {
     bar?.stop();
     await writing.catch(() => {}); // a failed write has already failed the rebuild
-    await redis.sendCommand(['DEL', scratch.movies, scratch.inbox]);
+    await redis.sendCommand(['DEL', scratch.movies, scratch.inbox, scratch.index]);
   }
 }
 
