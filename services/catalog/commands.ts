@@ -18,6 +18,13 @@ export interface MovieCommands {
   retire(movieId: string, reason: string, expectedVersion: number | undefined, context?: CommandContext): Promise<MovieState>;
 }
 
+/** Times a retire without expectedVersion is decided again after losing a race to another write. */
+const retireAttempts = 10;
+
+function isVersionConflict(error: unknown): boolean {
+  return error instanceof HeraldError && error.code === 'HERALD_ERR_VERSION_CONFLICT';
+}
+
 export function createMovieCommands(store: MovieEventStore, producer: Producer<CatalogMovieChannel>, now: () => Date = () => new Date()): MovieCommands {
   const commit = async (draft: DraftMovieEvent, before: MovieState | undefined, context: CommandContext = {}): Promise<MovieState> => {
     const withTrace = { ...draft, ...(context.traceparent ? { traceparent: context.traceparent } : {}) } as DraftMovieEvent;
@@ -53,14 +60,29 @@ export function createMovieCommands(store: MovieEventStore, producer: Producer<C
     },
 
     async retire(movieId, reason, expectedVersion, context) {
-      const state = await existing(movieId);
-      if (expectedVersion !== undefined && state.version !== expectedVersion && state.status !== 'retired') {
-        throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
-          field: 'body.expectedVersion', currentVersion: state.version,
-        });
+      // Without expectedVersion the caller means "retire whatever the version": a concurrent change is
+      // not its conflict, so the retire is decided again on the new state. Idempotent: a retired movie
+      // answers its state and gets no new event.
+      for (let attempt = 0; ; attempt++) {
+        const state = await existing(movieId);
+        if (expectedVersion !== undefined && state.version !== expectedVersion && state.status !== 'retired') {
+          throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
+            field: 'body.expectedVersion', currentVersion: state.version,
+          });
+        }
+        const draft = decideRetire(state, reason, eventTime(state, now()));
+        if (!draft) return state;
+        try {
+          return await commit(draft, state, context);
+        } catch (error) {
+          if (!isVersionConflict(error) || expectedVersion !== undefined) throw error;
+          if (attempt >= retireAttempts - 1) {
+            throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} kept changing while retiring it (${retireAttempts} attempts); try again`, {
+              field: 'params.id', currentVersion: (error as HeraldError).details.currentVersion,
+            });
+          }
+        }
       }
-      const draft = decideRetire(state, reason, eventTime(state, now()));
-      return draft ? commit(draft, state, context) : state;
     },
   };
 }

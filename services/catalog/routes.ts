@@ -74,7 +74,12 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
 
   app.get<{ Params: { id: string }; Querystring: { asOf?: string } }>('/movies/:id', { schema: getMovieSchema }, async (request) => {
     const { id } = request.params;
-    const state = request.query.asOf ? await store.loadAsOf(id, new Date(request.query.asOf)) : await store.load(id);
+    const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
+    // RFC 3339 allows a leap second (23:59:60) that a JS Date cannot hold: refused, never read as "now".
+    if (asOf && Number.isNaN(asOf.getTime())) {
+      throw new HeraldError('HERALD_ERR_VALIDATION', `query.asOf ${request.query.asOf} is not a time this service can represent (leap second?)`, { field: 'query.asOf' });
+    }
+    const state = asOf ? await store.loadAsOf(id, asOf) : await store.load(id);
     if (!state) {
       if (request.query.asOf && (await store.load(id))) {
         throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${id} did not exist yet at ${request.query.asOf}`, { field: 'query.asOf' });

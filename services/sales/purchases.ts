@@ -59,6 +59,18 @@ function parse(json: string): Purchase {
   return JSON.parse(json, (k, v: unknown) => (k === 'amountMinor' && typeof v === 'string' ? BigInt(v) : v)) as Purchase;
 }
 
+/** Largest amount a Money can carry: int64 on the wire (PurchaseCompleted.total.amount_minor). */
+export const maxInt64 = 2n ** 63n - 1n;
+
+/** unit price × quantity, or a 400 when it does not fit int64: an overflow is refused, never wrapped. */
+function checkedTotal(movie: ProjectedMovie, quantity: number): bigint {
+  const total = movie.price.amountMinor * BigInt(quantity);
+  if (total > maxInt64 || total < 0n) {
+    throw new HeraldError('HERALD_ERR_VALIDATION', `body.quantity ${quantity} × unit price ${movie.price.amountMinor} of movie ${movie.movieId} exceeds the largest total (2^63 - 1 minor units)`, { field: 'body.quantity' });
+  }
+  return total;
+}
+
 function refuse(movieId: string, outcome: string): never {
   if (outcome === 'missing') throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${movieId} is not in the catalog`, { field: 'body.movieId' });
   throw new HeraldError('HERALD_ERR_NOT_SELLABLE', `movie ${movieId} is retired and cannot be bought`, { field: 'body.movieId' });
@@ -78,7 +90,7 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
       customerId: input.customerId,
       quantity: input.quantity,
       movie: { movieId: movie.movieId, title: movie.title, unitPrice: { ...movie.price }, catalogVersion: movie.version },
-      total: { amountMinor: movie.price.amountMinor * BigInt(input.quantity), currencyCode: movie.price.currencyCode },
+      total: { amountMinor: checkedTotal(movie, input.quantity), currencyCode: movie.price.currencyCode },
       purchasedAt: purchasedAt.toISOString(),
       eventId: '',
     } satisfies Purchase;
