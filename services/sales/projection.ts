@@ -32,15 +32,28 @@ export interface ProjectedMovie {
   version: number;
 }
 
-export type ApplyOutcome = 'applied' | 'duplicate' | 'early';
+/**
+ * What applying an event did. `tampered`: this event id was applied before with other content (or for
+ * another version). `conflict`: another event id already set this movie to this version (one of the two
+ * is forged, or was republished under a new id). Both are refused, never applied.
+ */
+export type ApplyOutcome = 'applied' | 'duplicate' | 'early' | 'tampered' | 'conflict';
 
 export type ProjectionChange =
   | { kind: 'upsert'; movie: ProjectedMovie }
   | { kind: 'retire'; movieId: string; version: number };
 
+/** The event that set a row to its current version: its id and a digest of its content. */
+export interface AppliedBy {
+  eventId: string;
+  digest: string;
+}
+
+// A row remembers the event that set its version (appliedBy), so a redelivery of that event is told
+// apart from another event claiming the same version, or the same id carrying other content. Older
+// versions are only known by id (the inbox); rows written before appliedBy existed skip these checks.
 const applyScript = new LuaScript(`
--- KEYS: movies, inbox, index   ARGV: movieId, eventId, version, kind, rowJson
-if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return {'duplicate', -1} end
+-- KEYS: movies, inbox, index   ARGV: movieId, eventId, version, kind, rowJson, digest
 local row = redis.call('HGET', KEYS[1], ARGV[1])
 local current = 0
 local decoded = nil
@@ -49,12 +62,19 @@ if row then
   current = tonumber(decoded.version)
 end
 local version = tonumber(ARGV[3])
+if decoded and decoded.appliedBy and decoded.appliedBy.eventId == ARGV[2] then
+  if version == current and decoded.appliedBy.digest == ARGV[6] then return {'duplicate', current} end
+  return {'tampered', current}
+end
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return {'duplicate', -1} end
+if version == current and decoded and decoded.appliedBy then return {'conflict', decoded.appliedBy.eventId} end
 if version <= current then return {'duplicate', current} end
 if version > current + 1 then return {'early', current} end
 if ARGV[4] == 'retire' then
   if not decoded then return {'early', current} end
   decoded.status = 'retired'
   decoded.version = version
+  decoded.appliedBy = { eventId = ARGV[2], digest = ARGV[6] }
   redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(decoded))
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
@@ -64,8 +84,10 @@ redis.call('SADD', KEYS[2], ARGV[2])
 return {'applied', version}
 `);
 
-export function rowToJson(movie: ProjectedMovie): string {
-  return JSON.stringify({ ...movie, price: { amountMinor: movie.price.amountMinor.toString(), currencyCode: movie.price.currencyCode } });
+export function rowToJson(movie: ProjectedMovie, appliedBy?: AppliedBy): string {
+  const price = { amountMinor: movie.price.amountMinor.toString(), currencyCode: movie.price.currencyCode };
+  const { movieId, title, status, version } = movie;
+  return JSON.stringify({ movieId, title, price, status, version, ...(appliedBy ? { appliedBy } : {}) });
 }
 
 export function rowFromJson(json: string): ProjectedMovie {
@@ -75,8 +97,11 @@ export function rowFromJson(json: string): ProjectedMovie {
 
 export interface MovieProjection {
   readonly keys: ProjectionKeys;
-  /** Applies one catalog event identified by `eventId`; says whether it applied, was a duplicate or came early. */
-  apply(eventId: string, change: ProjectionChange): Promise<ApplyOutcome>;
+  /**
+   * Applies one catalog event identified by `eventId` whose content has `digest`; says whether it
+   * applied, was a duplicate, came early, or was refused (tampered, conflict).
+   */
+  apply(eventId: string, change: ProjectionChange, digest?: string): Promise<ApplyOutcome>;
   get(movieId: string): Promise<ProjectedMovie | undefined>;
   /** Every row, sorted by movie id (drift checks and tests; never on a request path). */
   all(): Promise<ProjectedMovie[]>;
@@ -117,11 +142,11 @@ export async function backfillIndex(redis: RedisConnection, keys: ProjectionKeys
 export function createMovieProjection(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys): MovieProjection {
   return {
     keys,
-    async apply(eventId, change) {
+    async apply(eventId, change, digest = '') {
       const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
       const version = change.kind === 'upsert' ? change.movie.version : change.version;
       const reply = (await applyScript.run(redis, [keys.movies, keys.inbox, keys.index], [
-        movieId, eventId, String(version), change.kind, change.kind === 'upsert' ? rowToJson(change.movie) : '',
+        movieId, eventId, String(version), change.kind, change.kind === 'upsert' ? rowToJson(change.movie, { eventId, digest }) : '', digest,
       ])) as unknown[];
       return text(reply[0]) as ApplyOutcome;
     },
@@ -154,6 +179,7 @@ export interface FoldingProjection extends MovieProjection {
  */
 export function createFoldingProjection(redis: RedisConnection, keys: ProjectionKeys): FoldingProjection {
   const rows = new Map<string, ProjectedMovie>();
+  const appliedBy = new Map<string, AppliedBy>();
   // The inbox as applyScript sees it: an id applied once is a duplicate whatever version it claims.
   const inbox = new Set<string>();
   let changed = new Set<string>();
@@ -161,12 +187,15 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
   let applied: string[] = [];
   return {
     keys,
-    async apply(eventId, change) {
-      if (inbox.has(eventId)) return 'duplicate';
+    async apply(eventId, change, digest = '') {
       const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
       const version = change.kind === 'upsert' ? change.movie.version : change.version;
       const current = rows.get(movieId);
       const currentVersion = current?.version ?? 0;
+      const by = appliedBy.get(movieId);
+      if (by?.eventId === eventId) return version === currentVersion && by.digest === digest ? 'duplicate' : 'tampered';
+      if (inbox.has(eventId)) return 'duplicate';
+      if (version === currentVersion && by) return 'conflict';
       if (version <= currentVersion) return 'duplicate';
       if (version > currentVersion + 1) return 'early';
       if (change.kind === 'retire') {
@@ -176,6 +205,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
         if (!current) created.push(movieId);
         rows.set(movieId, change.movie);
       }
+      appliedBy.set(movieId, { eventId, digest });
       changed.add(movieId);
       inbox.add(eventId);
       applied.push(eventId);
@@ -184,7 +214,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     async flush() {
       if (changed.size === 0 && applied.length === 0) return;
       const fields: string[] = [];
-      for (const movieId of changed) fields.push(movieId, rowToJson(rows.get(movieId)!));
+      for (const movieId of changed) fields.push(movieId, rowToJson(rows.get(movieId)!, appliedBy.get(movieId)));
       const pipeline = redis.multi();
       if (fields.length > 0) pipeline.addCommand(['HSET', keys.movies, ...fields]);
       if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);

@@ -3,7 +3,7 @@
 // consumer advanced past the replay's end are kept (see swapScript).
 // Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]`.
 import cliProgress from 'cli-progress';
-import { closeConnection, connectRedis, isNotReadyError, replayChannel, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, isDeadLetterError, isNotReadyError, replayChannel, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { LuaScript } from '../shared/lua-script.ts';
 import { checkDrift, formatDriftReport } from './drift.ts';
@@ -40,6 +40,8 @@ export interface RebuildResult {
   skipped: number;
   /** Events whose predecessor is not in the stream at all (trimmed); reported, not applied. */
   gaps: number;
+  /** Events refused by the handlers' checks (as the live consumer dead-letters them); not applied. */
+  refused: number;
   /** Live rows newer than the replay's end, carried over into the rebuilt projection. */
   keptNewer: number;
   movies: number;
@@ -64,12 +66,19 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   const handlers = createCatalogMovieHandlers(projection);
   // An event ahead of its predecessor (out of stream order) is set aside and retried after the pass.
   const deferred: Array<() => Promise<void>> = [];
+  // An event the live consumer refuses (DLQ `rejected`: domain rule, tampered, conflicting version) is
+  // refused here too, counted and skipped: it must neither stop the rebuild nor be applied.
+  let refused = 0;
   const tolerant = Object.fromEntries(
     Object.entries(handlers).map(([name, handler]) => [name, async (event: never) => {
       const apply = () => (handler as (e: never) => Promise<void>)(event);
       try {
         await apply();
       } catch (error) {
+        if (isDeadLetterError(error)) {
+          refused++;
+          return;
+        }
         if (!isNotReadyError(error)) throw error;
         deferred.push(apply);
       }
@@ -101,11 +110,11 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
       },
     });
     await writing;
-    const gaps = await retryDeferred(deferred);
+    const gaps = await retryDeferred(deferred, () => refused++);
     await projection.flush();
     const keptNewer = Number(await swapScript.run(redis, [target.movies, target.inbox, scratch.movies, scratch.inbox, target.index, scratch.index], []));
     const movies = Number(await redis.sendCommand(['HLEN', target.movies]));
-    return { applied: result.applied, skipped: result.skipped, gaps, keptNewer, movies, ms: Math.round(performance.now() - started) };
+    return { applied: result.applied, skipped: result.skipped, gaps, refused, keptNewer, movies, ms: Math.round(performance.now() - started) };
   } finally {
     bar?.stop();
     await writing.catch(() => {}); // a failed write has already failed the rebuild
@@ -114,7 +123,7 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
 }
 
 /** Retries set-aside events until a pass makes no progress; returns how many never applied (gaps). */
-async function retryDeferred(deferred: Array<() => Promise<void>>): Promise<number> {
+async function retryDeferred(deferred: Array<() => Promise<void>>, onRefused: () => void): Promise<number> {
   let remaining = deferred;
   while (remaining.length > 0) {
     const next: Array<() => Promise<void>> = [];
@@ -122,6 +131,10 @@ async function retryDeferred(deferred: Array<() => Promise<void>>): Promise<numb
       try {
         await apply();
       } catch (error) {
+        if (isDeadLetterError(error)) {
+          onRefused();
+          continue;
+        }
         if (!isNotReadyError(error)) throw error;
         next.push(apply);
       }
@@ -145,7 +158,7 @@ export async function runRebuildCommand(
   const redis = await connectRedis(redisUrl, { name: 'sales:replay', commandTimeoutMs: 0 });
   try {
     const result = await rebuildProjection(redis, { progress: io.stderr });
-    io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
+    io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.refused} refused, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
     if (!argv.includes('--drift')) return 0;
     const report = await checkDrift(redis);
     io.stdout.write(formatDriftReport(report));

@@ -17,7 +17,7 @@ export async function slowConsumerScenario(options: { movies: number; versions: 
   const admin = await connectRedis(server.url);
   const catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.catalog), { name: 'catalog:burst' });
   const sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.sales), { name: 'sales:slow' });
-  const outcomes = { applied: 0, duplicate: 0, early: 0 };
+  const outcomes = { applied: 0, duplicate: 0, early: 0, tampered: 0, conflict: 0 };
   const slow: Middleware = (next) => async (event) => {
     await sleep(options.handlerMs);
     return next(event);
