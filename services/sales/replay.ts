@@ -1,12 +1,13 @@
 // Rebuilds Sales' movie projection from the retained `catalog.movie.v1` stream into a fresh key space,
 // with a progress bar, then swaps it in atomically. It never stops the live consumer: rows the live
 // consumer advanced past the replay's end are kept (see swapScript).
-// Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]`.
+// Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]` (--drift reads
+// Catalog's API at CATALOG_URL, see drift.ts).
 import cliProgress from 'cli-progress';
 import { closeConnection, connectRedis, isDeadLetterError, isNotReadyError, replayChannel, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { LuaScript } from '../shared/lua-script.ts';
-import { checkDrift, formatDriftReport } from './drift.ts';
+import { checkDrift, formatDriftReport, httpCatalogReader } from './drift.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
 import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, type ProjectionKeys } from './projection.ts';
 
@@ -160,9 +161,9 @@ export async function runRebuildCommand(
     const result = await rebuildProjection(redis, { progress: io.stderr });
     io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.refused} refused, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
     if (!argv.includes('--drift')) return 0;
-    const report = await checkDrift(redis);
+    const report = await checkDrift(redis, httpCatalogReader(process.env.CATALOG_URL ?? 'http://127.0.0.1:3001'));
     io.stdout.write(formatDriftReport(report));
-    return report.differences.length === 0 ? 0 : 1;
+    return report.unrepaired === 0 ? 0 : 1;
   } finally {
     await closeConnection(redis);
   }

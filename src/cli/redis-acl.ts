@@ -20,8 +20,8 @@ const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xgroup|cre
 const ownKeyCommands: Record<ServiceUser, string[]> = {
   // event-store.ts: LLEN/RPUSH/LRANGE events, ZADD/ZRANGE snapshots and index, HSET/HMGET current, INCR seq.
   catalog: ['llen', 'rpush', 'lrange', 'zadd', 'zrange', 'hset', 'hmget', 'incr'],
-  // projection.ts, purchases.ts, replay.ts: movies hash, id index, inbox set, purchases (SET NX), rebuild swap.
-  sales: ['hget', 'hset', 'hgetall', 'hvals', 'hlen', 'hmget', 'hscan', 'zadd', 'zrange', 'zcard', 'zunionstore', 'sismember', 'sadd', 'sunionstore', 'get', 'set', 'del', 'exists', 'rename'],
+  // projection.ts, purchases.ts, replay.ts, drift.ts: movies hash, id index, inbox set, purchases (SET NX), rebuild swap, drift repair.
+  sales: ['hget', 'hset', 'hdel', 'hgetall', 'hvals', 'hlen', 'hmget', 'hscan', 'zadd', 'zrem', 'zrange', 'zcard', 'zunionstore', 'sismember', 'sadd', 'sunionstore', 'get', 'set', 'del', 'exists', 'rename'],
 };
 
 /** The Redis keys and channels of each service, derived from the contract's channel addresses. */
