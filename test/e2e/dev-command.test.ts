@@ -1,6 +1,6 @@
 // `herald dev` as a user runs it: private Redis with AOF under the project, both services, Ctrl-C.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,48 @@ describe('herald dev', () => {
       dev.kill('SIGINT');
     }
     expect(await exited).toBe(0);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('gives each service only its own Redis password, refuses a second run on the same folder, and stops everything on SIGHUP', async () => {
+    const [catalogPort, salesPort] = [await freePort(), await freePort()];
+    const data = mkdtempSync(join(tmpdir(), 'herald-dev-hup-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, HERALD_REDIS_ADMIN_PASSWORD: 'admin-secret-pw', HERALD_REDIS_CATALOG_PASSWORD: 'catalog-secret-pw', HERALD_REDIS_SALES_PASSWORD: 'sales-secret-pw' };
+    delete env.REDIS_URL;
+    const args = (c: number, s: number) => ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data, '--catalog-port', String(c), '--sales-port', String(s), '--quiet'];
+    const dev = spawn(process.execPath, args(catalogPort, salesPort), { cwd: root, env });
+    let out = '';
+    dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+    let pids: number[] = [];
+    try {
+      await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
+      // Its children: redis-server and the two services (each in its own process group).
+      pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(dev.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((p) => p > 0);
+      expect(pids).toHaveLength(3);
+      const environments = pids.map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      for (const environ of environments) expect(environ).not.toContain('admin-secret-pw');
+      const services = environments.filter((e) => e.includes('REDIS_URL='));
+      expect(services).toHaveLength(2);
+      for (const environ of services) {
+        expect(environ).not.toContain('admin-secret-pw');
+        expect(environ).not.toContain('HERALD_REDIS_');
+        const own = environ.includes('redis://catalog:') ? 'catalog-secret-pw' : 'sales-secret-pw';
+        const other = own === 'catalog-secret-pw' ? 'sales-secret-pw' : 'catalog-secret-pw';
+        expect(environ).toContain(own);
+        expect(environ).not.toContain(other);
+      }
+
+      const second = spawnSync(process.execPath, args(await freePort(), await freePort()), { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+      expect(second.status).not.toBe(0);
+      expect(second.stdout + second.stderr).toMatch(new RegExp(`data folder ${data} is in use`));
+    } finally {
+      dev.kill('SIGHUP');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('herald dev: stopped');
+    for (const pid of pids) expect(existsSync(`/proc/${pid}`)).toBe(false);
     rmSync(data, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,7 @@
 // `herald dev`: the whole stack on this machine. Starts a private redis-server with AOF under
 // ./.data/redis (unless REDIS_URL is set), then Catalog and Sales as child processes, prints where
-// each listens, and stops everything cleanly on Ctrl-C/SIGTERM. It never touches a Redis it did not start.
+// each listens, and stops everything cleanly on Ctrl-C, SIGTERM or SIGHUP (the terminal closed). It never
+// touches a Redis it did not start, and each service sees only its own Redis password.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +24,20 @@ interface Child {
 }
 
 /** Spawns a service; `ready` resolves when it listens. The child is returned at once so a Ctrl-C during start-up still stops it. */
+/**
+ * The environment of one service: ours without any Redis password (its own is in its REDIS_URL), so
+ * a service process never holds another service's or the admin's credentials.
+ */
+export function serviceEnvironment(env: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const copy: NodeJS.ProcessEnv = { ...env };
+  for (const name of Object.values(passwordVariables)) delete copy[name];
+  return { ...copy, ...extra };
+}
+
 function startService(name: 'catalog' | 'sales', port: number, redisUrl: string, ctx: CommandContext, quiet: boolean): Child & { ready: Promise<void> } {
   const child = spawn(process.execPath, ['--conditions=herald-source', join(repoRoot, 'services', name, 'main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}) },
+    env: serviceEnvironment(process.env, { PORT: String(port), REDIS_URL: redisUrl, ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C reaches only `herald dev`, which then stops each service
     // once with SIGTERM (a second signal would make a service exit without draining).
@@ -127,8 +138,9 @@ export const command: CommandModule = {
       resolveDone(code);
     };
     const onSignal = () => void shutdown(0);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP: the terminal closed. Without it the detached children would outlive us under PID 1.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const signal of signals) process.on(signal, onSignal);
 
     try {
       for (const name of ['catalog', 'sales'] as const) {
@@ -148,14 +160,12 @@ export const command: CommandModule = {
       // A Ctrl-C during start-up ends the starting child: that is the shutdown, not a failure.
       if (!stopping) {
         await shutdown(1);
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const signal of signals) process.off(signal, onSignal);
         throw error;
       }
     }
     const code = await done;
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
     return code;
   },
 };
