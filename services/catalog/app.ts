@@ -6,6 +6,7 @@ import { createCatalogService } from '../../generated/services/catalog.ts';
 import { createOutboxRelay } from '../shared/outbox-relay.ts';
 import { redisHealth } from '../shared/observability.ts';
 import { connectServiceRedis } from '../shared/redis-connect.ts';
+import { limitRepeats } from '../shared/log-limiter.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import { createMovieCommands } from './commands.ts';
 import type { CatalogConfig } from './config.ts';
@@ -22,6 +23,9 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
     throw error;
   }
   addHealthCheck(redisHealth(redis));
+  // Warnings that repeat per entry or per retry (dead letters, a stuck relay) are logged once a minute with a count.
+  const quietLog = limitRepeats(app.log);
+  app.addHook('onClose', async () => quietLog.close());
   const service = createCatalogService(redis);
   const producer = service.producers.catalogMovie;
   const store = createMovieEventStore(redis, { snapshotEvery: config.snapshotEvery });
@@ -31,7 +35,7 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
   }
 
   const relay = config.roles.includes('relay')
-    ? createOutboxRelay(redis, { outboxKey: catalogKeys.outbox, producer, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
+    ? createOutboxRelay(redis, { outboxKey: catalogKeys.outbox, producer, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: quietLog })
     : undefined;
   if (relay) {
     addHealthCheck({ name: 'relay', check: async () => ({ ok: relay.running, running: relay.running, backlog: await relay.backlog() }) });

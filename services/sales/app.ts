@@ -7,6 +7,7 @@ import { createSalesService } from '../../generated/services/sales.ts';
 import { consumerHealth, redisHealth } from '../shared/observability.ts';
 import { createOutboxRelay } from '../shared/outbox-relay.ts';
 import { connectServiceRedis } from '../shared/redis-connect.ts';
+import { limitRepeats } from '../shared/log-limiter.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
@@ -24,6 +25,9 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     throw error;
   }
   addHealthCheck(redisHealth(redis));
+  // Warnings that repeat per entry or per retry (dead letters, a stuck relay) are logged once a minute with a count.
+  const quietLog = limitRepeats(app.log);
+  app.addHook('onClose', async () => quietLog.close());
   const service = createSalesService(redis);
   const projection = createMovieProjection(redis);
 
@@ -50,7 +54,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
         }),
         // Each handled event is logged with its traceparent: the request that caused it can be followed here.
         middleware: [traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
-        logger: app.log,
+        logger: quietLog,
         config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch, claimIntervalMs: Math.min(5000, config.consumerMinIdleMs) },
       })
     : undefined;
@@ -60,7 +64,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   }
 
   const relay = config.roles.includes('relay')
-    ? createOutboxRelay(redis, { outboxKey: purchaseKeys.outbox, producer: service.producers.salesPurchase, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
+    ? createOutboxRelay(redis, { outboxKey: purchaseKeys.outbox, producer: service.producers.salesPurchase, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: quietLog })
     : undefined;
   if (relay) {
     addHealthCheck({ name: 'relay', check: async () => ({ ok: relay.running, running: relay.running, backlog: await relay.backlog() }) });
