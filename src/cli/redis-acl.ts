@@ -12,9 +12,15 @@ const scripting = ['evalsha', 'eval', 'script|load', 'script|exists'];
 /** MULTI/EXEC: the dead-letter write and its XACK are one transaction. */
 const transactions = ['multi', 'exec', 'discard'];
 /** Publishing to an owned channel, relaying an owned outbox, and the safe trim (retention.ts). */
-const ownStreams = ['xadd', 'xread', 'xrange', 'xrevrange', 'xlen', 'xdel', 'xtrim', 'xinfo|groups', 'xinfo|stream', 'xpending'];
-/** Consuming a channel with a consumer group (consumer.ts), replaying it (replay.ts) and reading lag. */
-const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xgroup|create', 'xpending', 'xinfo|groups', 'xinfo|stream', 'xrange', 'xrevrange', 'xlen'];
+const ownStreams = ['xadd', 'xread', 'xrange', 'xrevrange', 'xlen', 'xdel', 'xtrim', 'xinfo|groups', 'xinfo|stream', 'xinfo|consumers', 'xpending'];
+/**
+ * Consuming a channel with a consumer group (consumer.ts), replaying it (replay.ts) and reading lag.
+ * Never XGROUP CREATE: only the deployer creates groups (createConsumerGroups), so a service cannot
+ * add a group that holds retention back.
+ */
+const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xpending', 'xinfo|groups', 'xinfo|stream', 'xrange', 'xrevrange', 'xlen'];
+/** Dead-letter streams: a service appends and reads; deleting or trimming dead letters is the operator's. */
+const deadLetterWriter = ['xadd', 'xrange', 'xrevrange', 'xlen', 'xinfo|stream'];
 
 /** What each service's code sends on its own keys (see the key layouts in services/<name>/*.ts). */
 const ownKeyCommands: Record<ServiceUser, string[]> = {
@@ -33,12 +39,37 @@ export const serviceScopes: Record<ServiceUser, { ownKeys: string; sends: string
 /** The ACL rules of one service user, without its password. */
 export function aclRules(user: ServiceUser): string {
   const scope = serviceScopes[user];
-  const ownKeys = [scope.ownKeys, ...scope.sends, ...scope.sends.map((s) => `${s}.dlq`), ...scope.receives.map((s) => `${s}.dlq`)];
+  const ownKeys = [scope.ownKeys, ...scope.sends];
+  const deadLetters = [...scope.sends, ...scope.receives].map((s) => `${s}.dlq`);
   const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...ownKeyCommands[user]])];
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.
   const selectors = scope.receives.map((channel) => `(~${channel} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
+  // Its dead-letter streams: append and read only (no XDEL, XTRIM, DEL).
+  selectors.push(`(${deadLetters.map((k) => `~${k}`).join(' ')} ${deadLetterWriter.map((c) => `+${c}`).join(' ')})`);
   return [...root, ...selectors].join(' ');
+}
+
+/** The consumer groups the deployer creates: one per service and channel it receives, named after the service. */
+export function consumerGroups(): Array<{ stream: string; group: string }> {
+  return (Object.keys(serviceScopes) as ServiceUser[]).flatMap((user) => serviceScopes[user].receives.map((stream) => ({ stream, group: user })));
+}
+
+/**
+ * Creates every service's consumer group (from the start of the stream, MKSTREAM) as the deployer, with
+ * an admin connection; a group that exists is left as it is. Returns the groups it created.
+ */
+export async function createConsumerGroups(admin: { sendCommand(args: string[]): Promise<unknown> }): Promise<string[]> {
+  const created: string[] = [];
+  for (const { stream, group } of consumerGroups()) {
+    try {
+      await admin.sendCommand(['XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM']);
+      created.push(`${stream}/${group}`);
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+  }
+  return created;
 }
 
 export function passwordHash(password: string): string {

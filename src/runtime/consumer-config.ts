@@ -25,7 +25,10 @@ export interface ConsumerConfig {
   notReadyBackoffMs: number;
   /** Where a newly created group starts: '0' = the whole retained stream, '$' = only new entries. */
   startId: string;
-  /** Approximate cap of the dead-letter stream. */
+  /**
+   * Dead letters at which the DLQ counts as nearly full: stats() reports `deadLetterAlarm` (for /ready and
+   * a metric). An alarm only: the DLQ is never trimmed by the runtime, and only an operator deletes entries.
+   */
   deadLetterMaxLen: number;
   /** Entries larger than this (all fields) go to the dead-letter stream as `too-large`, undecoded. */
   maxEventBytes: number;

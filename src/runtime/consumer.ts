@@ -5,7 +5,7 @@ import { deadLetterStream, messageByType } from './channel.ts';
 import { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { readWireEvent, readWireFields, receivedWireEvent, wireSubject, type WireFields } from './envelope.ts';
-import { DeadLetterError, isDeadLetterError, isNotReadyError } from './errors.ts';
+import { DeadLetterError, HeraldError, isDeadLetterError, isNotReadyError } from './errors.ts';
 import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './redis.ts';
 import { parseAutoClaim, parseGroups, parsePendingCounts, parseRawEntries, parseReadGroupRaw, toStreamEntry, type RawEntry } from './stream-replies.ts';
 import { createSubjectLanes, type LaneEntry, type Outcome } from './subject-lanes.ts';
@@ -49,7 +49,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   const logger = options.logger ?? silentLogger;
   const stream = channel.address;
   const { group, consumer } = options;
-  const target: DeadLetterTarget = { stream, deadLetterStream: deadLetterStream(channel), group, consumer, maxLen: config.deadLetterMaxLen };
+  const target: DeadLetterTarget = { stream, deadLetterStream: deadLetterStream(channel), group, consumer };
   const counters = { handled: 0, failed: 0, deadLettered: 0, reclaimed: 0 };
   const handlers = options.handlers as Record<string, Handler<any>>;
   const dispatch: Handler<any> = (event) => handlers[event.name]!(event);
@@ -63,7 +63,12 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     try {
       await redis.sendCommand(['XGROUP', 'CREATE', stream, group, config.startId, 'MKSTREAM']);
     } catch (error) {
-      if (!String(error).includes('BUSYGROUP')) throw error;
+      if (String(error).includes('BUSYGROUP')) return;
+      // Service users may not create groups (only the deployer does): fine if it exists already.
+      if (!String(error).includes('NOPERM')) throw error;
+      const groups = parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []));
+      if (groups.some((g) => g.name === group)) return;
+      throw new HeraldError('HERALD_ERR_CONFIG', `consumer group ${group} on ${stream} does not exist and this Redis user may not create it; the deployer creates groups (herald dev does, see docs/reliability.md)`, { stream, group });
     }
   };
 
@@ -287,7 +292,8 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     async stats() {
       const groups = parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []));
       const info = groups.find((g) => g.name === group);
-      return { ...counters, lag: info?.lag ?? null, pending: info?.pending ?? 0, running };
+      const deadLetters = Number(await redis.sendCommand(['XLEN', target.deadLetterStream]).catch(() => 0));
+      return { ...counters, lag: info?.lag ?? null, pending: info?.pending ?? 0, running, deadLetters, deadLetterAlarm: deadLetters >= config.deadLetterMaxLen };
     },
   };
 }

@@ -1,5 +1,6 @@
 // Writes an entry that cannot be processed to `<channel>.dlq` with the reason, and acks the original,
-// in one MULTI/EXEC: the entry is either still pending or safely dead-lettered, never lost.
+// in one MULTI/EXEC: the entry is either still pending or safely dead-lettered, never lost. The DLQ is
+// never trimmed here: a dead letter is data, kept until an operator requeues or discards it.
 import type { DeadLetterReason } from './errors.ts';
 import type { RedisConnection, RedisValue } from './redis.ts';
 import type { StreamEntry } from './stream-replies.ts';
@@ -15,7 +16,6 @@ export interface DeadLetterTarget {
   deadLetterStream: string;
   group: string;
   consumer: string;
-  maxLen: number;
 }
 
 export async function deadLetter(redis: RedisConnection, target: DeadLetterTarget, entry: StreamEntry, letter: DeadLetter): Promise<void> {
@@ -32,7 +32,7 @@ export async function deadLetter(redis: RedisConnection, target: DeadLetterTarge
     'x-dlq-time', new Date().toISOString(),
   );
   const transaction = redis.multi();
-  transaction.addCommand(['XADD', target.deadLetterStream, 'MAXLEN', '~', String(target.maxLen), '*', ...fields]);
+  transaction.addCommand(['XADD', target.deadLetterStream, '*', ...fields]);
   transaction.addCommand(['XACK', target.stream, target.group, entry.id]);
   await transaction.exec();
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
+import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
 import { freePort, startRedisServer, type RedisServer } from '../../src/cli/redis-server.ts';
 import { spawnService, type ProcessSpec, type ServiceProcess } from './services.ts';
 
@@ -36,6 +36,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   const redisOptions = { dir, port: await freePort(), appendfsync: options.appendfsync ?? 'everysec', extraConfig: aclConfigLines(passwords) } as const;
   let redis = await startRedisServer(redisOptions);
   const admin = await connectRedis(redis.url, { name: 'fault-driver' });
+  await createConsumerGroups(admin); // the deployer's step: service users may not create groups
   const processes = new Map<string, ServiceProcess>();
   const base = { CONSUMER_MIN_IDLE_MS: '1500', LOG_LEVEL: 'warn' };
   for (const [label, spec] of Object.entries(options.processes)) {

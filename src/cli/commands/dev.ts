@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/errors.ts';
-import { aclConfigLines, adminConfigLine, passwordVariables, redisUrlFor, resolveRedisPasswords } from '../redis-acl.ts';
+import { closeConnection, connectRedis } from '../../runtime/redis.ts';
+import { aclConfigLines, adminConfigLine, createConsumerGroups, passwordVariables, redisUrlFor, resolveRedisPasswords } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
 import type { CommandContext, CommandModule } from '../main.ts';
 
@@ -113,6 +114,16 @@ export const command: CommandModule = {
         ...(process.env.HERALD_REDIS_PORT ? { port: Number(process.env.HERALD_REDIS_PORT) } : {}),
       });
       redisUrl = redis.url;
+      // The deployer's step: create the consumer groups (service users may not), as the admin.
+      const admin = await connectRedis(redisUrlFor(redis.url, 'default', passwords.admin), { name: 'herald-dev-setup' });
+      try {
+        await createConsumerGroups(admin);
+      } catch (error) {
+        await redis.stop();
+        throw error;
+      } finally {
+        await closeConnection(admin).catch(() => admin.destroy());
+      }
       urlOf.catalog = redisUrlFor(redis.url, 'catalog', passwords.catalog);
       urlOf.sales = redisUrlFor(redis.url, 'sales', passwords.sales);
       ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users catalog, sales)\n`);
