@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   replay: async () => (await import('./commands/replay.ts')).command,
   inspect: async () => (await import('./commands/inspect.ts')).command,
   dev: async () => (await import('./commands/dev.ts')).command,
+  fingerprint: async () => (await import('./commands/fingerprint.ts')).command,
 };
 
 export async function main(argv: string[]): Promise<number> {

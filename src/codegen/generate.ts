@@ -9,6 +9,7 @@ import { contractError, hasErrors } from './diagnostics.ts';
 import { emitChannelFile, channelNames } from './emit-channels.ts';
 import { emitProtoFile } from './emit-messages.ts';
 import { emitServiceFile, serviceNames } from './emit-services.ts';
+import { schemaTextPath } from './fingerprint.ts';
 import { compareStrings } from './ordering.ts';
 import { allNamedTypes, fileOf, isEnumType, isMessageType, referencedTypes, type NamedType } from './proto-model.ts';
 import { TsFile, type GeneratedHeader } from './ts-file.ts';
@@ -56,6 +57,8 @@ export function generateFiles(contract: Contract, options: GenerateOptions = {})
   }
   files.set('index.ts', emitIndex(exportsByFile, ext).render(header(basename(contract.asyncapiPath))));
   files.set(bundleOutputPath, bundleYaml(contract, header(`${basename(contract.asyncapiPath)} (bundled)`)));
+  // The exact bytes each message's fingerprint covers, with no header: a file's sha256 is its fingerprint.
+  for (const message of contract.messages) files.set(schemaTextPath(message.protoType), message.bundledProto);
   return new Map([...files].sort(([a], [b]) => compareStrings(a, b)));
 }
 
@@ -174,9 +177,14 @@ function generatedFilesOnDisk(outDir: string, under = ''): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = under ? `${under}/${entry.name}` : entry.name;
     if (entry.isDirectory()) found.push(...generatedFilesOnDisk(outDir, path));
-    else if (readFileSync(join(outDir, path), 'utf8').slice(0, 200).includes(generatedMarker)) found.push(path);
+    else if (isSchemaText(path) || readFileSync(join(outDir, path), 'utf8').slice(0, 200).includes(generatedMarker)) found.push(path);
   }
   return found;
+}
+
+/** Schema texts carry no header (their bytes are hashed as they are); their folder is herald's alone. */
+function isSchemaText(path: string): boolean {
+  return path.startsWith(dirname(schemaTextPath('x'))) && path.endsWith('.proto');
 }
 
 export { protoOutputPath, channelOutputPath, serviceOutputPath };
