@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   inspect: async () => (await import('./commands/inspect.ts')).command,
   dev: async () => (await import('./commands/dev.ts')).command,
   fingerprint: async () => (await import('./commands/fingerprint.ts')).command,
+  schemas: async () => (await import('./commands/schemas.ts')).command,
 };
 
 export async function main(argv: string[]): Promise<number> {

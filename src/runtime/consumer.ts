@@ -7,6 +7,8 @@ import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { readWireEvent, readWireFields, receivedWireEvent, wireSubject, type WireFields } from './envelope.ts';
 import { DeadLetterError, isDeadLetterError, isNotReadyError } from './errors.ts';
 import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './redis.ts';
+import { schemaCheck, type SchemaPolicy } from './schema-check.ts';
+import { redisSchemaLookup } from './schema-registry.ts';
 import { parseAutoClaim, parseGroups, parsePendingCounts, parseRawEntries, parseReadGroupRaw, toStreamEntry, type RawEntry } from './stream-replies.ts';
 import { createSubjectLanes, type LaneEntry, type Outcome } from './subject-lanes.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from './types.ts';
@@ -21,6 +23,8 @@ export interface ConsumerOptions<C extends ChannelDefinition> {
   middleware?: Middleware[];
   config?: Partial<ConsumerConfig>;
   logger?: RuntimeLogger;
+  /** Which `dataschema` fingerprints to accept (schema-check.ts); default `registered`, the strict check. */
+  schemas?: SchemaPolicy;
 }
 
 export interface Consumer<C extends ChannelDefinition> {
@@ -53,7 +57,8 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   const counters = { handled: 0, failed: 0, deadLettered: 0, reclaimed: 0 };
   const handlers = options.handlers as Record<string, Handler<any>>;
   const dispatch: Handler<any> = (event) => handlers[event.name]!(event);
-  const handle = (options.middleware ?? []).reduceRight<Handler<any>>((next, middleware) => middleware(next), dispatch);
+  const chain = [schemaCheck(channel, redisSchemaLookup(redis), options.schemas), ...(options.middleware ?? [])];
+  const handle = chain.reduceRight<Handler<any>>((next, middleware) => middleware(next), dispatch);
 
   let running = false;
   let reader: RedisConnection | undefined;

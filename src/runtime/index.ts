@@ -9,6 +9,9 @@ export { uuidv7, buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, type
 export { createProducer, producerDefaults, type Producer, type ProducerOptions, type OutgoingEvent } from './producer.ts';
 export { createConsumer, type Consumer, type ConsumerOptions } from './consumer.ts';
 export { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
+export { schemaCheck, DEFAULT_SCHEMA_POLICY, type SchemaPolicy, type SchemaLookup } from './schema-check.ts';
+export { schemaTextKey, schemaReleasesKey, schemaRegistryPrefix, parseDataschema } from './schema-registry-keys.ts';
+export { redisSchemaLookup, readRegisteredSchema, publishSchemas, type RegisteredSchema } from './schema-registry.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './replay.ts';
 export { trimSafely } from './retention.ts';
 export { traceLogging, handlerMetrics, idempotency } from './middleware.ts';

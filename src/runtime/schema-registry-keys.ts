@@ -1,0 +1,21 @@
+// Redis key names of the schema registry (the runtime half of a schema registry; the gates are the CI
+// half). One small module so the stream-naming module can absorb it. Names only; never talks to Redis.
+
+/** Prefix shared by every registry key: the ACL rules grant reads on `${schemaRegistryPrefix}*`. */
+export const schemaRegistryPrefix = 'herald:schemas:';
+
+/** HASH of one message type: field = 16-hex fingerprint, value = its canonical schema text (UTF-8). */
+export function schemaTextKey(protoType: string): string {
+  return `${schemaRegistryPrefix}${protoType}`;
+}
+
+/** HASH of one message type: field = fingerprint, value = the releases that carry it, space-separated (`v1.0.0 v1.1.0 current`). */
+export function schemaReleasesKey(protoType: string): string {
+  return `${schemaRegistryPrefix}${protoType}:releases`;
+}
+
+/** Type and fingerprint named by a `dataschema` (`herald:<type>#sha256-<16 hex>`), or undefined. */
+export function parseDataschema(dataschema: string): { type: string; fingerprint: string } | undefined {
+  const match = /^herald:([A-Za-z_][\w.]*)#sha256-([0-9a-f]{16})$/.exec(dataschema);
+  return match ? { type: match[1]!, fingerprint: match[2]! } : undefined;
+}
