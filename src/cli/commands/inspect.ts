@@ -53,8 +53,17 @@ export const command: CommandModule = {
     try {
       const streams = positionals.length > 0 ? positionals : await listStreams(redis);
       const report = [];
+      const unreadable: string[] = [];
       for (const stream of streams) {
-        const length = Number(await redis.sendCommand(['XLEN', stream]));
+        // The reader user sees the contract's channels only; a service's private streams (its outbox) are not its business.
+        const length = await redis.sendCommand(['XLEN', stream]).then(Number, (error: unknown) => {
+          if (String(error).includes('NOPERM')) return undefined;
+          throw error;
+        });
+        if (length === undefined) {
+          unreadable.push(stream);
+          continue;
+        }
         const groups = parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []));
         const dead = parseEntries(await redis.sendCommand(['XRANGE', `${stream}.dlq`, '-', '+', 'COUNT', '20']));
         const latest = count > 0 ? parseEntries(await redis.sendCommand(['XREVRANGE', stream, '+', '-', 'COUNT', String(count)])).reverse() : [];
@@ -72,6 +81,7 @@ export const command: CommandModule = {
         ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return 0;
       }
+      if (unreadable.length > 0) ctx.stdout.write(`(not readable as this Redis user, skipped: ${unreadable.join(', ')}; pass --redis with the admin URL to see them)\n`);
       for (const s of report) {
         ctx.stdout.write(`${s.stream}  ${s.length} entries\n`);
         for (const g of s.groups) ctx.stdout.write(`  group ${g.name}: lag ${g.lag ?? '?'}, pending ${g.pending}, last delivered ${g.lastDeliveredId}\n`);
