@@ -2,18 +2,7 @@
 // @generated from channel catalogMovie
 // DO NOT EDIT.
 
-import {
-  type ChannelEvent,
-  type ChannelHandlers,
-  type Consumer,
-  type ConsumerOptions,
-  type Producer,
-  type ProducerOptions,
-  type RedisConnection,
-  createConsumer,
-  createProducer,
-  defineChannel,
-} from 'herald/runtime';
+import { type ChannelEvent, type ChannelHandlers, defineChannel } from 'herald/runtime';
 import { MovieCreated, MovieRetired, MovieUpdated } from '../herald/catalog/movie/v1/events.ts';
 
 /**
@@ -55,16 +44,3 @@ export type CatalogMovieEvent = ChannelEvent<CatalogMovieChannel>;
 
 /** One handler per message of {@link catalogMovie}: the compiler insists on every one. */
 export type CatalogMovieHandlers = ChannelHandlers<CatalogMovieChannel>;
-
-/** A producer that can publish only the messages of {@link catalogMovie}. */
-export function createCatalogMovieProducer(redis: RedisConnection, options: ProducerOptions): Producer<CatalogMovieChannel> {
-  return createProducer(redis, catalogMovie, options);
-}
-
-/** A consumer-group member of {@link catalogMovie}, with a typed handler for each message. */
-export function createCatalogMovieConsumer(
-  redis: RedisConnection,
-  options: ConsumerOptions<CatalogMovieChannel>,
-): Consumer<CatalogMovieChannel> {
-  return createConsumer(redis, catalogMovie, options);
-}

@@ -2,18 +2,7 @@
 // @generated from channel salesPurchase
 // DO NOT EDIT.
 
-import {
-  type ChannelEvent,
-  type ChannelHandlers,
-  type Consumer,
-  type ConsumerOptions,
-  type Producer,
-  type ProducerOptions,
-  type RedisConnection,
-  createConsumer,
-  createProducer,
-  defineChannel,
-} from 'herald/runtime';
+import { type ChannelEvent, type ChannelHandlers, defineChannel } from 'herald/runtime';
 import { PurchaseCompleted } from '../herald/sales/purchase/v1/events.ts';
 
 /**
@@ -43,16 +32,3 @@ export type SalesPurchaseEvent = ChannelEvent<SalesPurchaseChannel>;
 
 /** One handler per message of {@link salesPurchase}: the compiler insists on every one. */
 export type SalesPurchaseHandlers = ChannelHandlers<SalesPurchaseChannel>;
-
-/** A producer that can publish only the messages of {@link salesPurchase}. */
-export function createSalesPurchaseProducer(redis: RedisConnection, options: ProducerOptions): Producer<SalesPurchaseChannel> {
-  return createProducer(redis, salesPurchase, options);
-}
-
-/** A consumer-group member of {@link salesPurchase}, with a typed handler for each message. */
-export function createSalesPurchaseConsumer(
-  redis: RedisConnection,
-  options: ConsumerOptions<SalesPurchaseChannel>,
-): Consumer<SalesPurchaseChannel> {
-  return createConsumer(redis, salesPurchase, options);
-}

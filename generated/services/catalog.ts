@@ -6,6 +6,7 @@ import {
   type Producer,
   type ProducerOptions,
   type RedisConnection,
+  type ServiceOptions,
   createProducer,
 } from 'herald/runtime';
 import { type CatalogMovieChannel, catalogMovie } from '../channels/catalog-movie.ts';
@@ -24,15 +25,16 @@ export interface CatalogService {
   };
 }
 
-/** Wires {@link CatalogService} to a Redis connection; events carry source `herald/catalog` by default. */
+/**
+ * Wires {@link CatalogService} to a Redis connection: the one way into the generated SDK.
+ * `options.producer` goes to every producer (events carry source `herald/catalog` unless it says otherwise),
+ * `options.consumer` holds defaults for every consumer.
+ */
 export function createCatalogService(
   redis: RedisConnection,
-  options: { source?: string; maxLen?: number } = {},
+  options: ServiceOptions = {},
 ): CatalogService {
-  const producerOptions: ProducerOptions = {
-    source: options.source ?? 'herald/catalog',
-    ...(options.maxLen !== undefined ? { maxLen: options.maxLen } : {}),
-  };
+  const producerOptions: ProducerOptions = { ...options.producer, source: options.producer?.source ?? 'herald/catalog' };
   return {
     producers: {
       catalogMovie: createProducer(redis, catalogMovie, producerOptions),

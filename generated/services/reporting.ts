@@ -2,11 +2,14 @@
 // @generated from service reporting
 // DO NOT EDIT.
 
-import type { Consumer, ConsumerOptions, RedisConnection } from 'herald/runtime';
 import {
-  type SalesPurchaseChannel,
-  createSalesPurchaseConsumer,
-} from '../channels/sales-purchase.ts';
+  type Consumer,
+  type ConsumerOptions,
+  type RedisConnection,
+  type ServiceOptions,
+  createConsumer,
+} from 'herald/runtime';
+import { type SalesPurchaseChannel, salesPurchase } from '../channels/sales-purchase.ts';
 
 /**
  * The reporting service as the AsyncAPI operations describe it: it sends nothing and receives from salesPurchase.
@@ -20,21 +23,27 @@ export interface ReportingService {
   /**
    * Reporting aggregates revenue per movie (operation reportPurchases).
    *
-   * Handlers must cover every message on sales.purchase.v1. The group defaults to `reporting`.
+   * Handlers must cover every message on sales.purchase.v1. Options not given here come from the
+   * facade's `consumer` options; the group defaults to `reporting`.
    */
   consumeSalesPurchase(
     options: Omit<ConsumerOptions<SalesPurchaseChannel>, 'group'> & { group?: string },
   ): Consumer<SalesPurchaseChannel>;
 }
 
-/** Wires {@link ReportingService} to a Redis connection; events carry source `herald/reporting` by default. */
+/**
+ * Wires {@link ReportingService} to a Redis connection: the one way into the generated SDK.
+ * `options.producer` goes to every producer (events carry source `herald/reporting` unless it says otherwise),
+ * `options.consumer` holds defaults for every consumer.
+ */
 export function createReportingService(
   redis: RedisConnection,
-  options: { source?: string; maxLen?: number } = {},
+  options: ServiceOptions = {},
 ): ReportingService {
+  const consumerDefaults = options.consumer ?? {};
   return {
     producers: {},
     consumeSalesPurchase: (consumerOptions) =>
-      createSalesPurchaseConsumer(redis, { ...consumerOptions, group: consumerOptions.group ?? 'reporting' }),
+      createConsumer(redis, salesPurchase, { ...consumerDefaults, ...consumerOptions, group: consumerOptions.group ?? consumerDefaults.group ?? 'reporting' }),
   };
 }

@@ -8,9 +8,11 @@ import {
   type Producer,
   type ProducerOptions,
   type RedisConnection,
+  type ServiceOptions,
+  createConsumer,
   createProducer,
 } from 'herald/runtime';
-import { type CatalogMovieChannel, createCatalogMovieConsumer } from '../channels/catalog-movie.ts';
+import { type CatalogMovieChannel, catalogMovie } from '../channels/catalog-movie.ts';
 import { type SalesPurchaseChannel, salesPurchase } from '../channels/sales-purchase.ts';
 
 /**
@@ -28,27 +30,30 @@ export interface SalesService {
   /**
    * Sales projects movie events into its sellable catalog (operation projectMovieEvents).
    *
-   * Handlers must cover every message on catalog.movie.v1. The group defaults to `sales`.
+   * Handlers must cover every message on catalog.movie.v1. Options not given here come from the
+   * facade's `consumer` options; the group defaults to `sales`.
    */
   consumeCatalogMovie(
     options: Omit<ConsumerOptions<CatalogMovieChannel>, 'group'> & { group?: string },
   ): Consumer<CatalogMovieChannel>;
 }
 
-/** Wires {@link SalesService} to a Redis connection; events carry source `herald/sales` by default. */
+/**
+ * Wires {@link SalesService} to a Redis connection: the one way into the generated SDK.
+ * `options.producer` goes to every producer (events carry source `herald/sales` unless it says otherwise),
+ * `options.consumer` holds defaults for every consumer.
+ */
 export function createSalesService(
   redis: RedisConnection,
-  options: { source?: string; maxLen?: number } = {},
+  options: ServiceOptions = {},
 ): SalesService {
-  const producerOptions: ProducerOptions = {
-    source: options.source ?? 'herald/sales',
-    ...(options.maxLen !== undefined ? { maxLen: options.maxLen } : {}),
-  };
+  const producerOptions: ProducerOptions = { ...options.producer, source: options.producer?.source ?? 'herald/sales' };
+  const consumerDefaults = options.consumer ?? {};
   return {
     producers: {
       salesPurchase: createProducer(redis, salesPurchase, producerOptions),
     },
     consumeCatalogMovie: (consumerOptions) =>
-      createCatalogMovieConsumer(redis, { ...consumerOptions, group: consumerOptions.group ?? 'sales' }),
+      createConsumer(redis, catalogMovie, { ...consumerDefaults, ...consumerOptions, group: consumerOptions.group ?? consumerDefaults.group ?? 'sales' }),
   };
 }

@@ -47,7 +47,7 @@ export function generateFiles(contract: Contract, options: GenerateOptions = {})
     const file = emitChannelFile(contract, channel, ext);
     files.set(file.path, file.render(header(`channel ${channel.id}`)));
     const { constName, stem } = channelNames(channel);
-    exportsByFile.push({ path: file.path, names: [constName, `${stem}Channel`, `${stem}Event`, `${stem}Handlers`, `create${stem}Producer`, `create${stem}Consumer`] });
+    exportsByFile.push({ path: file.path, names: [constName, `${stem}Channel`, `${stem}Event`, `${stem}Handlers`] });
   }
   for (const service of contract.services) {
     const file = emitServiceFile(contract, service, ext);

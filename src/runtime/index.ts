@@ -8,6 +8,7 @@ export { defineChannel, messageByName, messageByType, deadLetterStream } from '.
 export { uuidv7, buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, type EncodedEvent } from './envelope.ts';
 export { createProducer, producerDefaults, type Producer, type ProducerOptions, type OutgoingEvent } from './producer.ts';
 export { createConsumer, type Consumer, type ConsumerOptions } from './consumer.ts';
+export type { ServiceOptions } from './service-options.ts';
 export { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 export { schemaCheck, DEFAULT_SCHEMA_POLICY, type SchemaPolicy, type SchemaLookup } from './schema-check.ts';
 export { schemaTextKey, schemaReleasesKey, schemaRegistryPrefix, parseDataschema } from './schema-registry-keys.ts';
