@@ -8,6 +8,7 @@ import { isDeadLetterError } from './errors.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
 import { schemaCheck, type SchemaPolicy } from './schema-check.ts';
 import { publishSchemas } from './schema-registry.ts';
+import { replayChannel } from './replay.ts';
 import { parseEntries } from './stream-replies.ts';
 import type { ReceivedEvent } from './types.ts';
 
@@ -79,6 +80,22 @@ describe('strict dataschema check', () => {
     const { seen, dead } = await consume(address, 1, 'any');
     expect(seen).toEqual([7]);
     expect(dead).toEqual([]);
+  });
+
+  test('a replay skips what the consumer would dead-letter, and applies registered versions', async () => {
+    const address = `schema.check.${++streamNo}`;
+    const channel = testChannel(address);
+    await addPing(address, 1, channel.messages.Ping.dataschema);
+    await addPing(address, 2, 'herald:herald.test.v1.Ping#sha256-1111111111111111');
+    await addPing(address, 3, 'herald:herald.test.v1.Ping#sha256-2222222222222222');
+    await publishSchemas(redis, [{ type: 'herald.test.v1.Ping', fingerprint: '2222222222222222', text: 'syntax = "proto3";\n', releases: ['v0.9.0'] }]);
+    const seen: number[] = [];
+    const handlers = { Ping: (e: ReceivedEvent<Ping>) => { seen.push(e.data.seq); }, Pong: () => {} };
+    expect(await replayChannel(redis, channel, { handlers })).toMatchObject({ applied: 2, skipped: 1 });
+    expect(seen).toEqual([1, 3]);
+    seen.length = 0;
+    expect(await replayChannel(redis, channel, { handlers, schemas: 'any' })).toMatchObject({ applied: 3, skipped: 0 });
+    await redis.sendCommand(['DEL', 'herald:schemas:herald.test.v1.Ping', 'herald:schemas:herald.test.v1.Ping:releases']);
   });
 
   test('a registry that cannot be read fails the delivery for a retry instead of dead-lettering it', async () => {

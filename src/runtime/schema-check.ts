@@ -50,3 +50,29 @@ export function schemaCheck(channel: ChannelDefinition, lookup: SchemaLookup, po
     return verify(dataschema).then(() => next(event));
   };
 }
+
+/**
+ * The same rule for a replay (rebuilding a projection from the stream): keeps the events whose
+ * `dataschema` the live consumer would accept, so a rebuild never applies what the consumer dead-lettered.
+ * Verdicts are remembered for the run; a registry that cannot be read fails the replay.
+ */
+export function schemaFilter(channel: ChannelDefinition, lookup: SchemaLookup, policy: SchemaPolicy = DEFAULT_SCHEMA_POLICY) {
+  const verdicts = new Map<string, boolean>(Object.values(channel.messages).map((m) => [m.dataschema, true]));
+  const accepts = async (dataschema: string): Promise<boolean> => {
+    let verdict = verdicts.get(dataschema);
+    if (verdict === undefined) {
+      const named = parseDataschema(dataschema);
+      verdict = named ? await lookup(named.type, named.fingerprint) : false;
+      verdicts.set(dataschema, verdict);
+    }
+    return verdict;
+  };
+  return async <E extends { envelope: { dataschema: string } }>(events: E[]): Promise<E[]> => {
+    if (policy === 'any') return events;
+    // The common case (every event of a known schema) costs one Map lookup per event and no await.
+    if (events.every((event) => verdicts.get(event.envelope.dataschema) === true)) return events;
+    const kept: E[] = [];
+    for (const event of events) if (await accepts(event.envelope.dataschema)) kept.push(event);
+    return kept;
+  };
+}
