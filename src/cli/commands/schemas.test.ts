@@ -28,6 +28,10 @@ beforeAll(async () => {
   for (const path of ['asyncapi.yaml', 'buf.yaml', 'proto', 'generated/contract/schemas']) cpSync(join(repoRoot, path), join(base, path), { recursive: true });
   repo = createContractRepo(base);
   repo.git('tag', 'v1.0.0');
+  // A later release without committed schema texts: publish bundles them again from its contract.
+  repo.git('rm', '-rq', 'generated');
+  repo.git('commit', '-qm', 'Drop generated/');
+  repo.git('tag', 'v1.0.1');
   // After the release: a documentation change to Money, which three of the four messages carry (not MovieRetired).
   const money = join(repo.root, 'proto/herald/common/v1/money.proto');
   writeFileSync(money, readFileSync(money, 'utf8').replace('message Money {', '// Never negative.\nmessage Money {'));
@@ -53,6 +57,8 @@ async function run(args: string[]): Promise<{ code: number; out: string }> {
 
 test('publish registers the current contract and every release tag; inspect decodes the released version', async () => {
   const released = readFileSync(join(base, 'generated/contract/schemas', `${created}.proto`), 'utf8');
+  const list = await run(['schemas', 'list', '--cwd', repo.root]);
+  expect(list.out).toContain(`${schemaFingerprint(released)}  ${created}  v1.0.0 v1.0.1\n`);
   const publish = await run(['schemas', 'publish', '--redis', server.url, '--cwd', repo.root]);
   expect(publish.code).toBe(0);
   expect(publish.out).toMatch(/published 7 version\(s\) of 4 message type\(s\)/);
@@ -61,7 +67,7 @@ test('publish registers the current contract and every release tag; inspect deco
   expect(fingerprints).toHaveLength(2);
   expect(fingerprints).toContain(schemaFingerprint(released));
   const releases = String(await redis.sendCommand(['HGET', `herald:schemas:${created}:releases`, schemaFingerprint(released)]));
-  expect(releases).toBe('v1.0.0');
+  expect(releases).toBe('v1.0.0 v1.0.1');
   expect(String(await redis.sendCommand(['HGET', `herald:schemas:${created}`, schemaFingerprint(released)]))).toBe(released);
 
   // Publishing again changes nothing (idempotent).
