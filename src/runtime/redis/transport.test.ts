@@ -1,15 +1,15 @@
 // Producer and consumer against a real redis-server: round trip, reclaim, dead letters, duplicates.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { testChannel, Ping, type Pong } from '../../test/support/test-channel.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel, Ping, type Pong } from '../../../test/support/test-channel.ts';
 import { createConsumer, type Consumer } from './consumer.ts';
-import { buildEnvelope, encodedEventToFields } from './envelope.ts';
-import { DeadLetterError } from './errors.ts';
+import { buildEnvelope, encodedEventToFields } from '../core/envelope.ts';
+import { DeadLetterError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
-import { idempotency } from './middleware.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
-import { parseEntries } from './stream-replies.ts';
-import type { ReceivedEvent } from './types.ts';
+import { idempotency } from './idempotency.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import { parseEntries } from './replies.ts';
+import type { ReceivedEvent } from '../core/types.ts';
 import type { ConsumerConfig } from './consumer-config.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };

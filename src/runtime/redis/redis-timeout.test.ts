@@ -1,8 +1,8 @@
 // connectRedis's commandTimeoutMs: node-redis's default unless asked, and 0 arms no per-command timer
 // on the connection and its duplicates (the consumer's reader is a duplicate).
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { closeConnection, connectRedis, duplicateConnection, type RedisConnection } from './redis.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { closeConnection, connectRedis, duplicateConnection, type RedisConnection } from './connection.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { errorCodes, DeadLetterError, HeraldError, isDeadLetterError, isHeraldError, isNotReadyError, NotReadyError } from './errors.ts';
 
-const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Map([...doc.matchAll(/^\| `(HERALD_ERR_\w+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => [m[1]!, Number(m[2])]));
 
 test('every error code is documented with its HTTP status, and no documented code is stale', () => {

@@ -3,13 +3,13 @@
 // right reason, each good entry interleaved with them must be handled exactly once, and the loop never fails.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { Ping, testChannel } from '../../test/support/test-channel.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { Ping, testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
-import { buildEnvelope, encodedEventToFields } from './envelope.ts';
-import type { DeadLetterReason } from './errors.ts';
-import { closeConnection, connectRedis, type RedisConnection, type RedisValue } from './redis.ts';
-import { parseEntries } from './stream-replies.ts';
+import { buildEnvelope, encodedEventToFields } from '../core/envelope.ts';
+import type { DeadLetterReason } from '../core/errors.ts';
+import { closeConnection, connectRedis, type RedisConnection, type RedisValue } from './connection.ts';
+import { parseEntries } from './replies.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;

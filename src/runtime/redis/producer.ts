@@ -1,11 +1,12 @@
 // Typed publishing to a channel's Redis stream: one XADD per event, batches in one pipelined round
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
-import { messageByName } from './channel.ts';
-import { buildEnvelope, encodedEventToFields, type EncodedEvent } from './envelope.ts';
-import { assertEventSize, defaultMaxEventBytes } from './event-size.ts';
-import type { RedisConnection, RedisValue } from './redis.ts';
+import { messageByName } from '../core/channel.ts';
+import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
+import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
+import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
-import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from './types.ts';
+import { streamKey } from './stream-names.ts';
+import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from '../core/types.ts';
 
 export interface ProducerOptions {
   /** CloudEvents `source`, for example `herald/catalog`. */
@@ -43,6 +44,7 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const maxLen = options.maxLen ?? producerDefaults.maxLen;
   const trimEvery = options.trimEvery ?? producerDefaults.trimEvery;
   const maxEventBytes = options.maxEventBytes ?? producerDefaults.maxEventBytes;
+  const stream = streamKey(channel);
   let sinceTrim = 0;
 
   const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
@@ -54,9 +56,9 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   };
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
-    const args: RedisValue[] = ['XADD', channel.address, '*'];
+    const args: RedisValue[] = ['XADD', stream, '*'];
     const fields = encodedEventToFields(event, args);
-    assertEventSize(fields, maxEventBytes, channel.address, event.envelope.type, 3);
+    assertEventSize(fields, maxEventBytes, stream, event.envelope.type, 3);
     return args;
   };
 
@@ -64,7 +66,7 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     sinceTrim += count;
     if (sinceTrim < trimEvery) return;
     sinceTrim = 0;
-    await trimSafely(redis, channel.address, maxLen, Math.max(trimEvery * 10, 10_000));
+    await trimSafely(redis, stream, maxLen, Math.max(trimEvery * 10, 10_000));
   };
 
   const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {

@@ -1,15 +1,17 @@
 // A consumer-group reader of one channel: XREADGROUP BLOCK, decode, dispatch to typed handlers, XACK.
 // It reclaims entries that dead consumers left pending, retries failures with backoff, and sends what
 // can never succeed to the dead-letter stream. It never acks an entry that was not handled or dead-lettered.
-import { deadLetterStream, messageByType } from './channel.ts';
-import { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
+import { messageByType } from '../core/channel.ts';
+import { silentLogger, type RuntimeLogger } from '../core/logger.ts';
+import { consumerDefaults, type ConsumerConfig } from './consumer-config.ts';
+import { deadLetterKey, streamKey } from './stream-names.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
-import { readWireEvent, readWireFields, receivedWireEvent, wireSubject, type WireFields } from './envelope.ts';
-import { DeadLetterError, isDeadLetterError, isNotReadyError } from './errors.ts';
-import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './redis.ts';
-import { parseAutoClaim, parseGroups, parsePendingCounts, parseRawEntries, parseReadGroupRaw, toStreamEntry, type RawEntry } from './stream-replies.ts';
-import { createSubjectLanes, type LaneEntry, type Outcome } from './subject-lanes.ts';
-import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from './types.ts';
+import { readWireEvent, readWireFields, receivedWireEvent, wireSubject, type WireFields } from '../core/envelope.ts';
+import { DeadLetterError, isDeadLetterError, isNotReadyError } from '../core/errors.ts';
+import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './connection.ts';
+import { parseAutoClaim, parseGroups, parsePendingCounts, parseRawEntries, parseReadGroupRaw, toStreamEntry, type RawEntry } from './replies.ts';
+import { createSubjectLanes, type LaneEntry, type Outcome } from '../core/subject-lanes.ts';
+import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware, ReceivedEvent } from '../core/types.ts';
 
 export interface ConsumerOptions<C extends ChannelDefinition> {
   /** Consumer group: one per consuming service (for example `sales`). */
@@ -47,10 +49,10 @@ function toItem(entry: RawEntry): Item {
 export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
   const config: ConsumerConfig = { ...consumerDefaults, ...options.config };
   const logger = options.logger ?? silentLogger;
-  const stream = channel.address;
+  const stream = streamKey(channel);
   const { group, consumer } = options;
-  const target: DeadLetterTarget = { stream, deadLetterStream: deadLetterStream(channel), group, consumer, maxLen: config.deadLetterMaxLen };
-  const counters = { handled: 0, failed: 0, deadLettered: 0, reclaimed: 0 };
+  const target: DeadLetterTarget = { stream, deadLetterStream: deadLetterKey(channel), group, consumer, maxLen: config.deadLetterMaxLen };
+  const counters = { handled: 0, failed: 0, infraFailed: 0, deadLettered: 0, reclaimed: 0, held: 0 };
   const handlers = options.handlers as Record<string, Handler<any>>;
   const dispatch: Handler<any> = (event) => handlers[event.name]!(event);
   const handle = (options.middleware ?? []).reduceRight<Handler<any>>((next, middleware) => middleware(next), dispatch);

@@ -1,6 +1,6 @@
 // Parsing of the raw RESP3 replies of stream commands (XREADGROUP, XAUTOCLAIM, XRANGE, XPENDING,
 // XINFO), as node-redis returns them with bulk strings mapped to Buffers.
-import type { RedisValue } from './redis.ts';
+import type { RedisValue } from './connection.ts';
 
 export interface StreamEntry {
   id: string;

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { freePort } from '../cli/redis-server.ts';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../cli/redis-acl.ts';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { testChannel } from '../../test/support/test-channel.ts';
+import { freePort } from '../../cli/redis-server.ts';
+import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../cli/redis-acl.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis } from './redis.ts';
+import { closeConnection, connectRedis } from './connection.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let certs: string;

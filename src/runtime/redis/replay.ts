@@ -1,11 +1,12 @@
 // Replays the retained entries of a channel straight from the stream (XRANGE, no consumer group), for
 // rebuilding a projection. Entries that cannot be decoded are counted and skipped: the live consumer
 // has already dead-lettered them, and a rebuild must not stop on one bad entry.
-import { messageByType } from './channel.ts';
-import { readWireEvent, receivedWireEvent } from './envelope.ts';
-import type { RedisConnection } from './redis.ts';
-import { parseEntries, parseRawEntries, type RawEntry } from './stream-replies.ts';
-import type { ChannelDefinition, ChannelHandlers, Handler, ReceivedEvent } from './types.ts';
+import { messageByType } from '../core/channel.ts';
+import { readWireEvent, receivedWireEvent } from '../core/envelope.ts';
+import type { RedisConnection } from './connection.ts';
+import { streamKey } from './stream-names.ts';
+import { parseEntries, parseRawEntries, type RawEntry } from './replies.ts';
+import type { ChannelDefinition, ChannelHandlers, Handler, ReceivedEvent } from '../core/types.ts';
 
 export interface ReplayOptions<C extends ChannelDefinition> {
   handlers: ChannelHandlers<C>;
@@ -33,7 +34,7 @@ export interface ReplayResult {
 }
 
 export async function replayChannel<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ReplayOptions<C>): Promise<ReplayResult> {
-  const stream = channel.address;
+  const stream = streamKey(channel);
   const batchSize = options.batchSize ?? 1000;
   const handlers = options.handlers as Record<string, Handler<any>>;
   const total = Number(await redis.sendCommand(['XLEN', stream]));

@@ -2,7 +2,7 @@
 // some consumer group has not yet delivered or acknowledged. Redis 7's XADD MAXLEN ~ cannot express
 // that, so the cut is computed in one Lua script, atomically with the trim.
 
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from './connection.ts';
 
 // KEYS[1] stream; ARGV[1] max length; ARGV[2] max ids to examine in one call.
 // Returns the number of entries removed.

@@ -2,13 +2,13 @@
 // is reclaimed: later events of the same subject, which came "early" meanwhile, are retried at the next
 // claim interval (not left until they are reclaimed themselves, minIdleMs later) and applied in order.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { testChannel, type Ping } from '../../test/support/test-channel.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel, type Ping } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
-import { NotReadyError } from './errors.ts';
+import { NotReadyError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
-import type { ReceivedEvent } from './types.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import type { ReceivedEvent } from '../core/types.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;

@@ -1,4 +1,5 @@
-// Channel definitions as generated code declares them, and the lookups the transport needs.
+// Channel definitions as generated code declares them, and the message lookups every transport needs.
+// Keys derived from a channel (stream, dead-letter stream, groups) live in redis/stream-names.ts.
 import { HeraldError } from './errors.ts';
 import type { ChannelDefinition, MessageDefinition } from './types.ts';
 
@@ -26,9 +27,4 @@ export function messageByType(channel: ChannelDefinition, type: string): Message
     byTypeCache.set(channel, index);
   }
   return index.get(type);
-}
-
-/** The dead-letter stream of a channel. */
-export function deadLetterStream(channel: ChannelDefinition): string {
-  return `${channel.address}.dlq`;
 }

@@ -1,14 +1,14 @@
 // The event size limit: the producer refuses an oversize event with a typed error and publishes nothing
 // of its batch; the consumer dead-letters an oversize entry that reached the stream some other way.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { testChannel } from '../../test/support/test-channel.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
-import { isHeraldError } from './errors.ts';
-import { defaultMaxEventBytes, eventSize } from './event-size.ts';
+import { isHeraldError } from '../core/errors.ts';
+import { defaultMaxEventBytes, eventSize } from '../core/event-size.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
-import { parseEntries } from './stream-replies.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import { parseEntries } from './replies.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;

@@ -1,18 +1,18 @@
 // readWireEvent (the consumer's and replay's fast reader) must accept, refuse and build exactly what
 // fieldsToEncodedEvent (the reference reader) does, for the same flat field list as Redis returns it.
 import { describe, expect, test } from 'vitest';
-import { testChannel } from '../../test/support/test-channel.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
 import { buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, readWireEvent, readWireFields, receivedWireEvent, wireSubject } from './envelope.ts';
-import type { RedisValue } from './redis.ts';
+import type { WireValue } from './types.ts';
 
 const ping = testChannel('t').messages.Ping;
-const asReply = (fields: RedisValue[]) => fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f));
+const asReply = (fields: WireValue[]) => fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f));
 const base = () => encodedEventToFields({
   envelope: buildEnvelope(ping, 'herald/tést', { subject: 'agg-ü', sequence: 3, correlationId: 'c' }),
   data: Buffer.from([0x08, 0x01]),
 });
-const replace = (fields: RedisValue[], name: string, value: RedisValue | undefined): RedisValue[] => {
-  const out: RedisValue[] = [];
+const replace = (fields: WireValue[], name: string, value: WireValue | undefined): WireValue[] => {
+  const out: WireValue[] = [];
   for (let i = 0; i < fields.length; i += 2) {
     if (fields[i] !== name) out.push(fields[i]!, fields[i + 1]!);
     else if (value !== undefined) out.push(name, value);
@@ -30,7 +30,7 @@ function outcome(read: () => { envelope: unknown; data: Buffer }): unknown {
 }
 
 describe('readWireEvent', () => {
-  const cases: Array<[string, RedisValue[]]> = [
+  const cases: Array<[string, WireValue[]]> = [
     ['a valid event with optional attributes and non-ASCII values', base()],
     ['a missing id', replace(base(), 'id', undefined)],
     ['an empty source', replace(base(), 'source', '')],

@@ -1,11 +1,11 @@
 // The consumer sends each batch's XACK while it reads the next batch: every handled entry must still
 // be acknowledged, including the last batch's when the consumer is stopped right after handling it.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { testChannel } from '../../test/support/test-channel.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;

@@ -1,6 +1,7 @@
 // Redis connection for the runtime: node-redis with bulk strings mapped to Buffer, so protobuf bytes
 // survive intact (without the mapping, invalid UTF-8 is replaced and data is corrupted).
 import { createClient, RESP_TYPES, type RedisClientOptions } from 'redis';
+import type { WireValue } from '../core/types.ts';
 
 function createBufferClient(options: RedisClientOptions) {
   return createClient(options).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
@@ -10,7 +11,7 @@ function createBufferClient(options: RedisClientOptions) {
 export type RedisConnection = ReturnType<typeof createBufferClient>;
 
 /** A Redis reply field or argument as the runtime passes it around. */
-export type RedisValue = string | Buffer;
+export type RedisValue = WireValue;
 
 export interface ConnectOptions {
   /** CLIENT SETNAME, visible in CLIENT LIST; helps find a stuck consumer. */

@@ -15,6 +15,9 @@ export interface MessageCodec<T> {
   fromJSON(json: JsonValue): T;
 }
 
+/** A stream field name or value as a transport hands it over: text, or bytes (protobuf `data`). */
+export type WireValue = string | Buffer;
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** Deep partial used by `create()`. */
@@ -117,9 +120,17 @@ export type ChannelEvent<C extends ChannelDefinition> = {
 /** Counters a consumer keeps; exported on /metrics. */
 export interface ConsumerStats {
   handled: number;
+  /** Deliveries whose handler failed (its own verdict); the entry stays pending for redelivery. */
   failed: number;
+  /** Deliveries that failed on infrastructure (connection, NOPERM, OOM, BUSY, timeout): never counted towards maxDeliveries. */
+  infraFailed: number;
   deadLettered: number;
   reclaimed: number;
+  /**
+   * Entries held because an earlier event of their subject is missing (NotReadyError), for example
+   * dead-lettered: they are kept pending, never dead-lettered for waiting, and apply once it is requeued.
+   */
+  held: number;
   /** Entries not yet delivered to the group (XINFO GROUPS lag), or null when Redis cannot tell. */
   lag: number | null;
   /** Entries delivered but not acked (XPENDING). */

@@ -1,6 +1,5 @@
 // Ready-made handler middleware. Behaviour wraps a handler rather than living in the consumer loop.
-import type { RuntimeLogger } from './consumer-config.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RuntimeLogger } from './logger.ts';
 import type { Middleware } from './types.ts';
 
 /** Logs each handled event with its trace context, so a request can be followed into its consumers. */
@@ -34,21 +33,5 @@ export function handlerMetrics(sink: { observe(name: string, seconds: number, ok
       sink.observe(event.name, (performance.now() - started) / 1000, false);
       throw error;
     }
-  };
-}
-
-/**
- * Skips events whose id this group has already handled (a duplicate publish or a redelivery after a
- * crash between handling and XACK). The mark is written after the handler succeeds, so a crash
- * between the two can still repeat an effect: handlers whose effect lives in Redis should record the
- * id in the same transaction as the effect instead (a transactional inbox, as Sales does).
- */
-export function idempotency(redis: RedisConnection, options: { group: string; ttlSeconds?: number }): Middleware {
-  const ttl = String(options.ttlSeconds ?? 7 * 24 * 3600);
-  return (next) => async (event) => {
-    const key = `herald:inbox:${options.group}:${event.envelope.id}`;
-    if (Number(await redis.sendCommand(['EXISTS', key])) === 1) return;
-    await next(event);
-    await redis.sendCommand(['SET', key, '1', 'EX', ttl]);
   };
 }

@@ -1,12 +1,12 @@
 // replayChannel against a real redis-server: every retained event handled once, in stream order per
 // subject, subjects concurrently, and a handler failure stops the replay.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
-import { testChannel } from '../../test/support/test-channel.ts';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './redis.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 import { replayChannel } from './replay.ts';
-import type { ReceivedEvent } from './types.ts';
+import type { ReceivedEvent } from '../core/types.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, uuidv7 } from './envelope.ts';
 import { isDeadLetterError, type DeadLetterError } from './errors.ts';
-import { testChannel } from '../../test/support/test-channel.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
 
 const ping = testChannel('t').messages.Ping;
 

@@ -1,5 +1,5 @@
 // Every consumer knob, with its default and why it has that value (as Watermill's SubscriberConfig).
-import { defaultMaxEventBytes } from './event-size.ts';
+import { defaultMaxEventBytes } from '../core/event-size.ts';
 
 export interface ConsumerConfig {
   /** Entries per XREADGROUP. 200 amortises the round trip while bounding memory to ~200 entries. */
@@ -45,12 +45,3 @@ export const consumerDefaults: Readonly<ConsumerConfig> = Object.freeze({
   deadLetterMaxLen: 100_000,
   maxEventBytes: defaultMaxEventBytes,
 });
-
-/** pino-compatible logger; the runtime logs only state changes and failures, never per event. */
-export interface RuntimeLogger {
-  info(object: object, message?: string): void;
-  warn(object: object, message?: string): void;
-  error(object: object, message?: string): void;
-}
-
-export const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {} };

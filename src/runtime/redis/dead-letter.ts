@@ -1,8 +1,8 @@
 // Writes an entry that cannot be processed to `<channel>.dlq` with the reason, and acks the original,
 // in one MULTI/EXEC: the entry is either still pending or safely dead-lettered, never lost.
-import type { DeadLetterReason } from './errors.ts';
-import type { RedisConnection, RedisValue } from './redis.ts';
-import type { StreamEntry } from './stream-replies.ts';
+import type { DeadLetterReason } from '../core/errors.ts';
+import type { RedisConnection, RedisValue } from './connection.ts';
+import type { StreamEntry } from './replies.ts';
 
 export interface DeadLetter {
   reason: DeadLetterReason;

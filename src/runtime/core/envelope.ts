@@ -2,8 +2,7 @@
 // field, and `data` holding the protobuf bytes. This file is the single definition of that format.
 import { randomUUID } from 'node:crypto';
 import { DeadLetterError } from './errors.ts';
-import type { RedisValue } from './redis.ts';
-import type { Envelope, MessageDefinition, PublishOptions, ReceivedEvent } from './types.ts';
+import type { Envelope, MessageDefinition, PublishOptions, ReceivedEvent, WireValue } from './types.ts';
 
 /** An event ready for the wire: its envelope and the encoded payload. */
 export interface EncodedEvent {
@@ -64,7 +63,7 @@ export function buildEnvelope(definition: MessageDefinition<any>, source: string
 }
 
 /** Flat XADD field list: required attributes, the optional ones present, then `data`; appended to `fields` when given. */
-export function encodedEventToFields(event: EncodedEvent, fields: RedisValue[] = []): RedisValue[] {
+export function encodedEventToFields(event: EncodedEvent, fields: WireValue[] = []): WireValue[] {
   for (const name of requiredAttributes) fields.push(name, event.envelope[name]);
   for (const name of optionalAttributes) {
     const value = event.envelope[name];
@@ -75,8 +74,8 @@ export function encodedEventToFields(event: EncodedEvent, fields: RedisValue[] =
 }
 
 /** Field map of a stream entry, from node-redis's flat reply or an object. */
-export function toFieldMap(fields: ReadonlyArray<RedisValue> | Record<string, RedisValue>): Map<string, RedisValue> {
-  const map = new Map<string, RedisValue>();
+export function toFieldMap(fields: ReadonlyArray<WireValue> | Record<string, WireValue>): Map<string, WireValue> {
+  const map = new Map<string, WireValue>();
   if (Array.isArray(fields)) {
     for (let i = 0; i + 1 < fields.length; i += 2) map.set(String(fields[i]), fields[i + 1]!);
   } else {
@@ -89,7 +88,7 @@ export function toFieldMap(fields: ReadonlyArray<RedisValue> | Record<string, Re
  * Reads and validates the envelope of a stream entry. Throws DeadLetterError('invalid-envelope') when
  * a required attribute is missing, and 'unknown-schema' when `dataschema` is not a Herald schema of `type`.
  */
-export function fieldsToEncodedEvent(fields: ReadonlyArray<RedisValue> | Record<string, RedisValue> | Map<string, RedisValue>): EncodedEvent {
+export function fieldsToEncodedEvent(fields: ReadonlyArray<WireValue> | Record<string, WireValue> | Map<string, WireValue>): EncodedEvent {
   const map = fields instanceof Map ? fields : toFieldMap(fields);
   // One pass, each attribute decoded once, in wire order: UTF-8 decoding of the field values is the
   // consumer's hottest step (it used to decode most attributes three times).
@@ -145,7 +144,7 @@ const slotsByLength: number[][] = [];
 wireNameBytes.forEach((bytes, slot) => (slotsByLength[bytes.length] ??= []).push(slot));
 const requiredSlots = requiredAttributes.map((name) => wireNames.indexOf(name));
 
-function slotOf(name: RedisValue): number {
+function slotOf(name: WireValue): number {
   if (typeof name === 'string') return wireNames.indexOf(name);
   const candidates = slotsByLength[name.length];
   if (candidates) for (const slot of candidates) if (sameBytes(name, wireNameBytes[slot]!)) return slot;
@@ -154,7 +153,7 @@ function slotOf(name: RedisValue): number {
 
 /** Decoded strings of recently seen values, matched by bytes; few distinct values, so a short list. */
 const remembered: Array<[Buffer, string]> = [];
-function rememberedText(value: RedisValue): string {
+function rememberedText(value: WireValue): string {
   if (typeof value === 'string') return value;
   for (const [bytes, text] of remembered) if (sameBytes(value, bytes)) return text;
   const text = value.toString('utf8');
@@ -165,7 +164,7 @@ function rememberedText(value: RedisValue): string {
 
 /** The message type a `dataschema` names, or undefined when it is no Herald schema; remembered by bytes. */
 const schemaTypes: Array<[Buffer, string | undefined]> = [];
-function schemaTypeOf(dataschema: RedisValue): string | undefined {
+function schemaTypeOf(dataschema: WireValue): string | undefined {
   if (typeof dataschema === 'string') return DATASCHEMA.exec(dataschema)?.[1];
   for (const [bytes, type] of schemaTypes) if (sameBytes(dataschema, bytes)) return type;
   const type = DATASCHEMA.exec(dataschema.toString('utf8'))?.[1];
@@ -174,20 +173,20 @@ function schemaTypeOf(dataschema: RedisValue): string | undefined {
   return type;
 }
 
-function text(value: RedisValue | undefined): string | undefined {
+function text(value: WireValue | undefined): string | undefined {
   return value === undefined || typeof value === 'string' ? value : value.toString('utf8');
 }
 
 /** The fields of one entry by slot, and their size in bytes (names and values, as Redis stores them). */
 export interface WireFields {
-  values: Array<RedisValue | undefined>;
+  values: Array<WireValue | undefined>;
   size: number;
   /** The decoded subject, once wireSubject has decoded it. */
   subject?: string | undefined;
 }
 
-export function readWireFields(flat: ReadonlyArray<RedisValue>): WireFields {
-  const values: Array<RedisValue | undefined> = new Array(wireNames.length);
+export function readWireFields(flat: ReadonlyArray<WireValue>): WireFields {
+  const values: Array<WireValue | undefined> = new Array(wireNames.length);
   let size = 0;
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i]!;
@@ -216,7 +215,7 @@ export interface WireEvent {
  * Validates like fieldsToEncodedEvent, with the same errors (on any doubt it defers to it), but decodes
  * only `type` (remembered) up front; `envelope()` decodes the rest once.
  */
-export function readWireEvent(flat: ReadonlyArray<RedisValue>, fields: WireFields = readWireFields(flat)): WireEvent {
+export function readWireEvent(flat: ReadonlyArray<WireValue>, fields: WireFields = readWireFields(flat)): WireEvent {
   const v = fields.values;
   const type = v[wireSlot.type!];
   const dataschema = v[wireSlot.dataschema!];
