@@ -6,7 +6,8 @@ export { connectRedis, duplicateConnection, closeConnection, type RedisConnectio
 export { streamKey, deadLetterKey, deadLetterKey as deadLetterStream, isDeadLetterKey, streamOfDeadLetterKey, outboxKey, groupName, DEAD_LETTER_SUFFIX } from './redis/stream-names.ts';
 export { createProducer, producerDefaults, type Producer, type ProducerOptions, type OutgoingEvent } from './redis/producer.ts';
 export { createConsumer, type Consumer, type ConsumerOptions } from './redis/consumer.ts';
-export { consumerDefaults, type ConsumerConfig } from './redis/consumer-config.ts';
+export { consumerDefaults, resolveConsumerConfig, validate as validateConsumerConfig, type ConsumerConfig } from './redis/consumer-config.ts';
+export { groupLag, type GroupLag } from './redis/lag.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './redis/replay.ts';
 export { trimSafely } from './redis/retention.ts';
 export { idempotency } from './redis/idempotency.ts';

@@ -75,3 +75,31 @@ export function isDeadLetterError(error: unknown): error is DeadLetterError {
 export function isNotReadyError(error: unknown): error is NotReadyError {
   return error instanceof Error && error.name === 'NotReadyError';
 }
+
+// Replies of a Redis that cannot serve right now, or refuses this client for now: permissions being
+// changed (NOPERM), memory full (OOM), a script running (BUSY), loading, failover, a rotated password.
+// EXECABORT is how a MULTI reports one of these for a queued command.
+const infrastructureReply = /^(NOPERM|OOM|BUSY|LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MISCONF|NOREPLICAS|NOSCRIPT|WRONGPASS|NOAUTH|EXECABORT)\b/;
+// node-redis's connection and timeout failures, by class name (the core imports no Redis module).
+const infrastructureClasses = new Set([
+  'ConnectionTimeoutError', 'SocketTimeoutError', 'ClientClosedError', 'ClientOfflineError', 'DisconnectsClientError',
+  'SocketClosedUnexpectedlyError', 'ReconnectStrategyError', 'TimeoutError', 'SocketTimeoutDuringMaintenanceError',
+  'CommandTimeoutDuringMaintenanceError',
+]);
+const infrastructureSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * True when `error` (or its cause, or one reply of a failed MULTI) is a failure of the infrastructure
+ * rather than the handler's verdict on the event: it is retried with backoff and never counts towards
+ * maxDeliveries, so an outage cannot dead-letter valid events.
+ */
+export function isInfrastructureError(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 4) return false;
+  if (infrastructureClasses.has(error.constructor.name) || error.name === 'TimeoutError') return true;
+  if (infrastructureReply.test(error.message)) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && infrastructureSocketCodes.has(code)) return true;
+  const replies = (error as { replies?: unknown }).replies;
+  if (Array.isArray(replies) && replies.some((reply) => isInfrastructureError(reply, depth + 1))) return true;
+  return isInfrastructureError((error as { cause?: unknown }).cause, depth + 1);
+}

@@ -9,5 +9,8 @@ export { uuidv7, buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, type
 export { defaultMaxEventBytes, eventSize, assertEventSize } from './event-size.ts';
 export { silentLogger, type RuntimeLogger } from './logger.ts';
 export { traceLogging, handlerMetrics } from './middleware.ts';
+export { composeHandler, retry, waitWhenNotReady, deadLetterAfter, type BackoffOptions } from './reliability.ts';
+export { createHandleStage, readEntry, type HandleStage, type HandleStageOptions, type ReadEntry, type DeadLetter } from './handle-stage.ts';
+export { createSubjectLanes, type SubjectLanes, type Outcome } from './subject-lanes.ts';
 // Helpers the generated codecs call (bigint <-> Long, base64, proto3 JSON readers).
 export * from './codec-support.ts';

@@ -1,6 +1,8 @@
-// Per-subject ordering of one consumer's entries, within a batch and across batches: entries of a subject
-// run in stream order, one lane per subject. It never lets an event overtake one of its subject that
-// failed and awaits redelivery, and never spends retries on an event that is early while another waits.
+// The consumer's lanes stage: per-subject ordering of one consumer's entries, within a batch and across
+// batches: entries of a subject run in stream order, one lane per subject. It never lets an event overtake
+// one of its subject that failed and awaits redelivery, and never spends waits on an event that is early
+// while another of its subject is held. It keeps the entries it holds back (their fields), so the next
+// pass needs no re-read of them; of an entry that failed it keeps only the subject. Transport-free.
 
 /** `waiting`: left pending because its predecessor is not there yet (NotReadyError). */
 export type Outcome = 'ack' | 'dead' | 'pending' | 'waiting';
@@ -11,8 +13,8 @@ export interface LaneEntry {
   key: string | null;
 }
 
-/** Handles one entry. `quick`: an earlier entry of its subject is waiting, so no in-process retries when early. */
-export type Attempt<E extends LaneEntry> = (entry: E, deliveryCount: number, quick: boolean) => Promise<Outcome>;
+/** Handles one entry. `earlierWaits`: an earlier entry of its subject is held, so no short waits when early. */
+export type Attempt<E extends LaneEntry> = (entry: E, deliveryCount: number, earlierWaits: boolean) => Promise<Outcome>;
 
 interface Waiting<E> {
   entry: E;
@@ -25,16 +27,23 @@ export interface SubjectLanes<E extends LaneEntry> {
    * `due`, when given (an own-pending pass), says which entries to handle; the others stay pending and
    * hold back their subject.
    */
-  run(entries: E[], deliveryCounts: Map<string, number> | undefined, due?: Set<string>): Promise<string[]>;
-  /** Entries worth handling at the next own-pending pass; clears the state the pass rebuilds. */
-  startPass(claimed: Set<string>): Set<string>;
+  run(entries: E[], deliveryCounts: Map<string, number> | undefined, due?: { has(id: string): boolean }): Promise<string[]>;
+  /**
+   * Entries worth handling at the next own-pending pass, by id: `claimed` (just reclaimed, read with
+   * their fields) and those held back or waiting; clears the state the pass rebuilds.
+   */
+  startPass(claimed: ReadonlyArray<E>): Map<string, E>;
+  /** An entry of this consumer that failed and awaits its redelivery: only its subject is known, to keep it blocked. */
+  blocker(id: string): E | undefined;
 }
 
-export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, concurrency: number): SubjectLanes<E> {
+export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, concurrency: number, blockerOf: (id: string, key: string) => E): SubjectLanes<E> {
   // Subjects with an entry that failed (or is not due) and awaits redelivery: later ones are held back.
   let blocked = new Set<string>();
-  // Ids held back behind a blocked subject: handled at the next pass, after their predecessor.
-  let held = new Set<string>();
+  // Entries held back behind a blocked subject: handled at the next pass, after their predecessor.
+  let held = new Map<string, E>();
+  // Subject of each entry that failed and awaits redelivery (reclaim after minIdleMs); kept across passes.
+  const failed = new Map<string, string>();
   // Early entries per subject, in stream order: retried as soon as a later entry of the subject applies
   // (it may be the missing predecessor, out of stream order), else at the next pass.
   let waiting = new Map<string, Waiting<E>[]>();
@@ -54,11 +63,13 @@ export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, con
           continue;
         }
         progress = true;
+        failed.delete(item.entry.id);
         if (outcome === 'ack') acked.push(item.entry.id);
         if (outcome === 'pending') {
           // It now fails for another reason: it and every later entry wait for its redelivery.
           blocked.add(key);
-          for (const rest of list.slice(i + 1)) held.add(rest.entry.id);
+          failed.set(item.entry.id, key);
+          for (const rest of list.slice(i + 1)) held.set(rest.entry.id, rest.entry);
           still.length = 0;
           break;
         }
@@ -68,10 +79,10 @@ export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, con
     }
   };
 
-  const runLane = async (key: string, lane: E[], counts: Map<string, number> | undefined, due: Set<string> | undefined, acked: string[]): Promise<void> => {
+  const runLane = async (key: string, lane: E[], counts: Map<string, number> | undefined, due: { has(id: string): boolean } | undefined, acked: string[]): Promise<void> => {
     for (const entry of lane) {
       if (blocked.has(key)) {
-        held.add(entry.id);
+        if (entry.key !== null && !failed.has(entry.id)) held.set(entry.id, entry);
         continue;
       }
       if (due && !due.has(entry.id)) {
@@ -81,6 +92,7 @@ export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, con
       const deliveryCount = counts?.get(entry.id) ?? 1;
       const earlier = waiting.get(key);
       const outcome = await attempt(entry, deliveryCount, earlier !== undefined);
+      failed.delete(entry.id);
       if (outcome === 'ack') {
         acked.push(entry.id);
         if (earlier) await retryWaiting(key, acked);
@@ -88,6 +100,7 @@ export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, con
         if (earlier) earlier.push({ entry, deliveryCount });
         else waiting.set(key, [{ entry, deliveryCount }]);
       } else if (outcome === 'pending') {
+        failed.set(entry.id, key);
         blocked.add(key);
       }
     }
@@ -116,12 +129,17 @@ export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, con
       return acked;
     },
     startPass(claimed) {
-      const due = new Set([...claimed, ...held]);
-      for (const list of waiting.values()) for (const item of list) due.add(item.entry.id);
+      const due = new Map(held);
+      for (const list of waiting.values()) for (const item of list) due.set(item.entry.id, item.entry);
+      for (const entry of claimed) due.set(entry.id, entry);
       blocked = new Set();
-      held = new Set();
+      held = new Map();
       waiting = new Map();
       return due;
+    },
+    blocker(id) {
+      const key = failed.get(id);
+      return key === undefined ? undefined : blockerOf(id, key);
     },
   };
 }
