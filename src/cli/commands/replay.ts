@@ -57,6 +57,8 @@ async function requeue(redis: Awaited<ReturnType<typeof connectRedis>>, address:
     if (entries.length === 0) return moved;
     for (const entry of entries) {
       if (reason && entry.fields.get('x-dlq-reason')?.toString() !== reason) continue;
+      // A too-large entry was dead-lettered by reference (no copy of its fields): nothing to put back.
+      if (entry.fields.has('x-dlq-by-reference')) continue;
       const fields: RedisValue[] = [];
       for (const [name, value] of entry.fields) if (!name.startsWith('x-dlq-')) fields.push(name, value);
       const transaction = redis.multi();

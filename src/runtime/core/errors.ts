@@ -39,14 +39,8 @@ export class HeraldError extends Error {
 }
 
 /** Reasons an event is dead-lettered; written to the DLQ entry's `x-dlq-reason` field. */
-export type DeadLetterReason =
-  | 'undecodable'
-  | 'unknown-type'
-  | 'unknown-schema'
-  | 'invalid-envelope'
-  | 'max-deliveries'
-  | 'too-large'
-  | 'rejected';
+export const deadLetterReasons = ['undecodable', 'unknown-type', 'unknown-schema', 'invalid-envelope', 'max-deliveries', 'too-large', 'rejected'] as const;
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
 /** Thrown by a handler (or the runtime) for an event that must never be retried. */
 export class DeadLetterError extends HeraldError {
