@@ -9,7 +9,7 @@ import {
   Reader,
   Writer,
   readString,
-} from 'herald/runtime';
+} from 'herald/runtime/core';
 
 /** @generated from message google.protobuf.FieldMask */
 export interface FieldMask {

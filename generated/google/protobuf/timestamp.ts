@@ -11,7 +11,7 @@ import {
   bigintFromLong,
   longFromBigint,
   readString,
-} from 'herald/runtime';
+} from 'herald/runtime/core';
 
 /**
  * A point in time, independent of any time zone, as a JavaScript `Date`.

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadContract, validateContract } from '../../codegen/contract.ts';
 import { contractError, formatDiagnostics, hasErrors } from '../../codegen/diagnostics.ts';
 import { findStale, generateFiles, writeGenerated } from '../../codegen/generate.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage: herald generate [--spec asyncapi.yaml] [--proto proto] [--out generated] [--check]

@@ -15,7 +15,7 @@ import {
   readField,
   readObject,
   readString,
-} from 'herald/runtime';
+} from 'herald/runtime/core';
 
 /**
  * Money is an amount in one currency, counted in the currency's minor unit

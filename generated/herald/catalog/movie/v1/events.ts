@@ -13,7 +13,7 @@ import {
   readNumber,
   readObject,
   readString,
-} from 'herald/runtime';
+} from 'herald/runtime/core';
 import { FieldMask } from '../../../../google/protobuf/field_mask.ts';
 import { Movie } from './movie.ts';
 

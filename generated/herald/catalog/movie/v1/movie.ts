@@ -15,7 +15,7 @@ import {
   readNumber,
   readObject,
   readString,
-} from 'herald/runtime';
+} from 'herald/runtime/core';
 import { Money } from '../../../common/v1/money.ts';
 
 /**

@@ -13,7 +13,7 @@ import {
   readNumber,
   readObject,
   readString,
-} from 'herald/runtime';
+} from 'herald/runtime/core';
 import { Timestamp } from '../../../../google/protobuf/timestamp.ts';
 import { Money } from '../../../common/v1/money.ts';
 
