@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 import { freePort, startRedisServer, type RedisServer } from './redis-server.ts';
 
 export interface RedisClusterOptions {
