@@ -123,6 +123,18 @@ describe('Herald-managed payload schemas in asyncapi.yaml', () => {
     expect(payload('OrderCancelled').title).toBe('OrderCancelled');
   });
 
+  it('refuses, naming the message, a payload written as a flow mapping without a schema', async () => {
+    const dir = project();
+    const spec = join(dir, 'asyncapi.yaml');
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace(
+      '      payload:\n        schemaFormat: application/vnd.google.protobuf;version=3\n',
+      '      payload: { schemaFormat: application/vnd.google.protobuf;version=3 }\n',
+    ));
+    const before = readFileSync(spec, 'utf8');
+    await expect(generate(['--no-validate'], dir)).rejects.toThrow(/payload schema of OrderCancelled: write its payload as a block mapping/);
+    expect(readFileSync(spec, 'utf8')).toBe(before);
+  });
+
   it('reports a block as stale when a proto changes, and rewrites only that block', async () => {
     const dir = project();
     await generate(['--no-validate'], dir);

@@ -4,6 +4,7 @@
 // scalars in place and never touches another byte, comment or quote of the document.
 import { isMap, isScalar, parseDocument, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import { findMessages, pointerOf } from './asyncapi-walk.ts';
+import { HeraldError } from '../runtime/errors.ts';
 import type { Contract, ContractMessage } from './contract.ts';
 import { compareStrings } from './ordering.ts';
 
@@ -123,12 +124,12 @@ function pointerSegments(pointer: string): string[] {
 /** The edited text must parse to exactly the bundles; anything else is a bug here, not in the contract. */
 function checkRoundTrip(text: string, contract: Contract): void {
   const doc = parseDocument(text);
-  if (doc.errors.length) throw new Error(`herald: rewriting the managed schema blocks broke the YAML: ${doc.errors[0]!.message}`);
+  if (doc.errors.length) throw new HeraldError('HERALD_ERR_CONTRACT', `rewriting the managed schema blocks broke the YAML: ${doc.errors[0]!.message}`);
   for (const found of findMessages(doc.toJS() as Record<string, unknown>, []).values()) {
     const message = contract.messages.find((m) => m.name === found.name);
     const schema = (found.message['payload'] as Record<string, unknown> | undefined)?.['schema'];
     if (message && schema !== message.bundledProto) {
-      throw new Error(`herald: cannot write the payload schema of ${found.name}: write its payload as a block mapping, one key per line`);
+      throw new HeraldError('HERALD_ERR_CONTRACT', `cannot write the payload schema of ${found.name}: write its payload as a block mapping, one key per line`);
     }
   }
 }
