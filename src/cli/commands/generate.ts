@@ -1,5 +1,6 @@
 // `herald generate`: reads a contract (this directory's, or the one bundled in the installed herald
-// package) and writes generated/, or with --check only reports stale files. Never writes with --check.
+// package) and writes generated/ and the managed payload schemas of its spec, or with --check only
+// reports what is stale. Never writes with --check, and never writes into an installed package.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ const usage = `Usage: herald generate [--spec asyncapi.yaml] [--proto proto] [--
   --spec              AsyncAPI document (default asyncapi.yaml)
   --proto             directory of the buf module's .proto files (default proto)
   --out               output directory (default generated)
-  --check             write nothing; list stale files and exit 1 if any
+  --check             write nothing; list stale files and stale managed blocks of the spec, exit 1 if any
   --from-package      use the contract bundled in the installed herald package
   --import-extension  extension of relative imports in the output (default .ts)
   --no-validate       skip the official AsyncAPI parser run (faster; the loader still checks)
