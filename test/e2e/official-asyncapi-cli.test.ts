@@ -1,11 +1,13 @@
 // The authored asyncapi.yaml as its users meet it: through the official AsyncAPI CLI (the engine of
 // Studio and the editor previews), not through Herald. validate, diff and an HTML template must accept it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { command as generate } from '../../src/cli/commands/generate.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const cli = join(repoRoot, 'node_modules', '@asyncapi', 'cli', 'bin', 'run_bin');
@@ -19,10 +21,10 @@ function tempDir(): string {
 }
 
 /** Runs `asyncapi <args>` with analytics off; resolves with the exit code instead of throwing. */
-async function asyncapi(args: string[]): Promise<{ code: number; out: string; stdout: string }> {
+async function asyncapi(args: string[], cwd = repoRoot): Promise<{ code: number; out: string; stdout: string }> {
   const env = { ...process.env, CI: 'true', SUPPRESS_NO_CONFIG_WARNING: '1', NODE_ENV: 'test', NO_COLOR: '1' };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { cwd: repoRoot, env, maxBuffer: 32 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], { cwd, env, maxBuffer: 32 << 20 });
     return { code: 0, out: `${stdout}${stderr}`, stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -65,5 +67,22 @@ describe('asyncapi.yaml through the official AsyncAPI CLI 6', () => {
     for (const name of ['MovieCreated', 'MovieUpdated', 'MovieRetired', 'PurchaseCompleted']) expect(html).toContain(`object [${name}]`);
     // The parsed schema (proto field names) travels in the page's script.
     expect(readFileSync(join(out, 'js', 'app.js'), 'utf8')).toContain('purchased_at');
+  });
+});
+
+describe('a downstream contract written by the docs, through the official AsyncAPI CLI 6', () => {
+  it('fails validation with $ref payloads, and passes once herald generate has filled the managed blocks', async () => {
+    // test/fixtures/shop: several packages, imports, nested types, oneof, maps; payloads as `$ref: ./proto/...`.
+    const dir = tempDir();
+    for (const path of ['asyncapi.yaml', 'buf.yaml', 'proto']) cpSync(join(repoRoot, 'test', 'fixtures', 'shop', path), join(dir, path), { recursive: true });
+    const before = await asyncapi(['validate', 'asyncapi.yaml'], dir);
+    expect(before.code).not.toBe(0);
+    expect(before.out).toContain('Expected a single document in the stream');
+
+    const quiet = new Writable({ write(_chunk, _enc, done) { done(); } });
+    await expect(generate.run(['--no-validate'], { cwd: dir, verbose: false, stdout: quiet, stderr: quiet })).resolves.toBe(0);
+    const after = await asyncapi(['validate', 'asyncapi.yaml', '--fail-severity', 'warn'], dir);
+    expect(after.out).toContain('File asyncapi.yaml is valid');
+    expect(after.code).toBe(0);
   });
 });
