@@ -2,7 +2,8 @@
 // commands its code sends and only on its own keys and channels. It never writes a clear-text password
 // into a config file (only SHA-256 hashes) and never reads a password from anywhere but the environment.
 import { createHash, randomBytes } from 'node:crypto';
-import { schemaRegistryPrefix } from '../runtime/schema-registry-keys.ts';
+import { deadLetterKey } from '../runtime/redis/stream-names.ts';
+import { schemaRegistryPrefix } from '../runtime/redis/schema-registry-keys.ts';
 
 export type ServiceUser = 'catalog' | 'sales';
 
@@ -37,7 +38,7 @@ const registryRead = `(%R~${schemaRegistryPrefix}* +hexists +hget +hkeys)`;
 /** The ACL rules of one service user, without its password. */
 export function aclRules(user: ServiceUser): string {
   const scope = serviceScopes[user];
-  const ownKeys = [scope.ownKeys, ...scope.sends, ...scope.sends.map((s) => `${s}.dlq`), ...scope.receives.map((s) => `${s}.dlq`)];
+  const ownKeys = [scope.ownKeys, ...scope.sends, ...scope.sends.map(deadLetterKey), ...scope.receives.map(deadLetterKey)];
   const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...ownKeyCommands[user]])];
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.
@@ -63,7 +64,7 @@ export function toolAclRules(user: ToolUser): string {
   const channels = allChannels();
   const housekeeping = connection.map((c) => `+${c}`);
   if (user === 'reader') {
-    const keys = [...channels, ...channels.map((c) => `${c}.dlq`), `${schemaRegistryPrefix}*`].map((k) => `%R~${k}`);
+    const keys = [...channels, ...channels.map((c) => deadLetterKey(c)), `${schemaRegistryPrefix}*`].map((k) => `%R~${k}`);
     const commands = ['xrange', 'xrevrange', 'xread', 'xlen', 'xinfo|stream', 'xinfo|groups', 'xinfo|consumers', 'xpending', 'hget', 'hgetall', 'hkeys', 'hexists', 'scan', 'type'];
     return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, ...commands.map((c) => `+${c}`), ...keys].join(' ');
   }

@@ -8,7 +8,7 @@ import { loadContract } from '../codegen/contract.ts';
 import { contractError, hasErrors } from '../codegen/diagnostics.ts';
 import { canonicalSchemaText, schemaFingerprint, schemaTextPath } from '../codegen/fingerprint.ts';
 import { moduleDirs, releaseTags, resolveBaselines } from '../gates/baseline.ts';
-import type { RegisteredSchema } from '../runtime/schema-registry.ts';
+import type { RegisteredSchema } from '../runtime/redis/schema-registry.ts';
 
 export interface ReleasedSchemas {
   schemas: RegisteredSchema[];

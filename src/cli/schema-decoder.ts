@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { canonicalSchemaText, schemaFingerprint, schemaTextPath } from '../codegen/fingerprint.ts';
-import type { RedisConnection } from '../runtime/redis.ts';
-import { parseDataschema } from '../runtime/schema-registry-keys.ts';
-import { readRegisteredSchema } from '../runtime/schema-registry.ts';
+import type { RedisConnection } from '../runtime/redis/connection.ts';
+import { parseDataschema } from '../runtime/core/schema-check.ts';
+import { readRegisteredSchema } from '../runtime/redis/schema-registry.ts';
 
 export interface DecodedData {
   /** Where the schema came from: `registry`, `local`, or why there is none. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadContract, type ContractMessage } from '../../codegen/contract.ts';
 import { contractError, hasErrors } from '../../codegen/diagnostics.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage: herald fingerprint [<type>] [--text] [--json] [--spec asyncapi.yaml] [--proto proto] [--from-package]

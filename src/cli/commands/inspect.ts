@@ -2,8 +2,8 @@
 // dead-letter stream with each entry's reason; with --entries N the last N entries (and dead letters)
 // decoded with the schema version their `dataschema` names. Read-only: the `reader` user is enough.
 import { parseArgs } from 'node:util';
-import { connectRedis, closeConnection, parseEntries, parseGroups, type StreamEntry } from '../../runtime/index.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { connectRedis, closeConnection, deadLetterKey, isDeadLetterKey, parseEntries, parseGroups, type StreamEntry } from '../../runtime/index.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import { resolveCliRedisUrl } from '../credentials-file.ts';
 import { createSchemaDecoder, type DecodedData } from '../schema-decoder.ts';
 import type { CommandModule } from '../main.ts';
@@ -65,7 +65,7 @@ export const command: CommandModule = {
           continue;
         }
         const groups = parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []));
-        const dead = parseEntries(await redis.sendCommand(['XRANGE', `${stream}.dlq`, '-', '+', 'COUNT', '20']));
+        const dead = parseEntries(await redis.sendCommand(['XRANGE', deadLetterKey(stream), '-', '+', 'COUNT', '20']));
         const latest = count > 0 ? parseEntries(await redis.sendCommand(['XREVRANGE', stream, '+', '-', 'COUNT', String(count)])).reverse() : [];
         const decodedDead = count > 0 ? await show(dead.slice(-count)) : [];
         report.push({
@@ -105,7 +105,7 @@ async function listStreams(redis: Awaited<ReturnType<typeof connectRedis>>): Pro
   do {
     const [next, keys] = (await redis.sendCommand(['SCAN', cursor, 'TYPE', 'stream', 'COUNT', '1000'])) as [Buffer, Buffer[]];
     cursor = next.toString();
-    for (const key of keys) if (!key.toString().endsWith('.dlq')) found.push(key.toString());
+    for (const key of keys) if (!isDeadLetterKey(key.toString())) found.push(key.toString());
   } while (cursor !== '0');
   return found.sort();
 }

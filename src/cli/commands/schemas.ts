@@ -3,10 +3,10 @@
 // release tag) into Redis, where strict consumers and `herald inspect` read them. `list` shows what
 // would be published. Writing needs the admin (deployer) user; services can only read.
 import { parseArgs } from 'node:util';
-import { HeraldError } from '../../runtime/errors.ts';
-import { closeConnection, connectRedis } from '../../runtime/redis.ts';
-import { publishSchemas } from '../../runtime/schema-registry.ts';
-import { schemaTextKey } from '../../runtime/schema-registry-keys.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
+import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
+import { publishSchemas } from '../../runtime/redis/schema-registry.ts';
+import { schemaTextKey } from '../../runtime/redis/schema-registry-keys.ts';
 import { resolveCliRedisUrl } from '../credentials-file.ts';
 import { releasedSchemas } from '../released-schemas.ts';
 import type { CommandModule } from '../main.ts';
