@@ -65,7 +65,7 @@ async function usage(): Promise<string> {
   const lines = ['Usage: herald <command> [options] [--cwd <dir>] [--verbose]', '', 'Commands:'];
   for (const [name, load] of Object.entries(commands)) {
     const summary = await load().then((c) => c.summary, () => '(not available)');
-    lines.push(`  ${name.padEnd(10)} ${summary}`);
+    lines.push(`  ${name.padEnd(12)} ${summary}`);
   }
   return `${lines.join('\n')}\n`;
 }
