@@ -4,7 +4,7 @@
 // scalars in place and never touches another byte, comment or quote of the document.
 import { isMap, isScalar, parseDocument, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import { findMessages, pointerOf } from './asyncapi-walk.ts';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 import type { Contract, ContractMessage } from './contract.ts';
 import { compareStrings } from './ordering.ts';
 
