@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { createCatalogMovieProducer } from '../../generated/channels/catalog-movie.ts';
+import { createCatalogService } from '../../generated/services/catalog.ts';
 import { buildApp as buildCatalog } from '../catalog/app.ts';
 import { loadCatalogConfig } from '../catalog/config.ts';
 import { startTestRedis } from '../../test/support/redis.ts';
@@ -67,7 +67,7 @@ describe('sales drift check against Catalog\'s API', () => {
     await projected(movieId, 1);
     // A hostile producer's events, as the stream would carry them: a movie Catalog never made, and a
     // v2 of a real movie at a forged price.
-    const forger = createCatalogMovieProducer(redis, { source: 'herald/catalog' });
+    const forger = createCatalogService(redis).producers.catalogMovie;
     const ghost = randomUUID();
     const movie = (id: string, title: string, amountMinor: bigint) => ({ movieId: id, title, price: { currencyCode: 'EUR', amountMinor }, genres: [], releaseYear: 2000, status: 1 });
     await forger.publish('MovieCreated', { movieId: ghost, version: 1, movie: movie(ghost, 'Ghost', 1n) } as never, { subject: ghost, sequence: 1 });

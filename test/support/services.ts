@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
 import { freePort } from '../../src/cli/redis-server.ts';
-import { closeConnection, connectRedis } from '../../src/runtime/redis.ts';
+import { closeConnection, connectRedis } from '../../src/runtime/redis/connection.ts';
 import { startTestRedis } from './redis.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
