@@ -8,6 +8,7 @@ import { poisonScenario } from './scenarios/poison-events.ts';
 import { restartRedisScenario } from './scenarios/restart-redis.ts';
 import { slowConsumerScenario } from './scenarios/slow-consumer.ts';
 import { twoConsumersScenario } from './scenarios/two-consumers.ts';
+import { redisUnavailableScenario } from './scenarios/redis-unavailable.ts';
 
 const reports: LedgerReport[] = [];
 const measured: string[] = [];
@@ -66,5 +67,12 @@ describe('fault suite', () => {
     expect(r.pendingAtKill).toBeGreaterThan(0);
     expect(r.pendingOfDeadAfter).toBe(0);
     expectClean(r, { pendingOfKilledConsumer: r.pendingAtKill, afterReclaim: r.pendingOfDeadAfter, writerDoneMsAfterKill: r.writerDoneMs, settledMsAfterKill: r.settledMs });
+  });
+
+  test('7. Redis paused (SIGSTOP 3 s) and out of memory (2 s) under load: 503 with Retry-After, then recovery', async () => {
+    const r = await redisUnavailableScenario({ movies: 10, updatesPerMovie: 40, pauseMs: 3000, oomMs: 2000 });
+    expect(r.paused503).toBeGreaterThan(0);
+    expect(r.oom503).toBeGreaterThan(0);
+    expectClean(r, { pausedProbes: r.pausedProbes, paused503: r.paused503, slowestPausedMs: r.slowestPausedMs, oomProbes: r.oomProbes, oom503: r.oom503, failedRequestsRetried: r.failedRequestsRetried });
   });
 });
