@@ -9,6 +9,7 @@ import { restartRedisScenario } from './scenarios/restart-redis.ts';
 import { slowConsumerScenario } from './scenarios/slow-consumer.ts';
 import { twoConsumersScenario } from './scenarios/two-consumers.ts';
 import { redisUnavailableScenario } from './scenarios/redis-unavailable.ts';
+import { hostileProducerScenario } from './scenarios/hostile-producer.ts';
 
 const reports: LedgerReport[] = [];
 const measured: string[] = [];
@@ -74,5 +75,12 @@ describe('fault suite', () => {
     expect(r.paused503).toBeGreaterThan(0);
     expect(r.oom503).toBeGreaterThan(0);
     expectClean(r, { pausedProbes: r.pausedProbes, paused503: r.paused503, slowestPausedMs: r.slowestPausedMs, oomProbes: r.oomProbes, oom503: r.oom503, failedRequestsRetried: r.failedRequestsRetried });
+  });
+
+  test('8. a hostile producer (forged versions, a reused id, €€€, oversize) and 20k junk entries', async () => {
+    const r = await hostileProducerScenario({ movies: 10, updatesPerMovie: 30, quiet: 5, junk: 20_000 });
+    expect(r.deadLetters).toMatchObject({ rejected: 3, 'too-large': 1, undecodable: 20_000 });
+    expect(r.repaired).toBe(1);
+    expectClean(r, { deadLetters: r.deadLetters, driftFound: r.driftFound, repaired: r.repaired, deadLetterLogLines: r.deadLetterLines, salesLogBytes: r.salesLogBytes });
   });
 });
