@@ -10,6 +10,7 @@ import { slowConsumerScenario } from './scenarios/slow-consumer.ts';
 import { twoConsumersScenario } from './scenarios/two-consumers.ts';
 import { redisUnavailableScenario } from './scenarios/redis-unavailable.ts';
 import { hostileProducerScenario } from './scenarios/hostile-producer.ts';
+import { aofRewriteRestartScenario } from './scenarios/aof-rewrite-restart.ts';
 
 const reports: LedgerReport[] = [];
 const measured: string[] = [];
@@ -82,5 +83,10 @@ describe('fault suite', () => {
     expect(r.deadLetters).toMatchObject({ rejected: 3, 'too-large': 1, undecodable: 20_000 });
     expect(r.repaired).toBe(1);
     expectClean(r, { deadLetters: r.deadLetters, driftFound: r.driftFound, repaired: r.repaired, deadLetterLogLines: r.deadLetterLines, salesLogBytes: r.salesLogBytes });
+  });
+
+  test('10. an AOF rewrite mid-stream, then a restart from the rewritten AOF: nothing lost, lag back to 0', async () => {
+    const r = await aofRewriteRestartScenario({ movies: 10, updatesPerMovie: 40 });
+    expectClean(r, { rewrittenAtUpdate: r.rewrittenAtUpdate, lag: r.lag, redisOwnLag: r.redisOwnLag, failedRequestsRetried: r.failedRequestsRetried });
   });
 });
