@@ -11,6 +11,7 @@ import { twoConsumersScenario } from './scenarios/two-consumers.ts';
 import { redisUnavailableScenario } from './scenarios/redis-unavailable.ts';
 import { hostileProducerScenario } from './scenarios/hostile-producer.ts';
 import { aofRewriteRestartScenario } from './scenarios/aof-rewrite-restart.ts';
+import { wholeStackKillScenario } from './scenarios/whole-stack-kill.ts';
 
 const reports: LedgerReport[] = [];
 const measured: string[] = [];
@@ -83,6 +84,12 @@ describe('fault suite', () => {
     expect(r.deadLetters).toMatchObject({ rejected: 3, 'too-large': 1, undecodable: 20_000 });
     expect(r.repaired).toBe(1);
     expectClean(r, { deadLetters: r.deadLetters, driftFound: r.driftFound, repaired: r.repaired, deadLetterLogLines: r.deadLetterLines, salesLogBytes: r.salesLogBytes });
+  });
+
+  test('9. SIGKILL the whole stack (herald dev, Redis, Catalog, Sales) under load, restart herald dev', async () => {
+    const r = await wholeStackKillScenario({ movies: 10, updatesPerMovie: 40 });
+    expect(r.processesKilled).toBe(4);
+    expectClean(r, { processesKilled: r.processesKilled, failedRequestsRetried: r.failedRequestsRetried });
   });
 
   test('10. an AOF rewrite mid-stream, then a restart from the rewritten AOF: nothing lost, lag back to 0', async () => {
