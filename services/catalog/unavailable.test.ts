@@ -96,4 +96,13 @@ describe('catalog while Redis cannot answer', () => {
     }
     await untilAnswers(`/movies/${movieId}`);
   });
+
+  it('answers 503 with Retry-After while Redis is down, not 500', async () => {
+    const { movieId } = await createMovie();
+    await server.stop();
+    const response = await app.inject(`/movies/${movieId}`);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.json()).toMatchObject({ code: 'HERALD_ERR_UNAVAILABLE' });
+  });
 });
