@@ -3,6 +3,7 @@
 // out of memory or busy to 503 with Retry-After. It never leaks a stack or a secret.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorCodes, HeraldError, isHeraldError, type ErrorCode } from 'herald/runtime';
+import { limitRepeats } from './log-limiter.ts';
 
 /** JSON schema of every error body, shared by all routes' 4xx/5xx responses. */
 export const errorBodySchema = {
@@ -107,12 +108,15 @@ export function toErrorBody(error: unknown): ErrorBody {
 
 export function registerErrorMapping(app: FastifyInstance): void {
   app.addSchema(errorBodySchema);
+  // During an outage every request fails the same way: one line a minute with a count, not one per request.
+  const outageLog = limitRepeats(app.log);
+  app.addHook('onClose', async () => outageLog.close());
   app.setErrorHandler((error, request, reply) => {
     const body = toErrorBody(error);
     const retryAfter = unavailableRetryAfter(error);
     if (retryAfter !== undefined) {
       // An outage is not a bug: one short line per request, no stack (logs would flood while Redis is down).
-      request.log.warn({ code: body.code, cause: (error as Error).message }, 'redis unavailable');
+      outageLog.warn({ code: body.code, cause: (error as Error).message, reqId: request.id }, 'redis unavailable; answering 503');
       void reply.header('retry-after', String(retryAfter));
     } else if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, field: body.field }, body.message);
