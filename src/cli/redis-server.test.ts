@@ -40,6 +40,15 @@ describe('startRedisServer', () => {
     expect(second.process.pid).not.toBe(first.process.pid);
   });
 
+  it('tells how to stop a redis-server whose herald dev is gone', async () => {
+    const dir = folder();
+    const orphan = await startRedisServer({ dir });
+    servers.push(orphan);
+    // As after a SIGKILL of herald dev alone: its redis-server (detached) still runs.
+    writeFileSync(join(dir, lockFileName), `${orphan.process.pid} 2147483646\n`);
+    await expect(startRedisServer({ dir })).rejects.toThrow(`its herald dev is gone: \`kill ${orphan.process.pid}\``);
+  });
+
   it('takes over the lock of a server that was killed', async () => {
     const dir = folder();
     const crashed = await startRedisServer({ dir });

@@ -84,7 +84,8 @@ function lockDataFolder(dir: string): string {
     const ownerPid = Number(second);
     if (alive(redisPid) || (first === 'starting' && alive(ownerPid))) {
       const who = first === 'starting' ? `herald (pid ${ownerPid}) is starting a redis-server there` : `redis-server pid ${redisPid} (started by pid ${ownerPid}) uses it`;
-      throw new HeraldError('HERALD_ERR_CONFIG', `the Redis data folder ${dir} is in use: ${who}. Stop that first (Ctrl-C in its terminal) or pick another folder with --data`, { field: 'dir' });
+      const stop = first === 'starting' || alive(ownerPid) ? 'Ctrl-C in the terminal of that herald dev' : `its herald dev is gone: \`kill ${redisPid}\``;
+      throw new HeraldError('HERALD_ERR_CONFIG', `the Redis data folder ${dir} is in use: ${who}. Stop it first (${stop}) or pick another folder with --data`, { field: 'dir' });
     }
     unlinkSync(path); // stale: whoever held it is gone
   }
