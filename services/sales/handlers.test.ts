@@ -54,6 +54,7 @@ describe('sales catalog-movie handlers', () => {
     { name: 'a blank title', data: bad({ title: '   ' }), reason: /movie.title/ },
     { name: 'a bidi override in the title', data: bad({ title: 'a\u202eb' }), reason: /movie.title/ },
     { name: 'a movie id that is no UUID', data: { ...created, movieId: 'dune' }, reason: /movieId "dune" is not a UUID/ },
+    { name: 'a creation at version 5', data: { ...created, version: 5 }, reason: /MovieCreated must be version 1, not 5/ },
   ])('dead-letters ($reason) an event with $name, applying nothing', async ({ data, reason }) => {
     const projection = createMovieProjection(redis, rebuildProjectionKeys('handlers-domain'));
     const handlers = createCatalogMovieHandlers(projection);

@@ -89,14 +89,18 @@ export function createCatalogMovieHandlers(projection: MovieProjection, observer
   return {
     async MovieCreated(event) {
       checkEnvelope(event);
+      // A movie is created at version 1; a "creation" at any other version cannot come from Catalog.
+      if (event.data.version !== 1) reject(event, `MovieCreated must be version 1, not ${event.data.version}`);
       await applyOrWait(projection, event, { kind: 'upsert', movie: projected(event) }, observer);
     },
     async MovieUpdated(event) {
       checkEnvelope(event);
+      if (event.data.version < 2) reject(event, `MovieUpdated must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
       await applyOrWait(projection, event, { kind: 'upsert', movie: projected(event) }, observer);
     },
     async MovieRetired(event) {
       checkEnvelope(event);
+      if (event.data.version < 2) reject(event, `MovieRetired must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
       await applyOrWait(projection, event, { kind: 'retire', movieId: event.data.movieId, version: event.data.version }, observer);
     },
   };
