@@ -9,6 +9,7 @@ interface Probe {
   status: number;
   retryAfter: string | null;
   code?: string;
+  body?: { purchaseId?: string; eventId?: string };
   ms: number;
 }
 
@@ -17,8 +18,8 @@ async function probe(url: string, init: RequestInit = {}): Promise<Probe> {
   const started = performance.now();
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
-    const body = (await response.json().catch(() => ({}))) as { code?: string };
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), ...(body.code ? { code: body.code } : {}), ms: Math.round(performance.now() - started) };
+    const body = (await response.json().catch(() => ({}))) as { code?: string; purchaseId?: string; eventId?: string };
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), ...(body.code ? { code: body.code } : {}), body, ms: Math.round(performance.now() - started) };
   } catch {
     return { status: 0, retryAfter: null, ms: Math.round(performance.now() - started) };
   }
@@ -46,11 +47,17 @@ export async function redisUnavailableScenario(options: { movies: number; update
     try {
       const pausedAt = Date.now();
       while (Date.now() - pausedAt < options.pauseMs) {
-        probes.paused.push(...await Promise.all([
+        const round = await Promise.all([
           probe(`${stack.url('catalog')}/movies/${ids[0]}`),
           probe(`${stack.url('sales')}/purchases`, { method: 'POST', headers: json, body: JSON.stringify({ movieId: ids[1], customerId: 'probe', quantity: 1 }) }),
           probe(`${stack.url('sales')}/health`),
-        ]));
+        ]);
+        // The probe purchase is a purchase like the driver's: acknowledged ones go to the ledger, and one
+        // that failed may still have been written when Redis resumed (in doubt).
+        const bought = round[1]!;
+        if (bought.status === 201) ledger.purchase(bought.body!.purchaseId!, bought.body!.eventId!, ids[1]!);
+        else ledger.inDoubt++;
+        probes.paused.push(...round);
       }
     } finally {
       stack.redis.process.kill('SIGCONT');
