@@ -6,35 +6,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHandleStage, errorText, type ReadEntry } from '../core/handle-stage.ts';
 import { silentLogger, type RuntimeLogger } from '../core/logger.ts';
 import { createSubjectLanes } from '../core/subject-lanes.ts';
-import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware } from '../core/types.ts';
+import type { Consumer, ConsumerOptions } from '../core/transport.ts';
+import type { ChannelDefinition, Handler } from '../core/types.ts';
 import { createClaimStage, type RunBatch } from './claim-stage.ts';
 import { closeConnection, duplicateConnection, type RedisConnection } from './connection.ts';
-import { resolveConsumerConfig, type ConsumerConfig } from './consumer-config.ts';
+import { resolveConsumerConfig } from '../core/consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { groupLag, type LagMemory } from './lag.ts';
 import { createReadStage, type ReadStage } from './read-stage.ts';
 import { deadLetterKey, streamKey } from './stream-names.ts';
 
-export interface ConsumerOptions<C extends ChannelDefinition> {
-  /** Consumer group: one per consuming service (for example `sales`). */
-  group: string;
-  /** Consumer name: one per instance, stable across restarts so it resumes its own pending entries. */
-  consumer: string;
-  handlers: ChannelHandlers<C>;
-  /** Outermost first; they run inside the delivery rules (retry, dead-letter-after-N, wait-when-not-ready). */
-  middleware?: Middleware[];
-  config?: Partial<ConsumerConfig>;
-  logger?: RuntimeLogger;
-}
-
-export interface Consumer<C extends ChannelDefinition> {
-  readonly channel: C;
-  /** Creates the group if needed and starts reading in the background. */
-  start(): Promise<void>;
-  /** Stops reading, ends back-offs, finishes and acks what is in flight, then closes its connection. */
-  stop(): Promise<void>;
-  stats(): Promise<ConsumerStats>;
-}
+export type { Consumer, ConsumerOptions } from '../core/transport.ts';
 
 export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
   const config = resolveConsumerConfig(options.config);

@@ -10,7 +10,7 @@ import { idempotency } from './idempotency.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 import { parseEntries } from './replies.ts';
 import type { ReceivedEvent } from '../core/types.ts';
-import type { ConsumerConfig } from './consumer-config.ts';
+import type { ConsumerConfig } from '../core/consumer-config.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;

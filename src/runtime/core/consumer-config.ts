@@ -1,8 +1,8 @@
 // Every consumer knob, with a named default that says why it has its value (as Watermill's
 // SubscriberConfig), and validate(), which refuses a combination that cannot work. It reads no
-// environment and touches no Redis: services pass their values in.
-import { defaultMaxEventBytes } from '../core/event-size.ts';
-import { HeraldError } from '../core/errors.ts';
+// environment and knows no transport: services pass their values in, every transport reads them.
+import { defaultMaxEventBytes } from './event-size.ts';
+import { HeraldError } from './errors.ts';
 
 /** 200 entries per read amortise the round trip while bounding what one batch holds in memory. */
 export const DEFAULT_BATCH_SIZE = 200;
