@@ -1,6 +1,6 @@
 // The in-memory transport passes the conformance suite.
 import { createMemoryTransport } from '../memory/transport.ts';
-import { transportConformance } from './suite.ts';
+import { transportConformance } from '../../../test/support/transport-conformance.ts';
 
 transportConformance({
   name: 'in-memory',

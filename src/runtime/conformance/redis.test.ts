@@ -9,7 +9,7 @@ import { createConsumer } from '../redis/consumer.ts';
 import { createProducer } from '../redis/producer.ts';
 import { parseEntries } from '../redis/replies.ts';
 import { deadLetterKey } from '../redis/stream-names.ts';
-import { transportConformance } from './suite.ts';
+import { transportConformance } from '../../../test/support/transport-conformance.ts';
 
 let dir: string;
 let server: RedisServer;

@@ -1,6 +1,6 @@
 // The two faces every transport offers (Watermill's Publisher and Subscriber): a typed producer and a
 // consumer-group consumer of one channel. The Redis Streams transport (redis/) and the in-memory one
-// (memory/) implement them, and conformance/suite.ts holds both to the same behaviour.
+// (memory/) implement them, and test/support/transport-conformance.ts holds both to the same behaviour.
 import type { ConsumerConfig } from './consumer-config.ts';
 import type { EncodedEvent } from './envelope.ts';
 import type { RuntimeLogger } from './logger.ts';

@@ -1,7 +1,7 @@
 // An in-memory transport: streams, consumer groups, pending entries and dead-letter streams inside one
 // process, with the same envelope, stages (lanes, handle) and delivery rules as the Redis Streams
 // transport. For tests and local runs of code written against herald/runtime; it passes the same
-// conformance suite (conformance/suite.ts). It never persists anything and imports no Redis module.
+// conformance suite (test/support/transport-conformance.ts). It never persists anything and imports no Redis module.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { messageByName } from '../core/channel.ts';
 import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';

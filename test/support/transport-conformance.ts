@@ -4,10 +4,10 @@
 // states its features; a test of a feature the transport does not claim is not registered at all, and
 // the suite's name lists the features, so nothing is skipped silently.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { testChannel, type Ping } from '../../../test/support/test-channel.ts';
-import { DeadLetterError, NotReadyError } from '../core/errors.ts';
-import type { Consumer, ConsumerOptions, Producer } from '../core/transport.ts';
-import type { ChannelDefinition, ReceivedEvent, WireValue } from '../core/types.ts';
+import { testChannel, type Ping } from './test-channel.ts';
+import { DeadLetterError, NotReadyError } from '../../src/runtime/core/errors.ts';
+import type { Consumer, ConsumerOptions, Producer } from '../../src/runtime/core/transport.ts';
+import type { ChannelDefinition, ReceivedEvent, WireValue } from '../../src/runtime/core/types.ts';
 
 export interface TransportFeatures {
   /** Entries survive a restart of the transport's server. */
