@@ -8,13 +8,13 @@ interface Entry { id: string; key: string | null; body?: string }
 const entry = (id: string, key: string): Entry => ({ id, key, body: `fields of ${id}` });
 
 /** Lanes whose attempt answers from `verdicts` (default ack) and records the order of attempts. */
-function lanes(verdicts: Record<string, Outcome[]> = {}, concurrency = 4) {
+function lanes(verdicts: Record<string, Outcome[]> = {}, concurrency = 4, maxHeld?: number) {
   const attempts: string[] = [];
   const run = createSubjectLanes<Entry>(async (e) => {
     attempts.push(e.id);
     await new Promise((resolve) => setTimeout(resolve, e.id.charCodeAt(0) % 3));
     return verdicts[e.id]?.shift() ?? 'ack';
-  }, concurrency, (id, key) => ({ id, key }));
+  }, concurrency, (id, key) => ({ id, key }), maxHeld);
   return { run, attempts };
 }
 
@@ -54,5 +54,19 @@ describe('subject lanes', () => {
     // a3 arrives before a2 (out of stream order): it waits, a2 applies, a3 is retried at once.
     expect(await run.run([entry('a3', 'a'), entry('a2', 'a')], undefined)).toEqual(['a2', 'a3']);
     expect(attempts).toEqual(['a3', 'a2', 'a3']);
+  });
+
+  test('beyond maxHeld, held entries are kept by subject only: they keep it blocked until reclaimed', async () => {
+    const { run, attempts } = lanes({ a1: ['pending'] }, 4, 1);
+    await run.run([entry('a1', 'a'), entry('a2', 'a'), entry('a3', 'a')], undefined);
+    // A pass before a1 is idle long enough: a2 kept its fields, a3 only its subject; nothing runs.
+    const due = run.startPass([]);
+    expect([...due.keys()]).toEqual(['a2']);
+    expect(run.blocker('a3')).toEqual({ id: 'a3', key: 'a' });
+    expect(await run.run([run.blocker('a1')!, due.get('a2')!, run.blocker('a3')!], undefined, due)).toEqual([]);
+    // a1 and a3 are reclaimed later, with their fields: all three then run in order.
+    const later = run.startPass([entry('a1', 'a'), entry('a3', 'a')]);
+    expect(await run.run(['a1', 'a2', 'a3'].map((id) => later.get(id)!), undefined, later)).toEqual(['a1', 'a2', 'a3']);
+    expect(attempts).toEqual(['a1', 'a1', 'a2', 'a3']);
   });
 });

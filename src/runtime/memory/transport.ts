@@ -140,7 +140,7 @@ export function createMemoryTransport(): MemoryTransport {
           group().pending.delete(entry.id);
         },
       });
-      const lanes = createSubjectLanes<ReadEntry>(handleStage.handle, config.concurrency, (id, laneKey) => ({ id, flat: null, fields: null, key: laneKey }));
+      const lanes = createSubjectLanes<ReadEntry>(handleStage.handle, config.concurrency, (id, laneKey) => ({ id, flat: null, fields: null, key: laneKey }), config.maxHeldEntries);
       const ack = (ids: string[]) => {
         for (const id of ids) group().pending.delete(id);
       };

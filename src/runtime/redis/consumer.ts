@@ -38,7 +38,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     signal: () => stopping.signal,
     deadLetter: (entry, letter) => deadLetter(redis, target, entry, letter),
   });
-  const lanes = createSubjectLanes<ReadEntry>(handleStage.handle, config.concurrency, (id, key) => ({ id, flat: null, fields: null, key }));
+  const lanes = createSubjectLanes<ReadEntry>(handleStage.handle, config.concurrency, (id, key) => ({ id, flat: null, fields: null, key }), config.maxHeldEntries);
   const claimStage = createClaimStage({ redis, stream, group, consumer, batchSize: config.batchSize, minIdleMs: config.minIdleMs, lanes, logger, isRunning: () => running });
 
   const ensureGroup = async (): Promise<void> => {
