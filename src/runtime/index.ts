@@ -7,8 +7,14 @@ export { streamKey, deadLetterKey, deadLetterKey as deadLetterStream, isDeadLett
 export { createProducer, producerDefaults } from './redis/producer.ts';
 export { createConsumer } from './redis/consumer.ts';
 export { createMemoryTransport, type MemoryTransport } from './memory/transport.ts';
+export type { ServiceOptions } from './redis/service-options.ts';
+export { schemaTextKey, schemaReleasesKey, schemaRegistryPrefix } from './redis/schema-registry-keys.ts';
+export { redisSchemaLookup, readRegisteredSchema, publishSchemas, type RegisteredSchema } from './redis/schema-registry.ts';
 export { groupLag, type GroupLag } from './redis/lag.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './redis/replay.ts';
 export { trimSafely } from './redis/retention.ts';
 export { idempotency } from './redis/idempotency.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './redis/replies.ts';
+export { partitionStreamKey, partitionTag, partitionLeaseKey, groupMembersKey } from './redis/stream-names.ts';
+export { createPartitionGroup, readGroupOwnership, assignPartitions, type PartitionGroup, type GroupOwnership } from './redis/partition-group.ts';
+export { createPartitionedConsumer, type PartitionedConsumer, type PartitionedConsumerOptions } from './redis/partitioned-consumer.ts';

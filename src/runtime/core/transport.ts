@@ -4,6 +4,7 @@
 import type { ConsumerConfig } from './consumer-config.ts';
 import type { EncodedEvent } from './envelope.ts';
 import type { RuntimeLogger } from './logger.ts';
+import type { SchemaPolicy } from './schema-check.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, MessageName, Middleware, PayloadOf, PublishOptions } from './types.ts';
 
 export interface ProducerOptions {
@@ -46,6 +47,8 @@ export interface ConsumerOptions<C extends ChannelDefinition> {
   middleware?: Middleware[];
   config?: Partial<ConsumerConfig>;
   logger?: RuntimeLogger;
+  /** Which `dataschema` fingerprints to accept (core/schema-check.ts); default `registered`, the strict check. */
+  schemas?: SchemaPolicy;
 }
 
 export interface Consumer<C extends ChannelDefinition> {

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHandleStage, errorText, type ReadEntry } from '../core/handle-stage.ts';
 import { silentLogger, type RuntimeLogger } from '../core/logger.ts';
+import { schemaCheck, type SchemaPolicy } from '../core/schema-check.ts';
 import { createSubjectLanes } from '../core/subject-lanes.ts';
 import type { Consumer, ConsumerOptions } from '../core/transport.ts';
 import type { ChannelDefinition, Handler } from '../core/types.ts';
@@ -14,6 +15,7 @@ import { resolveConsumerConfig } from '../core/consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { groupLag, type LagMemory } from './lag.ts';
 import { createReadStage, type ReadStage } from './read-stage.ts';
+import { redisSchemaLookup } from './schema-registry.ts';
 import { deadLetterKey, streamKey } from './stream-names.ts';
 
 export type { Consumer, ConsumerOptions } from '../core/transport.ts';
@@ -34,7 +36,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   const handleStage = createHandleStage({
     channel, stream, config, logger,
     handlers: options.handlers as Record<string, Handler<any>>,
-    middleware: options.middleware ?? [],
+    middleware: [schemaCheck(channel, redisSchemaLookup(redis), options.schemas), ...(options.middleware ?? [])],
     signal: () => stopping.signal,
     deadLetter: (entry, letter) => deadLetter(redis, target, entry, letter),
   });
