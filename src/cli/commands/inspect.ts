@@ -1,16 +1,20 @@
 // `herald inspect`: what is on the wire right now. Per channel of the contract: length, groups, lag,
 // pending, and the dead-letter stream with each entry's reason. Read-only.
-import { parseArgs } from 'node:util';
 import { connectRedis, closeConnection, parseEntries, parseGroups } from '../../runtime/index.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { parseCommandArgs, UsageError } from '../args.ts';
 import type { CommandModule } from '../main.ts';
 
 export const command: CommandModule = {
   summary: 'Show streams, consumer groups, lag and dead letters',
+  usage: `Usage: herald inspect [<stream> ...] [--redis <url>] [--json]
+  <stream>  streams to show (default: every stream in Redis but the .dlq ones)
+  --redis   Redis URL (default $REDIS_URL)
+  --json    print the report as JSON
+Exit codes: 0 shown, 1 Redis refused, 2 bad usage.`,
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { redis: { type: 'string' }, json: { type: 'boolean' } } });
+    const { values, positionals } = parseCommandArgs(args, { redis: { type: 'string' }, json: { type: 'boolean' } }, { positionals: true });
     const url = values.redis ?? process.env['REDIS_URL'];
-    if (!url) throw new HeraldError('HERALD_ERR_CONFIG', 'no Redis: pass --redis <url> or set REDIS_URL');
+    if (!url) throw new UsageError('no Redis: pass --redis <url> or set REDIS_URL', { helpHint: false });
     const redis = await connectRedis(url, { name: 'herald-inspect' });
     try {
       const streams = positionals.length > 0 ? positionals : await listStreams(redis);
