@@ -18,9 +18,14 @@ export function peerSpec(name: OptionalPeer): string {
   return version ? `${name}@${version}` : name;
 }
 
-/** The one line a person runs to install the missing peers, pinned as Herald tests them. */
+/**
+ * The one line a person runs to install the missing peers, pinned as Herald tests them. html-template
+ * depends on puppeteer, whose install script downloads a Chrome that Herald never uses (it renders one
+ * HTML page, no PDF), and fails where downloads are blocked: the line skips that download.
+ */
 export function installLine(names: readonly OptionalPeer[]): string {
-  return `npm install -D ${names.map(peerSpec).join(' ')}`;
+  const skipBrowser = names.includes('@asyncapi/html-template') ? 'PUPPETEER_SKIP_DOWNLOAD=1 ' : '';
+  return `${skipBrowser}npm install -D ${names.map(peerSpec).join(' ')}`;
 }
 
 /** Whether Node would resolve `name` from Herald's own modules (where the command imports it). */

@@ -48,3 +48,21 @@ describe('pact gate, verification that cannot run', () => {
     expect(firstErrorLine('TypeError: x is not a function\n    at f (file:///a.js:1:1)')).toBe('TypeError: x is not a function');
   });
 });
+
+describe('pact gate, a builder whose message cannot be encoded', () => {
+  it('names the encoding error instead of reporting every key missing', async () => {
+    const providers = path.join(scratch, 'unencodable-providers.ts');
+    const channel = path.join(root, 'generated', 'channels', 'catalog-movie.ts');
+    writeFileSync(providers, [
+      `import { catalogMovie } from ${JSON.stringify(channel)};`,
+      `import { messageProviders as real } from ${JSON.stringify(path.join(root, 'contract-tests', 'message-providers.ts'))};`,
+      'export const messageProviders = { ...real, catalog: { ...real.catalog,',
+      // A literal that skips the type checker (as JavaScript builders can): title is undefined.
+      "  'a MovieCreated event': () => ({ message: catalogMovie.messages.MovieCreated, data: { movieId: 'm-1', version: 1, movie: { movieId: 'm-1', title: undefined } } }) } };",
+    ].join('\n'));
+    const report = await runCheck({ root, gates: ['pact'], pact: { providersModule: providers } });
+    const finding = report.gates[0]!.diagnostics.find((d) => d.path.message === 'a MovieCreated event');
+    expect(finding?.code).toBe('PACT_PROVIDER_ERROR');
+    expect(finding?.message).toMatch(/encoding its herald\.catalog\.movie\.v1\.MovieCreated failed: /);
+  });
+});

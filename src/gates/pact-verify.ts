@@ -40,12 +40,19 @@ const messageProviders = Object.fromEntries(
           throw error;
         });
       const { message, data } = built;
-      const wire = message.codec.encode(data).finish();
-      const decoded = message.codec.decode(wire);
-      return {
-        __pactMessageMetadata: { contentType: 'application/json', type: message.type, dataschema: message.dataschema },
-        message: message.codec.toJSON(decoded),
-      };
+      try {
+        const wire = message.codec.encode(data).finish();
+        const decoded = message.codec.decode(wire);
+        return {
+          __pactMessageMetadata: { contentType: 'application/json', type: message.type, dataschema: message.dataschema },
+          message: message.codec.toJSON(decoded),
+        };
+      } catch (error) {
+        // A builder whose result cannot be encoded (a field left undefined) must be named, not shown
+        // to Pact as an empty message that is "missing" every key.
+        providerErrors.push({ description, message: `encoding its ${message.type} failed: ${error instanceof Error ? error.message : String(error)}` });
+        throw error;
+      }
     },
   ]),
 );
