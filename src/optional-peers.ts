@@ -2,7 +2,7 @@
 // tools only some commands need. This module finds them and, when one is missing, names the exact
 // `npm install` line. It never installs anything.
 import { readFileSync } from 'node:fs';
-import { HeraldError } from './runtime/errors.ts';
+import { HeraldError } from './runtime/core/errors.ts';
 
 export type OptionalPeer = '@pact-foundation/pact' | '@asyncapi/generator' | '@asyncapi/html-template';
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { runBuf, type BufFinding } from '../gates/buf-cli.ts';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 import { UsageError } from './args.ts';
 
 export interface PrecheckOptions {

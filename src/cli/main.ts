@@ -4,7 +4,7 @@
 // 2 bad usage (unknown command or option, missing or invalid value, nothing to work on).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isHeraldError } from '../runtime/errors.ts';
+import { isHeraldError } from '../runtime/core/errors.ts';
 import { isUsageError } from './args.ts';
 import { withoutStackFrames } from './output.ts';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { missingPeersError } from '../optional-peers.ts';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 
 export interface ReferenceOptions {
   /** Project root; the generator and template are resolved from its node_modules. */

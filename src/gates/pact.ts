@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isResolvable, missingPeersError } from '../optional-peers.ts';
-import type { MessageDefinition } from '../runtime/types.ts';
+import type { MessageDefinition } from '../runtime/core/types.ts';
 import type { Diagnostic, GateResult } from './diagnostics.ts';
 import { gateResult } from './diagnostics.ts';
 

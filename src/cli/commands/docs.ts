@@ -2,7 +2,7 @@
 // serves it on localhost until Ctrl-C. It never publishes anything anywhere.
 import { buildPortal } from '../../docs/build-portal.ts';
 import { serveSite } from '../../docs/serve.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import { parseCommandArgs, portOption } from '../args.ts';
 import { precheckContract } from '../contract-precheck.ts';
 import type { CommandModule } from '../main.ts';
