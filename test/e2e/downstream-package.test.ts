@@ -233,7 +233,8 @@ describe('herald installed in a downstream project with its own contract', () =>
         expect(response?.status(), next).toBe(200);
         texts.set(next, await page.locator('body').innerText());
         // getAttribute, not .href: the flow graph's links are SVG anchors, whose href is not a string.
-        const links = await page.locator('a[href]').evaluateAll((anchors) => anchors.map((a) => new URL(a.getAttribute('href')!, location.href).href));
+        const hrefs = await page.locator('a[href]').evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href') ?? ''));
+        const links = hrefs.map((href) => new URL(href, page.url()).href);
         for (const link of links) {
           const clean = link.split('#')[0]!;
           if (clean.startsWith(url) && !texts.has(clean) && !queue.includes(clean)) queue.push(clean);
