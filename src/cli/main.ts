@@ -40,6 +40,8 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   replay: async () => (await import('./commands/replay.ts')).command,
   inspect: async () => (await import('./commands/inspect.ts')).command,
   dev: async () => (await import('./commands/dev.ts')).command,
+  fingerprint: async () => (await import('./commands/fingerprint.ts')).command,
+  schemas: async () => (await import('./commands/schemas.ts')).command,
 };
 
 const globalUsage = `Usage: herald <command> [options]
@@ -147,7 +149,7 @@ async function usage(): Promise<string> {
   for (const [name, load] of Object.entries(commands)) {
     const command = await load().catch(() => undefined);
     if (!command || command.unavailable) continue;
-    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+    lines.push(`  ${name.padEnd(12)} ${command.summary}`);
   }
   return `${lines.join('\n')}\n`;
 }
