@@ -118,7 +118,7 @@ describe('herald installed in a downstream project with its own contract', () =>
     expect(result.code, result.stderr).toBe(0);
     const { sent, received } = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
       sent: { name: string; data: Record<string, unknown> }[];
-      received: { name: string; data: Record<string, unknown> & { typedChecks?: boolean }; dataschema: string; type: string }[];
+      received: { name: string; data: Record<string, unknown> & { typedChecks?: boolean }; dataschema: string; type: string; source: string }[];
     };
     expect(received).toHaveLength(4);
     for (const name of ['VehicleRegistered', 'VehicleMoved', 'TripAssigned']) {
@@ -139,6 +139,8 @@ describe('herald installed in a downstream project with its own contract', () =>
       { position: { latitude: 1e-300, longitude: 5e-324 }, etaMs: '-9223372036854775808' },
     ]);
     expect(registered!.type).toBe('acme.fleet.vehicle.v1.VehicleRegistered');
+    expect(registered!.source).toBe('acme/fleet');
+    expect(trip.source).toBe('acme/dispatch');
     expect(registered!.dataschema).toContain('acme.fleet.vehicle.v1.VehicleRegistered');
   }, 60_000);
 
