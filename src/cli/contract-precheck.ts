@@ -53,7 +53,11 @@ export function formatBufFinding(f: BufFinding): string {
 export async function precheckContract(options: PrecheckOptions): Promise<void> {
   requireContractFile(options);
   const errors = await protoCompileErrors(options.root, options.protoDir);
-  if (errors.length === 0) return;
+  if (errors.length > 0) throw compileError(errors);
+}
+
+/** HERALD_ERR_CONTRACT whose message starts with buf's lines, then says nothing else was read. */
+export function compileError(errors: readonly BufFinding[]): HeraldError {
   const lines = [...new Set(errors.map(formatBufFinding))];
-  throw new HeraldError('HERALD_ERR_CONTRACT', `${lines.join('\n')}\nThe .proto files do not compile (buf build); nothing else was read. Fix the line above and run again.`, { findings: errors });
+  return new HeraldError('HERALD_ERR_CONTRACT', `${lines.join('\n')}\nThe .proto files do not compile (buf build); nothing else was read. Fix the line above and run again.`, { findings: errors });
 }

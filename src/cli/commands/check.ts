@@ -9,7 +9,7 @@ import { gateNames } from '../../gates/diagnostics.ts';
 import { renderReport, reportFormats } from '../../gates/report.ts';
 import { runCheck } from '../../gates/run-check.ts';
 import { oneOf, parseCommandArgs, UsageError } from '../args.ts';
-import { precheckContract, protoCompileErrors, requireContractFile } from '../contract-precheck.ts';
+import { compileError, protoCompileErrors, requireContractFile } from '../contract-precheck.ts';
 import type { CommandModule } from '../main.ts';
 import { withoutStackFrames } from '../output.ts';
 
@@ -78,7 +78,7 @@ export const command: CommandModule = {
     if (compileErrors.length > 0) {
       // A syntax error is the only finding: the other gates would read the same broken files and
       // cascade. People get buf's lines; machines get the report in their format (CI's annotation).
-      if (format === 'text') await precheckContract({ root: ctx.cwd, pointWith });
+      if (format === 'text') throw compileError(compileErrors);
       ctx.stdout.write(renderReport(compileFailure(compileErrors, gates ?? [...gateNames]), format, { verbose: ctx.verbose }));
       return 1;
     }
