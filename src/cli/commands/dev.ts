@@ -2,20 +2,29 @@
 // ./.data/redis (unless REDIS_URL is set), then Catalog and Sales as child processes, prints where
 // each listens, and stops everything cleanly on Ctrl-C/SIGTERM. It never touches a Redis it did not start.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/core/errors.ts';
 import { writeCredentialsFile } from '../credentials-file.ts';
 import { aclConfigLines, adminConfigLine, passwordVariables, redisUrlFor, resolveRedisPasswords } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
+import { parseCommandArgs, portOption } from '../args.ts';
 import type { CommandContext, CommandModule } from '../main.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * `herald dev` runs this repository's reference services (Catalog, Sales), which the published
+ * package does not ship: they are examples, not a product. In an installed package it says so.
+ */
+const servicesShipped = existsSync(join(repoRoot, 'services', 'catalog', 'main.ts')) && existsSync(join(repoRoot, 'services', 'sales', 'main.ts'));
+
 const usage = `Usage: herald dev [--catalog-port 3001] [--sales-port 3002] [--data .data/redis] [--quiet]
 Starts redis-server (AOF, under --data) unless REDIS_URL is set, then Catalog and Sales.
-Service settings come from the environment (see docs/services.md). Ctrl-C stops everything.`;
+Service settings come from the environment (see docs/services.md). Ctrl-C stops everything.
+Only in a checkout of the herald repository: the reference services are not part of the package.
+Exit codes: 0 stopped cleanly, 1 a service or Redis failed, 2 bad usage.`;
 
 interface Child {
   name: string;
@@ -55,7 +64,7 @@ function startService(name: 'catalog' | 'sales', port: number, redisUrl: string,
       }
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new HeraldError('HERALD_ERR_CONFIG', `${name} exited with code ${code} while starting (is port ${port} free? is Redis reachable?)`)));
+    child.once('exit', (code) => reject(new HeraldError('HERALD_ERR_CONFIG', `${name} exited with code ${code} while starting on port ${port}; its reason is in the [${name}] lines above`)));
   });
   return { name, process: child, exited, ready };
 }
@@ -70,25 +79,19 @@ async function stopChild(child: Child): Promise<void> {
 
 export const command: CommandModule = {
   summary: 'Start Redis (AOF, under .data/), Catalog and Sales; Ctrl-C stops all',
+  usage,
+  ...(servicesShipped ? {} : {
+    unavailable: 'runs the herald repository\'s reference services (Catalog, Sales), which the package does not ship. '
+      + 'Run it from a clone of the herald repository; in your project, start your own services with REDIS_URL set.',
+  }),
   async run(args, ctx) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        'catalog-port': { type: 'string', default: process.env.CATALOG_PORT ?? '3001' },
-        'sales-port': { type: 'string', default: process.env.SALES_PORT ?? '3002' },
-        data: { type: 'string', default: join('.data', 'redis') },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
+    const { values } = parseCommandArgs(args, {
+      'catalog-port': { type: 'string', default: process.env.CATALOG_PORT ?? '3001' },
+      'sales-port': { type: 'string', default: process.env.SALES_PORT ?? '3002' },
+      data: { type: 'string', default: join('.data', 'redis') },
+      quiet: { type: 'boolean', default: false },
     });
-    if (values.help) {
-      ctx.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    const ports = { catalog: Number(values['catalog-port']), sales: Number(values['sales-port']) };
-    for (const [name, port] of Object.entries(ports)) {
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HeraldError('HERALD_ERR_CONFIG', `--${name}-port must be a TCP port, got "${port}"`);
-    }
+    const ports = { catalog: portOption('--catalog-port', values['catalog-port']), sales: portOption('--sales-port', values['sales-port']) };
 
     let redis: RedisServer | undefined;
     let redisUrl = process.env.REDIS_URL;
