@@ -3,9 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, type RedisConnection } from 'herald/runtime';
 import { createCatalogService } from '../../generated/services/catalog.ts';
-import { createOutboxRelay } from '../shared/outbox-relay.ts';
 import { redisHealth } from '../shared/observability.ts';
 import { connectServiceRedis } from '../shared/redis-connect.ts';
+import { createServiceRelay } from '../shared/relay.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import { createMovieCommands } from './commands.ts';
 import type { CatalogConfig } from './config.ts';
@@ -31,16 +31,16 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
   }
 
   const relay = config.roles.includes('relay')
-    ? createOutboxRelay(redis, { outboxKey: catalogKeys.outbox, producer, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
+    ? createServiceRelay(redis, { outboxKey: catalogKeys.outbox, channels: [producer.channel.address], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
     : undefined;
   if (relay) {
-    addHealthCheck({ name: 'relay', check: async () => ({ ok: relay.running, running: relay.running, backlog: await relay.backlog() }) });
-    app.addHook('onReady', async () => relay.start());
+    addHealthCheck(relay.health);
+    app.addHook('onReady', async () => relay.relay.start());
   }
 
   // Close in reverse order of opening: stop publishing, then drop the connection.
   app.addHook('onClose', async () => {
-    await relay?.stop();
+    await relay?.relay.stop();
     await closeConnection(redis).catch(() => redis.destroy());
   });
   return app;

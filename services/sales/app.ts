@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { closeConnection, traceLogging, type Middleware, type RedisConnection } from 'herald/runtime';
 import { createSalesService } from '../../generated/services/sales.ts';
 import { consumerHealth, redisHealth } from '../shared/observability.ts';
-import { createOutboxRelay } from '../shared/outbox-relay.ts';
 import { connectServiceRedis } from '../shared/redis-connect.ts';
+import { createServiceRelay } from '../shared/relay.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
@@ -55,16 +55,16 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   }
 
   const relay = config.roles.includes('relay')
-    ? createOutboxRelay(redis, { outboxKey: purchaseKeys.outbox, producer: service.producers.salesPurchase, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
+    ? createServiceRelay(redis, { outboxKey: purchaseKeys.outbox, channels: [service.producers.salesPurchase.channel.address], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
     : undefined;
   if (relay) {
-    addHealthCheck({ name: 'relay', check: async () => ({ ok: relay.running, running: relay.running, backlog: await relay.backlog() }) });
-    app.addHook('onReady', async () => relay.start());
+    addHealthCheck(relay.health);
+    app.addHook('onReady', async () => relay.relay.start());
   }
 
   app.addHook('onClose', async () => {
     await consumer?.stop();
-    await relay?.stop();
+    await relay?.relay.stop();
     await closeConnection(redis).catch(() => redis.destroy());
   });
   return app;

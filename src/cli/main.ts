@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   replay: async () => (await import('./commands/replay.ts')).command,
   inspect: async () => (await import('./commands/inspect.ts')).command,
   dev: async () => (await import('./commands/dev.ts')).command,
+  redis: async () => (await import('./commands/redis.ts')).command,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -11,6 +11,11 @@ export { createConsumer, type Consumer, type ConsumerOptions } from './consumer.
 export { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './replay.ts';
 export { trimSafely } from './retention.ts';
+// Redis Functions and the outbox/inbox patterns built on them (installed by `herald redis setup`).
+export { fcall, functionPrelude, librarySource, loadFunctionLibraries, runtimeLibrary, type FunctionLibrary } from './redis/functions.ts';
+export { fcallWithOutbox, outboxChannelField, outboxEntry, type OutboxCall } from './redis/outbox.ts';
+export { defaultInboxWindow } from './redis/inbox.ts';
+export { createOutboxRelay, parkedStream, DEFAULT_RELAY_BATCH, type OutboxRelay, type OutboxRelayOptions, type ParkReason, type RelayStatus } from './redis/outbox-relay.ts';
 export { traceLogging, handlerMetrics, idempotency } from './middleware.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './stream-replies.ts';
 // Helpers the generated codecs call (bigint <-> Long, base64, proto3 JSON readers).

@@ -39,7 +39,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   const processes = new Map<string, ServiceProcess>();
   const base = { CONSUMER_MIN_IDLE_MS: '1500', LOG_LEVEL: 'warn' };
   for (const [label, spec] of Object.entries(options.processes)) {
-    const url = redisUrlFor(redis.url, spec.service, passwords[spec.service]);
+    const url = redisUrlFor(redis.url, spec.service, passwords.of(spec.service));
     processes.set(label, spawnService(label, { ...spec, env: { ...base, ...spec.env } }, url, await freePort()));
   }
   const all = [...processes.values()];
@@ -70,7 +70,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     logs: () => all.map((p) => p.output()).join('\n'),
     leakedSecrets() {
       const output = all.map((p) => p.output()).join('\n');
-      return [passwords.catalog, passwords.sales].filter((secret) => output.includes(secret));
+      return [...passwords.users.values()].filter((secret) => output.includes(secret));
     },
     async stop() {
       await Promise.all(all.map((p) => p.stop()));
