@@ -12,7 +12,7 @@
 //   catalog:outbox:parked         STREAM entries the relay could never publish, with the reason
 import { fcallWithOutbox, HeraldError, type RedisConnection, type RedisValue } from 'herald/runtime';
 import { text } from '../shared/redis-replies.ts';
-import { foldEvents, parseStored, serialize, type MovieState, type StoredMovieEvent } from './movie.ts';
+import { foldEvents, parseEvent, parseState, serialize, type MovieState, type StoredMovieEvent } from './movie.ts';
 
 export const catalogKeys = {
   events: (id: string) => `catalog:movie:${id}:events`,
@@ -44,7 +44,7 @@ export interface MovieEventStore {
 export function createMovieEventStore(redis: RedisConnection, options: { snapshotEvery: number }): MovieEventStore {
   const rangeOfEvents = async (movieId: string, from: number): Promise<StoredMovieEvent[]> => {
     const raw = (await redis.sendCommand(['LRANGE', catalogKeys.events(movieId), String(from), '-1'])) as unknown[];
-    return raw.map((json) => parseStored<StoredMovieEvent>(text(json)));
+    return raw.map((json) => parseEvent(text(json)));
   };
 
   return {
@@ -64,7 +64,7 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
 
     async load(movieId) {
       const latest = (await redis.sendCommand(['ZRANGE', catalogKeys.snapshots(movieId), '-1', '-1'])) as unknown[];
-      const snapshot = latest.length > 0 ? parseStored<MovieState>(text(latest[0])) : undefined;
+      const snapshot = latest.length > 0 ? parseState(text(latest[0])) : undefined;
       return foldEvents(snapshot, await rangeOfEvents(movieId, snapshot?.version ?? 0));
     },
 
@@ -73,7 +73,7 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
       const all = (await redis.sendCommand(['ZRANGE', catalogKeys.snapshots(movieId), '0', '-1'])) as unknown[];
       let start: MovieState | undefined;
       for (const json of all) {
-        const snapshot = parseStored<MovieState>(text(json));
+        const snapshot = parseState(text(json));
         if (Date.parse(snapshot.updatedAt) <= limit) start = snapshot;
       }
       const events = await rangeOfEvents(movieId, start?.version ?? 0);
@@ -91,7 +91,7 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
       const pairs = flattenPairs(raw);
       if (pairs.length === 0) return { items: [] };
       const states = (await redis.sendCommand(['HMGET', catalogKeys.current, ...pairs.map((p) => p.member)])) as unknown[];
-      const items = states.filter((s) => s !== null && s !== undefined).map((s) => parseStored<MovieState>(text(s)));
+      const items = states.filter((s) => s !== null && s !== undefined).map((s) => parseState(text(s)));
       const last = pairs[pairs.length - 1]!;
       return pairs.length === limit ? { items, nextCursor: String(last.score) } : { items };
     },

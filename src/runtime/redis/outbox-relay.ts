@@ -146,18 +146,19 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
       else publishable.push(routed);
     }
     if (publishable.length === 0) return;
-    const pipeline = redis.multi();
-    for (const item of publishable) pipeline.addCommand(['XADD', item.channel, '*', ...item.fields]);
-    const replies = (await pipeline.execAsPipeline()) as unknown[];
+    // Sent in one tick, so node-redis writes them as one pipeline; each settles on its own, so one
+    // refused entry is told apart from the others.
+    const replies = await Promise.allSettled(publishable.map((item) => redis.sendCommand(['XADD', item.channel, '*', ...item.fields])));
     const done: string[] = [];
     let infrastructure: Error | undefined;
     for (let i = 0; i < publishable.length; i++) {
-      const reply = replies[i];
+      const settled = replies[i]!;
       const item = publishable[i]!;
-      if (!(reply instanceof Error)) {
+      if (settled.status === 'fulfilled') {
         done.push(item.entry.id);
         continue;
       }
+      const reply = settled.reason instanceof Error ? settled.reason : new Error(String(settled.reason));
       if (isInfrastructureError(reply)) {
         infrastructure ??= reply;
         continue;
