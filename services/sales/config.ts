@@ -1,6 +1,7 @@
 // Sales' configuration, read from the environment once at start-up (documented in docs/services.md).
 // Secrets have no default.
 import { hostname } from 'node:os';
+import { defaultInboxWindow } from 'herald/runtime';
 import { envInt, envString, loadBaseServiceConfig, type BaseServiceConfig, type Env } from '../shared/env.ts';
 
 export const salesRoles = ['api', 'consumer', 'relay'] as const;
@@ -14,6 +15,8 @@ export interface SalesConfig extends BaseServiceConfig<SalesRole> {
   consumerBatch: number;
   /** Fault injection for tests only: each handled event takes this much longer, so a SIGKILL finds entries in flight. */
   consumerDelayMs: number;
+  /** Event ids the projection's inbox keeps (INBOX_WINDOW); older redeliveries are caught by each row's version and last event id. */
+  inboxWindow: number;
 }
 
 export function loadSalesConfig(env: Env = process.env, argv: readonly string[] = process.argv): SalesConfig {
@@ -23,5 +26,6 @@ export function loadSalesConfig(env: Env = process.env, argv: readonly string[] 
     consumerMinIdleMs: envInt(env, 'CONSUMER_MIN_IDLE_MS', 30_000, 100, 3_600_000),
     consumerBatch: envInt(env, 'CONSUMER_BATCH', 200, 1, 10_000),
     consumerDelayMs: envInt(env, 'CONSUMER_DELAY_MS', 0, 0, 60_000),
+    inboxWindow: envInt(env, 'INBOX_WINDOW', defaultInboxWindow, 100, 100_000_000),
   };
 }
