@@ -74,3 +74,26 @@ export function loadBaseServiceConfig<R extends string>(
     relayAckDelayMs: envInt(env, 'RELAY_ACK_DELAY_MS', 0, 0, 60_000),
   };
 }
+
+/** The settings of a service that consumes a channel (documented once in docs/services.md). */
+export interface ConsumerSettings {
+  /** Consumer name in the service's group: stable per instance so a restart resumes its own pending entries. */
+  consumerName: string;
+  /** An entry pending this long on a dead consumer is reclaimed by a live one. */
+  consumerMinIdleMs: number;
+  consumerBatch: number;
+  /** Fault injection for tests only: each handled event takes this much longer, so a SIGKILL finds entries in flight. */
+  consumerDelayMs: number;
+  /** Event ids the inbox keeps (INBOX_WINDOW); older redeliveries are caught by each aggregate's own mark. */
+  inboxWindow: number;
+}
+
+export function loadConsumerSettings(env: Env, service: string, defaults: { hostname: string; inboxWindow: number }): ConsumerSettings {
+  return {
+    consumerName: envString(env, 'CONSUMER_NAME', `${service}-${defaults.hostname}`),
+    consumerMinIdleMs: envInt(env, 'CONSUMER_MIN_IDLE_MS', 30_000, 100, 3_600_000),
+    consumerBatch: envInt(env, 'CONSUMER_BATCH', 200, 1, 10_000),
+    consumerDelayMs: envInt(env, 'CONSUMER_DELAY_MS', 0, 0, 60_000),
+    inboxWindow: envInt(env, 'INBOX_WINDOW', defaults.inboxWindow, 100, 100_000_000),
+  };
+}
