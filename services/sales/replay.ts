@@ -4,7 +4,7 @@
 // projection rule itself (projection-rule.ts: applyToRow), shared with the drift check.
 // Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]`.
 import cliProgress from 'cli-progress';
-import { closeConnection, connectRedis, defaultInboxWindow, fcall, isNotReadyError, replayChannel, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, defaultInboxWindow, fcall, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { checkDrift, formatDriftReport } from './drift.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
@@ -94,7 +94,7 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   const bar = options.progress
     ? new cliProgress.SingleBar({ stream: options.progress, format: 'replay catalog.movie.v1 [{bar}] {value}/{total} events {percentage}% eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
-  bar?.start(Number(await redis.sendCommand(['XLEN', catalogMovie.address])), 0);
+  bar?.start(Number(await redis.sendCommand(['XLEN', streamKey(catalogMovie)])), 0);
   try {
     const result = await foldCatalogStream(redis, projection, {
       write: true,

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
+import { deadLetterKey } from '../runtime/redis/stream-names.ts';
 import { readServiceManifests, type ServiceManifest } from './service-manifests.ts';
 
 const defaultRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,7 +74,7 @@ export function serviceAccess(root: string = defaultRoot, manifests: ServiceMani
 
 /** The ACL rules of one service user, without its password, as ACL SETUSER arguments. */
 export function aclRuleTokens(access: ServiceAccess): string[] {
-  const ownKeys = [`${access.keyPrefix}:*`, ...access.sends, ...access.sends.map((s) => `${s}.dlq`), ...access.receives.map((s) => `${s}.dlq`)];
+  const ownKeys = [`${access.keyPrefix}:*`, ...access.sends, ...access.sends.map(deadLetterKey), ...access.receives.map(deadLetterKey)];
   const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...access.redisCommands])];
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.

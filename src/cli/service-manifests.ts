@@ -4,7 +4,7 @@
 // adding a service is its folder plus its manifest. This module never imports a service's code.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 import { runtimeLibrary, type FunctionLibrary } from '../runtime/redis/functions.ts';
 
 export interface ServiceManifest {

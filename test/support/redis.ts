@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer, type RedisServer, type RedisServerOptions } from '../../src/cli/redis-server.ts';
 import { functionLibraries } from '../../src/cli/service-manifests.ts';
-import { closeConnection, connectRedis } from '../../src/runtime/redis.ts';
+import { closeConnection, connectRedis } from '../../src/runtime/redis/connection.ts';
 import { loadFunctionLibraries, type FunctionLibrary } from '../../src/runtime/redis/functions.ts';
 
 export type { RedisServer };

@@ -3,8 +3,8 @@
 // with --acl, creates or resets each service's least-privilege user. It needs an admin connection and
 // never stores a password anywhere: users get SHA-256 hashes of the passwords in the environment.
 import { parseArgs } from 'node:util';
-import { HeraldError } from '../../runtime/errors.ts';
-import { closeConnection, connectRedis } from '../../runtime/redis.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
+import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
 import { librarySource, loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import type { CommandModule } from '../main.ts';
 import { aclRuleTokens, passwordHash, passwordVariable, serviceAccess } from '../redis-acl.ts';

@@ -2,8 +2,8 @@
 // users may FCALL them and nothing else of scripting, and the prelude's outbox and inbox work inside them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
-import { closeConnection, connectRedis, type RedisConnection } from '../redis.ts';
-import { parseEntries } from '../stream-replies.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import { parseEntries } from './replies.ts';
 import { fcall, loadFunctionLibraries, runtimeLibrary, type FunctionLibrary } from './functions.ts';
 import { fcallWithOutbox } from './outbox.ts';
 

@@ -1,8 +1,8 @@
 // Server-side code as Redis Functions: libraries installed once by a deployer (an admin connection,
 // `herald redis setup` or `herald dev`), called by services with FCALL. Services never send a script body:
 // their ACL users may FCALL and nothing else of scripting, so no service can run arbitrary Lua.
-import { HeraldError } from '../errors.ts';
-import type { RedisConnection, RedisValue } from '../redis.ts';
+import { HeraldError } from '../core/errors.ts';
+import type { RedisConnection, RedisValue } from './connection.ts';
 import { inboxLua } from './inbox.ts';
 import { outboxLua } from './outbox.ts';
 import { safeTrimLua } from './safe-trim.ts';

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
-import { createProducer } from '../producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from '../redis.ts';
-import { parseEntries } from '../stream-replies.ts';
+import { createProducer } from './producer.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import { parseEntries } from './replies.ts';
 import { outboxEntry } from './outbox.ts';
 import { createOutboxRelay, parkedStream, type ParkReason } from './outbox-relay.ts';
 

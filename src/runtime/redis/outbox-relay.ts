@@ -4,11 +4,11 @@
 // and it never stalls behind one entry: an entry it can never publish is parked with a reason and
 // counted, and the relay goes on.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultMaxEventBytes, eventSize } from '../event-size.ts';
-import { producerDefaults } from '../producer.ts';
-import { duplicateConnection, type RedisConnection, type RedisValue } from '../redis.ts';
-import { trimSafely } from '../retention.ts';
-import { parseEntries, type StreamEntry } from '../stream-replies.ts';
+import { defaultMaxEventBytes, eventSize } from '../core/event-size.ts';
+import { producerDefaults } from './producer.ts';
+import { duplicateConnection, type RedisConnection, type RedisValue } from './connection.ts';
+import { trimSafely } from './retention.ts';
+import { parseEntries, type StreamEntry } from './replies.ts';
 import { outboxChannelField } from './outbox.ts';
 
 /** Why an entry was parked instead of published. */

@@ -2,9 +2,9 @@
 // the encoded event to its outbox stream in one step; the relay (outbox-relay.ts) later publishes the entry
 // to the channel the entry names. This module fixes the entry's shape and the one way a function appends.
 // It never publishes to a channel itself.
-import type { EncodedEvent } from '../envelope.ts';
-import { encodedEventToFields } from '../envelope.ts';
-import type { RedisConnection, RedisValue } from '../redis.ts';
+import type { EncodedEvent } from '../core/envelope.ts';
+import { encodedEventToFields } from '../core/envelope.ts';
+import type { RedisConnection, RedisValue } from './connection.ts';
 import { fcall } from './functions.ts';
 
 /**
