@@ -2,7 +2,8 @@
 // channel would refuse) and append it with its outbox entry in one atomic function. It never publishes
 // directly: only the relay does.
 import { randomUUID } from 'node:crypto';
-import { HeraldError, outboxEntry, uuidv7, type Producer } from 'herald/runtime';
+import { outboxEntry, uuidv7, type Producer } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
 import type { CatalogMovieChannel } from '../../generated/channels/catalog-movie.ts';
 import type { MovieEventStore } from './event-store.ts';
 import { outgoingEvent } from './events.ts';
@@ -32,7 +33,7 @@ export function createMovieCommands(store: MovieEventStore, producer: Producer<C
 
   const existing = async (movieId: string): Promise<MovieState> => {
     const state = await store.load(movieId);
-    if (!state) throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${movieId} does not exist`, { field: 'params.id' });
+    if (!state) throw new DomainError('HERALD_ERR_NOT_FOUND', `movie ${movieId} does not exist`, { field: 'movieId' });
     return state;
   };
 
@@ -45,8 +46,8 @@ export function createMovieCommands(store: MovieEventStore, producer: Producer<C
     async update(movieId, expectedVersion, changes, context) {
       const state = await existing(movieId);
       if (state.version !== expectedVersion) {
-        throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
-          field: 'body.expectedVersion', currentVersion: state.version,
+        throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
+          field: 'expectedVersion', currentVersion: state.version,
         });
       }
       const draft = decideUpdate(state, changes, eventTime(state, now()));
@@ -56,8 +57,8 @@ export function createMovieCommands(store: MovieEventStore, producer: Producer<C
     async retire(movieId, reason, expectedVersion, context) {
       const state = await existing(movieId);
       if (expectedVersion !== undefined && state.version !== expectedVersion && state.status !== 'retired') {
-        throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
-          field: 'body.expectedVersion', currentVersion: state.version,
+        throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
+          field: 'expectedVersion', currentVersion: state.version,
         });
       }
       const draft = decideRetire(state, reason, eventTime(state, now()));

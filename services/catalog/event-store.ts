@@ -10,7 +10,8 @@
 //   catalog:movies:seq            STRING the creation sequence counter
 //   catalog:outbox                STREAM outbox entries (channel + envelope fields + data) waiting for the relay
 //   catalog:outbox:parked         STREAM entries the relay could never publish, with the reason
-import { fcallWithOutbox, HeraldError, type RedisConnection, type RedisValue } from 'herald/runtime';
+import { fcallWithOutbox, outboxKey, type RedisConnection, type RedisValue } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
 import { text } from '../shared/redis-replies.ts';
 import { foldEvents, parseEvent, parseState, serialize, type MovieState, type StoredMovieEvent } from './movie.ts';
 
@@ -20,7 +21,7 @@ export const catalogKeys = {
   current: 'catalog:movies:current',
   index: 'catalog:movies:index',
   seq: 'catalog:movies:seq',
-  outbox: 'catalog:outbox',
+  outbox: outboxKey('catalog'),
 } as const;
 
 
@@ -56,8 +57,8 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
         args: [event.movieId, String(event.version - 1), serialize(event), serialize(stateAfter), String(options.snapshotEvery)],
       })) as unknown[];
       if (text(reply[0]) === 'conflict') {
-        throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId} is at version ${text(reply[1])}, not ${event.version - 1}`, {
-          field: 'body.expectedVersion', currentVersion: Number(text(reply[1])),
+        throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId} is at version ${text(reply[1])}, not ${event.version - 1}`, {
+          field: 'expectedVersion', currentVersion: Number(text(reply[1])),
         });
       }
     },

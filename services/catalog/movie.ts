@@ -1,6 +1,6 @@
 // The Catalog's movie aggregate: its state, its stored events, how events fold into state and how
 // commands decide which event to emit. Pure: no Redis, no HTTP, no clock of its own.
-import { HeraldError } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
 import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
 
 export interface Money {
@@ -58,7 +58,7 @@ export const fieldPaths: Record<keyof MovieFields, string> = {
 export function applyEvent(state: MovieState | undefined, event: StoredMovieEvent): MovieState {
   const expected = (state?.version ?? 0) + 1;
   if (event.version !== expected) {
-    throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId}: event version ${event.version} does not follow ${expected - 1}`);
+    throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId}: event version ${event.version} does not follow ${expected - 1}`);
   }
   switch (event.type) {
     case 'MovieCreated':
@@ -95,7 +95,7 @@ export function decideCreate(movieId: string, fields: MovieFields, at: string): 
 /** The update event, or undefined when nothing actually changes (no event for a no-op). */
 export function decideUpdate(state: MovieState, changes: Partial<MovieFields>, at: string): NewEvent<'MovieUpdated'> | undefined {
   if (state.status === 'retired') {
-    throw new HeraldError('HERALD_ERR_MOVIE_RETIRED', `movie ${state.movieId} is retired and can no longer be changed`);
+    throw new DomainError('HERALD_ERR_MOVIE_RETIRED', `movie ${state.movieId} is retired and can no longer be changed`);
   }
   const changed: Partial<MovieFields> = {};
   const paths: string[] = [];

@@ -1,7 +1,7 @@
 // Reporting's HTTP routes: read the revenue per movie. Schemas validate; errors map to HTTP in
 // services/shared/http-errors.ts. Nothing here writes.
 import type { FastifyInstance } from 'fastify';
-import { HeraldError } from 'herald/runtime';
+import { httpError } from '../shared/errors.ts';
 import type { MovieRevenue, RevenueLedger } from './ledger.ts';
 import { getMovieRevenueSchema, listRevenueSchema } from './schemas.ts';
 
@@ -12,7 +12,7 @@ export function movieRevenueToJson(movie: MovieRevenue) {
 export function registerReportingRoutes(app: FastifyInstance, deps: { ledger: RevenueLedger }): void {
   app.get<{ Params: { id: string } }>('/revenue/:id', { schema: getMovieRevenueSchema }, async (request) => {
     const movie = await deps.ledger.get(request.params.id);
-    if (!movie) throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${request.params.id} has no recorded revenue`, { field: 'params.id' });
+    if (!movie) throw httpError('HERALD_ERR_NOT_FOUND', `movie ${request.params.id} has no recorded revenue`, 'params.id');
     return movieRevenueToJson(movie);
   });
 

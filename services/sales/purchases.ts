@@ -5,7 +5,8 @@
 // Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM;
 // sales:outbox:parked STREAM (entries the relay could never publish).
 import { randomUUID } from 'node:crypto';
-import { fcallWithOutbox, HeraldError, isHeraldError, outboxEntry, uuidv7, type Producer, type RedisConnection } from 'herald/runtime';
+import { fcallWithOutbox, isHeraldError, outboxEntry, outboxKey, uuidv7, type Producer, type RedisConnection } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
 import type { SalesPurchaseChannel } from '../../generated/channels/sales-purchase.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
 import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
@@ -14,7 +15,7 @@ import type { MovieProjection, ProjectedMovie } from './projection.ts';
 
 export const purchaseKeys = {
   purchase: (id: string) => `sales:purchase:${id}`,
-  outbox: 'sales:outbox',
+  outbox: outboxKey('sales'),
 } as const;
 
 export interface Purchase {
@@ -46,8 +47,8 @@ export function purchaseCompleted(purchase: Purchase): PurchaseCompleted {
 const purchaseBigInts = ['movie.unitPrice.amountMinor', 'total.amountMinor'];
 
 function refuse(movieId: string, outcome: string): never {
-  if (outcome === 'missing') throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${movieId} is not in the catalog`, { field: 'body.movieId' });
-  throw new HeraldError('HERALD_ERR_NOT_SELLABLE', `movie ${movieId} is retired and cannot be bought`, { field: 'body.movieId' });
+  if (outcome === 'missing') throw new DomainError('HERALD_ERR_NOT_FOUND', `movie ${movieId} is not in the catalog`, { field: 'movieId' });
+  throw new DomainError('HERALD_ERR_NOT_SELLABLE', `movie ${movieId} is retired and cannot be bought`, { field: 'movieId' });
 }
 
 /**
@@ -64,8 +65,8 @@ function encodeOrRefuse(producer: Producer<SalesPurchaseChannel>, purchase: Purc
     });
   } catch (error) {
     if (!isHeraldError(error) || error.code !== 'HERALD_ERR_EVENT_TOO_LARGE') throw error;
-    throw new HeraldError('HERALD_ERR_EVENT_TOO_LARGE', `movie ${purchase.movie.movieId} cannot be sold: its PurchaseCompleted would be ${String(error.details.size)} bytes, over the ${String(error.details.limit)} bytes ${producer.channel.address} accepts`, {
-      ...error.details, field: 'body.movieId',
+    throw new DomainError('HERALD_ERR_EVENT_TOO_LARGE', `movie ${purchase.movie.movieId} cannot be sold: its PurchaseCompleted would be ${String(error.details.size)} bytes, over the ${String(error.details.limit)} bytes ${producer.channel.address} accepts`, {
+      ...error.details, field: 'movieId',
     });
   }
 }
@@ -109,7 +110,7 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
         if (outcome === 'ok') return purchase;
         if (outcome !== 'stale' && outcome !== 'exists') refuse(input.movieId, outcome);
       }
-      throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${input.movieId} kept changing while buying; try again`, { field: 'body.movieId' });
+      throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${input.movieId} kept changing while buying; try again`, { field: 'movieId' });
     },
     async get(purchaseId) {
       const raw = await redis.sendCommand(['GET', purchaseKeys.purchase(purchaseId)]);

@@ -1,7 +1,7 @@
 // JSON with bigints, for stored state: a bigint is written as a decimal string and read back as a bigint
 // at the paths its codec declares (`price.amountMinor`, `*.price.amountMinor`), never by guessing from a
 // property's name. It never reads a bigint from a JSON number: those may already have lost digits.
-import { HeraldError } from 'herald/runtime';
+import { DomainError } from './errors.ts';
 
 export function stringifyJsonWithBigInts(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -31,7 +31,7 @@ function revive(node: unknown, steps: string[], path: string): void {
     const raw = record[key];
     if (typeof raw === 'bigint') continue;
     if (typeof raw !== 'string' || !/^-?\d+$/.test(raw)) {
-      throw new HeraldError('HERALD_ERR_INTERNAL', `stored JSON holds ${JSON.stringify(raw)} at ${path}, not a decimal integer`, { path });
+      throw new DomainError('HERALD_ERR_INTERNAL', `stored JSON holds ${JSON.stringify(raw)} at ${path}, not a decimal integer`, { path });
     }
     record[key] = BigInt(raw);
   }
