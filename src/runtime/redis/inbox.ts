@@ -6,7 +6,7 @@
 
 /**
  * 100 000 ids: a redelivery comes from a crash or a duplicate publish within minutes; at 100 events/s
- * the window still spans over 15 minutes, for about 9 MB of Redis memory (docs/services.md).
+ * the window still spans over 15 minutes, for about 13.6 MB of Redis memory (measured: 136 B per id).
  */
 export const defaultInboxWindow = 100_000;
 
