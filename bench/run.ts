@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeConnection, connectRedis } from 'herald/runtime';
 import { startRedisServer } from '../src/cli/redis-server.ts';
+import { functionLibraries } from '../src/cli/service-manifests.ts';
+import { loadFunctionLibraries } from '../src/runtime/redis/functions.ts';
 import { codec } from './codec.ts';
 import { consumer } from './consumer.ts';
 import { endToEnd } from './end-to-end.ts';
@@ -47,6 +49,8 @@ export async function runBenchmarks(options: BenchRunOptions = {}): Promise<Benc
   // AOF on, fsync every second: the setting the services run with (src/cli/redis-server.ts).
   const redis = await startRedisServer({ dir, appendfsync: APPENDFSYNC });
   const admin = await connectRedis(redis.url, { name: 'bench:admin' });
+  // The admin step `herald redis setup` does: producers trim and services apply through these functions.
+  await loadFunctionLibraries(admin, functionLibraries(join(import.meta.dirname, '..')));
   const load = loadavg();
   const rows: ResultRow[] = [];
   const failures: BenchRunResult['failures'] = [];
