@@ -3,6 +3,7 @@
 // consumer advanced past the replay's end are kept (functions.lua: sales_swap). The fold is the
 // projection rule itself (projection-rule.ts: applyToRow), shared with the drift check.
 // Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]`.
+import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { closeConnection, connectRedis, defaultInboxWindow, fcall, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
@@ -141,12 +142,14 @@ export async function runRebuildCommand(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
   redisUrl: string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 ): Promise<number> {
+  // An unknown option fails here, before anything is rebuilt.
+  const { values } = parseArgs({ args: [...argv], options: { drift: { type: 'boolean', default: false } } });
   // No per-command timer: a rebuild has hundreds of commands in flight (docs/benchmarks.md).
   const redis = await connectRedis(redisUrl, { name: 'sales:replay', commandTimeoutMs: 0 });
   try {
     const result = await rebuildProjection(redis, { progress: io.stderr });
     io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
-    if (!argv.includes('--drift')) return 0;
+    if (!values.drift) return 0;
     const report = await checkDrift(redis);
     io.stdout.write(formatDriftReport(report));
     return report.differences.length === 0 ? 0 : 1;

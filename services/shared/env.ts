@@ -1,5 +1,6 @@
 // Reads service configuration from environment variables, failing with HERALD_ERR_CONFIG naming the
 // variable. It never logs values: some are secrets.
+import { parseArgs } from 'node:util';
 import { HeraldError } from 'herald/runtime';
 
 export type Env = Record<string, string | undefined>;
@@ -24,9 +25,11 @@ export function envInt(env: Env, name: string, fallback: number, min = 0, max = 
   return value;
 }
 
-/** Roles a process runs, from `--roles=a,b` or ROLES; every known role when neither is given. */
+/** Roles a process runs, from `--roles=a,b` (or `--roles a,b`) or ROLES; every known role when neither is given. */
 export function envRoles<R extends string>(env: Env, argv: readonly string[], known: readonly R[]): R[] {
-  const flag = argv.find((a) => a.startsWith('--roles='))?.slice('--roles='.length);
+  // argv may be process.argv (node and script first) or just the options; only --roles matters here.
+  const { values } = parseArgs({ args: [...argv], options: { roles: { type: 'string' } }, strict: false, allowPositionals: true });
+  const flag = typeof values.roles === 'string' ? values.roles : undefined;
   const raw = flag ?? env.ROLES;
   if (!raw) return [...known];
   const roles = raw.split(',').map((r) => r.trim()).filter(Boolean);
