@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { createSalesPurchaseProducer } from '../../generated/channels/sales-purchase.ts';
+import { createSalesService } from '../../generated/services/sales.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
 import { startTestRedis } from '../../test/support/redis.ts';
 import { buildApp } from './app.ts';
@@ -12,12 +12,12 @@ import { reportingKeys } from './ledger.ts';
 let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
 let app: FastifyInstance;
-let sales: ReturnType<typeof createSalesPurchaseProducer>;
+let sales: ReturnType<typeof createSalesService>['producers']['salesPurchase'];
 
 beforeAll(async () => {
   server = await startTestRedis();
   redis = await connectRedis(server.url);
-  sales = createSalesPurchaseProducer(redis, { source: 'herald/sales' });
+  sales = createSalesService(redis).producers.salesPurchase;
   app = await buildApp(loadReportingConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'reporting-test', CONSUMER_MIN_IDLE_MS: '300', INBOX_WINDOW: '100' }, []));
   await app.ready();
 });

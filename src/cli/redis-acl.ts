@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { HeraldError } from '../runtime/core/errors.ts';
+import { schemaRegistryPrefix } from '../runtime/redis/schema-registry-keys.ts';
 import { deadLetterKey } from '../runtime/redis/stream-names.ts';
 import { readServiceManifests, type ServiceManifest } from './service-manifests.ts';
 
@@ -72,6 +73,9 @@ export function serviceAccess(root: string = defaultRoot, manifests: ServiceMani
   }));
 }
 
+/** Every service may read the schema registry (the strict dataschema check looks up unseen fingerprints). */
+const registryRead = `(%R~${schemaRegistryPrefix}* +hexists +hget +hkeys)`;
+
 /** The ACL rules of one service user, without its password, as ACL SETUSER arguments. */
 export function aclRuleTokens(access: ServiceAccess): string[] {
   const ownKeys = [`${access.keyPrefix}:*`, ...access.sends, ...access.sends.map(deadLetterKey), ...access.receives.map(deadLetterKey)];
@@ -79,7 +83,7 @@ export function aclRuleTokens(access: ServiceAccess): string[] {
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.
   const selectors = access.receives.map((channel) => `(~${channel} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
-  return [...root, ...selectors];
+  return [...root, ...selectors, registryRead];
 }
 
 /** The ACL rules of one service user, without its password, as a redis.conf `user` line says them. */
@@ -87,18 +91,50 @@ export function aclRules(access: ServiceAccess): string {
   return aclRuleTokens(access).join(' ');
 }
 
+/** Users for people and tools outside the services (see README "Credentials"). */
+export type ToolUser = 'reader' | 'producer';
+
+/** Every channel address of the contract (whoever sends or receives it), sorted. */
+export function contractChannels(root: string = defaultRoot): string[] {
+  const byService = contractChannelsByService(join(root, 'asyncapi.yaml'));
+  return [...new Set([...byService.values()].flatMap((s) => [...s.sends, ...s.receives]))].sort();
+}
+
+/**
+ * `reader`: reads every channel, its dead letters and the schema registry (XRANGE, XREAD, XINFO, ...),
+ * and can change nothing, not even a consumer group's position (no XREADGROUP). `herald inspect` uses it.
+ * `producer`: XADD to any channel of the contract, and reads the registry: for a producer written
+ * outside this repository (another language). It cannot read or delete entries, or touch service state.
+ */
+export function toolAclRules(user: ToolUser, channels: string[] = contractChannels()): string {
+  const housekeeping = connection.map((c) => `+${c}`);
+  if (user === 'reader') {
+    const keys = [...channels, ...channels.map((c) => deadLetterKey(c)), `${schemaRegistryPrefix}*`].map((k) => `%R~${k}`);
+    const commands = ['xrange', 'xrevrange', 'xread', 'xlen', 'xinfo|stream', 'xinfo|groups', 'xinfo|consumers', 'xpending', 'hget', 'hgetall', 'hkeys', 'hexists', 'scan', 'type'];
+    return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, ...commands.map((c) => `+${c}`), ...keys].join(' ');
+  }
+  return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, '+xadd', ...channels.map((c) => `~${c}`), registryRead].join(' ');
+}
+
 export function passwordHash(password: string): string {
   return createHash('sha256').update(password).digest('hex');
 }
 
-/** Each user's password, by user name. */
+/** Each user's password, by user name; the tool users' when they have one. */
 export interface PasswordSource {
   of(user: string): string;
+  readonly reader?: string;
+  readonly producer?: string;
 }
 
-/** `user <name> ...` redis.conf lines for every service; passwords appear only as SHA-256 hashes. */
+/** `user <name> ...` redis.conf lines for every service (and the tool users given a password); passwords appear only as SHA-256 hashes. */
 export function aclConfigLines(passwords: PasswordSource, access: ServiceAccess[] = serviceAccess()): string[] {
-  return access.map((a) => `user ${a.name} reset on #${passwordHash(passwords.of(a.name))} ${aclRules(a)}`);
+  const services = access.map((a) => `user ${a.name} reset on #${passwordHash(passwords.of(a.name))} ${aclRules(a)}`);
+  const tools = (['reader', 'producer'] as const).flatMap((user) => {
+    const password = passwords[user];
+    return password ? [`user ${user} reset on #${passwordHash(password)} ${toolAclRules(user)}`] : [];
+  });
+  return [...services, ...tools];
 }
 
 /** The `default` user as the operators' account: every right, but only with the admin password. */
@@ -114,13 +150,16 @@ export function passwordVariable(user: string): string {
 export interface RedisPasswords extends PasswordSource {
   /** The `default` user's password: for `herald inspect`/`replay`/`redis setup` and operators, never for a service. */
   readonly admin: string;
+  /** The read-only `reader` user and the `producer` user, for people and tools (toolAclRules). */
+  readonly reader: string;
+  readonly producer: string;
   /** Every service user's password, by name. */
   readonly users: ReadonlyMap<string, string>;
   /** The variables that were unset, so their passwords were generated. */
   readonly generated: string[];
 }
 
-/** Passwords from the environment, or fresh random ones (192 bits) for those not set: one per service user, and the admin's. */
+/** Passwords from the environment, or fresh random ones (192 bits) for those not set: one per service user, the admin's and the tool users'. */
 export function resolveRedisPasswords(env: Record<string, string | undefined> = process.env, users: string[] = serviceAccess().map((a) => a.name)): RedisPasswords {
   const generated: string[] = [];
   const pick = (user: string): string => {
@@ -130,13 +169,13 @@ export function resolveRedisPasswords(env: Record<string, string | undefined> = 
     return randomBytes(24).toString('base64url');
   };
   const map = new Map(users.map((user) => [user, pick(user)]));
-  const admin = pick('admin');
+  const others = { admin: pick('admin'), reader: pick('reader'), producer: pick('producer') };
   return {
-    admin,
+    ...others,
     users: map,
     generated,
     of(user) {
-      const password = map.get(user);
+      const password = map.get(user) ?? (Object.hasOwn(others, user) ? others[user as keyof typeof others] : undefined);
       if (password === undefined) throw new HeraldError('HERALD_ERR_CONFIG', `no Redis user "${user}": no services/${user}/manifest.json`, { user });
       return password;
     },

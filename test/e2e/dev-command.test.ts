@@ -1,20 +1,22 @@
 // `herald dev` as a user runs it: private Redis with AOF under the project, its functions installed,
-// every service with a manifest, Ctrl-C.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// every service with a manifest, credentials handed over, Ctrl-C.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/cli/redis-server.ts';
 import { http, waitFor } from '../support/services.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
 const project = mkdtempSync(join(tmpdir(), 'herald-dev-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 describe('herald dev', () => {
-  it('starts Redis (AOF under .data/redis), Catalog, Sales and Reporting, prints where, and stops cleanly on SIGINT', async () => {
+  it('starts Redis (AOF under .data/redis), Catalog, Sales and Reporting, prints where, hands over credentials, and stops cleanly on SIGINT', async () => {
     const [catalogPort, salesPort, reportingPort] = [await freePort(), await freePort(), await freePort()];
     const env = { ...process.env };
     delete env.REDIS_URL;
@@ -25,7 +27,7 @@ describe('herald dev', () => {
     const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
     try {
       await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
-      expect(out).toMatch(/ACL users catalog, reporting, sales; functions herald, catalog, reporting, sales\)/);
+      expect(out).toMatch(/ACL users catalog, reporting, sales, reader, producer; functions herald, catalog, reporting, sales\)/);
       expect(out).toContain(`herald dev: catalog  http://127.0.0.1:${catalogPort}`);
       expect(out).toContain(`herald dev: reporting http://127.0.0.1:${reportingPort}`);
       expect((await http(`http://127.0.0.1:${reportingPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
@@ -33,6 +35,10 @@ describe('herald dev', () => {
       expect((await http(`http://127.0.0.1:${catalogPort}`, 'GET', '/health')).body.status).toBe('ok');
       expect((await http(`http://127.0.0.1:${salesPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
       expect(existsSync(join(project, '.data', 'redis', 'appendonlydir'))).toBe(true);
+      // The generated credentials reach their owner: a private file that `herald inspect` reads by itself.
+      expect(statSync(join(project, '.data', 'redis', 'credentials.env')).mode & 0o777).toBe(0o600);
+      const inspect = await run(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'inspect', '--cwd', project, '--json'], { cwd: root, env });
+      expect((JSON.parse(inspect.stdout) as Array<{ stream: string }>).map((s) => s.stream)).toContain('catalog.movie.v1');
     } finally {
       dev.kill('SIGINT');
     }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/core/errors.ts';
 import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
 import { loadFunctionLibraries } from '../../runtime/redis/functions.ts';
+import { writeCredentialsFile } from '../credentials-file.ts';
 import { aclConfigLines, adminConfigLine, redisUrlFor, resolveRedisPasswords, serviceAccess } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
 import { functionLibraries, readServiceManifests, type ServiceManifest } from '../service-manifests.ts';
@@ -127,7 +128,8 @@ export const command: CommandModule = {
       for (const m of manifests) urlOf[m.name] = redisUrlFor(redis.url, m.name, passwords.of(m.name));
       // The admin step a deployer runs as `herald redis setup`: services may FCALL these and nothing else.
       await installFunctions(redisUrlFor(redis.url, 'default', passwords.admin), libraries);
-      ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users ${manifests.map((m) => m.name).join(', ')}; functions ${libraries.map((l) => l.name).join(', ')})\n`);
+      ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users ${manifests.map((m) => m.name).join(', ')}, reader, producer; functions ${libraries.map((l) => l.name).join(', ')})\n`);
+      ctx.stdout.write(`herald dev: redis    credentials in ${writeCredentialsFile(dir, redis.url, passwords)} (mode 0600; used by herald inspect and the README's snippets)\n`);
       if (passwords.generated.length > 0) {
         ctx.stdout.write(`herald dev: redis    generated passwords for this run (set ${passwords.generated.join(', ')} to choose them)\n`);
       }

@@ -12,6 +12,7 @@ export { traceLogging, handlerMetrics } from './middleware.ts';
 export { composeHandler, retry, waitWhenNotReady, deadLetterAfter, type BackoffOptions } from './reliability.ts';
 export { createHandleStage, readEntry, type HandleStage, type HandleStageOptions, type ReadEntry, type DeadLetter } from './handle-stage.ts';
 export { partitionOf, MAX_PARTITIONS } from './partition.ts';
+export { schemaCheck, schemaFilter, parseDataschema, DEFAULT_SCHEMA_POLICY, type SchemaPolicy, type SchemaLookup } from './schema-check.ts';
 export { createSubjectLanes, type SubjectLanes, type Outcome } from './subject-lanes.ts';
 // Helpers the generated codecs call (bigint <-> Long, base64, proto3 JSON readers).
 export * from './codec-support.ts';
