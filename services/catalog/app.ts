@@ -17,7 +17,7 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
     registerCatalogRoutes(app, { commands: createMovieCommands(store, producer), store, ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}) });
   }
   if (config.roles.includes('relay')) {
-    await app.register(relayPlugin(runtime, redis, { outboxKey: catalogKeys.outbox, channels: [producer.channel.address], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
+    await app.register(relayPlugin(runtime, redis, { outboxKey: catalogKeys.outbox, channels: [producer.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
   }
   return app;
 }

@@ -41,7 +41,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     await app.register(consumerPlugin(runtime, 'consumer', consumer));
   }
   if (config.roles.includes('relay')) {
-    await app.register(relayPlugin(runtime, redis, { outboxKey: purchaseKeys.outbox, channels: [service.producers.salesPurchase.channel.address], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
+    await app.register(relayPlugin(runtime, redis, { outboxKey: purchaseKeys.outbox, channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
   }
   return app;
 }

@@ -3,7 +3,7 @@
 // last-registered first, so consumers and relays stop before the connection they use closes.
 // Every service's app.ts is these plugins plus its own routes; none holds business logic.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { closeConnection, type Consumer, type RedisConnection } from 'herald/runtime';
+import { closeConnection, type Consumer, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
 import type { BaseServiceConfig } from './env.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { consumerHealth, redisHealth, type HealthCheck } from './observability.ts';
@@ -35,7 +35,7 @@ export function redisPlugin(runtime: ServiceRuntime, options: { url: string; nam
 }
 
 /** Runs the service's outbox relay (herald/runtime) from onReady to onClose. */
-export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKey: string; channels: string[]; batchSize: number; ackDelayMs: number }): FastifyPluginAsync {
+export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKey: string; channels: OutboxRelayOptions['channels']; batchSize: number; ackDelayMs: number }): FastifyPluginAsync {
   return shared(async (app) => {
     const { relay, health } = createServiceRelay(redis, { ...options, metrics: runtime.metrics, logger: app.log });
     runtime.addHealthCheck(health);

@@ -9,6 +9,8 @@ import { closeConnection, connectRedis, type RedisConnection } from './connectio
 import { parseEntries } from './replies.ts';
 import { outboxEntry } from './outbox.ts';
 import { createOutboxRelay, parkedStream, type ParkReason } from './outbox-relay.ts';
+import { partitionOf } from '../core/partition.ts';
+import { partitionStreamKey } from './stream-names.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;
@@ -80,6 +82,25 @@ describe('outbox relay', () => {
     // The parked entry keeps every original field, so an operator can requeue it after a fix.
     expect(letters[1]!.fields.get('herald-channel')!.toString()).toBe('someone.elses.v1');
     expect(letters[1]!.fields.get('data')).toBeDefined();
+  });
+
+  it('sends each entry of a partitioned channel to its subject’s partition stream, keeping the bytes', async () => {
+    const outbox = 'shop:outbox:partitioned';
+    const channel = { ...testChannel('shop.part.v1'), partitions: 4 };
+    const subjects = ['order-1', 'order-2', 'order-3', 'order-4', 'order-5'];
+    for (const subject of subjects) {
+      const encoded = createProducer(redis, testChannel(channel.address), { source: 'herald/shop' }).encodeEvent({ name: 'Ping', data: { subject, seq: 1, blob: new Uint8Array() }, options: { subject } });
+      await redis.sendCommand(['XADD', outbox, '*', ...outboxEntry(channel.address, encoded)]);
+    }
+    const relay = createOutboxRelay(redis, { outboxKey: outbox, channels: [channel], blockMs: 50 });
+    await relay.start();
+    await until(async () => ((await relay.backlog()) === 0 ? true : undefined));
+    await relay.stop();
+    for (const subject of subjects) {
+      const stream = partitionStreamKey(channel, partitionOf(subject, 4), 4);
+      expect((await entries(stream)).map((e) => e.fields.get('subject')!.toString()), stream).toContain(subject);
+    }
+    expect(Number(await redis.sendCommand(['EXISTS', channel.address]))).toBe(0);
   });
 
   it('retries a round Redis refuses for reasons of its own (NOPERM) without parking anything', async () => {

@@ -5,11 +5,14 @@
 // counted, and the relay goes on.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultMaxEventBytes, eventSize } from '../core/event-size.ts';
+import { partitionOf } from '../core/partition.ts';
+import type { ChannelDefinition } from '../core/types.ts';
 import { producerDefaults } from './producer.ts';
 import { duplicateConnection, type RedisConnection, type RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
 import { parseEntries, type StreamEntry } from './replies.ts';
 import { outboxChannelField } from './outbox.ts';
+import { partitionStreamKey } from './stream-names.ts';
 
 /** Why an entry was parked instead of published. */
 export type ParkReason = 'unknown-channel' | 'too-large' | 'refused';
@@ -22,8 +25,11 @@ export function parkedStream(outboxKey: string): string {
 export interface OutboxRelayOptions {
   /** The outbox stream key, for example `catalog:outbox`. */
   outboxKey: string;
-  /** The channel addresses this relay may publish to (the service's send operations). */
-  channels: readonly string[];
+  /**
+   * The channels this relay may publish to (the service's send operations): an address, or a channel
+   * definition whose `partitions` sends each entry to its subject's partition stream.
+   */
+  channels: ReadonlyArray<string | Pick<ChannelDefinition, 'address' | 'partitions'>>;
   /** Entries per round trip. */
   batchSize?: number;
   /** How long one XREAD waits for new entries; bounds shutdown latency. */
@@ -84,6 +90,8 @@ function isInfrastructureError(error: Error): boolean {
 interface Routed {
   entry: StreamEntry;
   channel: string;
+  /** The stream it goes to: the channel's, or its subject's partition of it. */
+  stream: string;
   fields: RedisValue[];
 }
 
@@ -93,7 +101,8 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
   const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
   const maxLen = options.maxLen ?? producerDefaults.maxLen;
   const trimEvery = options.trimEvery ?? producerDefaults.trimEvery;
-  const allowed = new Set(options.channels);
+  const partitionsOf = new Map(options.channels.map((c) => (typeof c === 'string' ? [c, 1] : [c.address, c.partitions ?? 1])));
+  const allowed = new Set(partitionsOf.keys());
   const sinceTrim = new Map<string, number>();
   let reader: RedisConnection | undefined;
   let running = false;
@@ -107,16 +116,20 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
   const route = (entry: StreamEntry): Routed | { entry: StreamEntry; channel: string; reason: ParkReason; error: string } => {
     const fields: RedisValue[] = [];
     let channel = '';
+    let subject: string | undefined;
     for (const [name, value] of entry.fields) {
       if (name === outboxChannelField) channel = value.toString();
       else fields.push(name, value);
+      // Only the subject is read, and only to pick a partition: the event itself is never decoded.
+      if (name === 'subject') subject = value.toString();
     }
     if (!allowed.has(channel)) {
       return { entry, channel, reason: 'unknown-channel', error: `channel "${channel}" is not one this relay publishes to (${[...allowed].join(', ')})` };
     }
     const size = eventSize(fields);
     if (size > maxEventBytes) return { entry, channel, reason: 'too-large', error: `event is ${size} bytes; ${channel} accepts at most ${maxEventBytes}` };
-    return { entry, channel, fields };
+    const partitions = partitionsOf.get(channel)!;
+    return { entry, channel, stream: partitionStreamKey(channel, partitionOf(subject, partitions), partitions), fields };
   };
 
   const park = async (entry: StreamEntry, channel: string, reason: ParkReason, error: string): Promise<void> => {
@@ -131,10 +144,12 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     options.logger?.warn({ outbox: options.outboxKey, entry: entry.id, channel, reason, error }, 'outbox entry parked');
   };
 
-  const afterPublish = async (channel: string, count: number): Promise<void> => {
-    const since = (sinceTrim.get(channel) ?? 0) + count;
-    sinceTrim.set(channel, since >= trimEvery ? 0 : since);
-    if (since >= trimEvery) await trimSafely(redis, channel, maxLen, Math.max(trimEvery * 10, 10_000));
+  /** Retention per stream; each partition keeps maxLen / partitions, so the channel keeps about maxLen. */
+  const afterPublish = async (item: Routed, count: number): Promise<void> => {
+    const since = (sinceTrim.get(item.stream) ?? 0) + count;
+    sinceTrim.set(item.stream, since >= trimEvery ? 0 : since);
+    const share = Math.max(1, Math.ceil(maxLen / partitionsOf.get(item.channel)!));
+    if (since >= trimEvery) await trimSafely(redis, item.stream, share, Math.max(trimEvery * 10, 10_000));
   };
 
   /** Publishes one batch; returns the id to read after. Throws on an infrastructure error (the round is retried). */
@@ -148,7 +163,7 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     if (publishable.length === 0) return;
     // Sent in one tick, so node-redis writes them as one pipeline; each settles on its own, so one
     // refused entry is told apart from the others.
-    const replies = await Promise.allSettled(publishable.map((item) => redis.sendCommand(['XADD', item.channel, '*', ...item.fields])));
+    const replies = await Promise.allSettled(publishable.map((item) => redis.sendCommand(['XADD', item.stream, '*', ...item.fields])));
     const done: string[] = [];
     let infrastructure: Error | undefined;
     for (let i = 0; i < publishable.length; i++) {
@@ -170,11 +185,16 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     if (done.length > 0) {
       await redis.sendCommand(['XDEL', options.outboxKey, ...done]);
       published += done.length;
-      const perChannel = new Map<string, number>();
-      for (const item of publishable) if (done.includes(item.entry.id)) perChannel.set(item.channel, (perChannel.get(item.channel) ?? 0) + 1);
-      for (const [channel, count] of perChannel) {
-        options.observer?.published?.(channel, count);
-        await afterPublish(channel, count);
+      const perStream = new Map<string, { item: Routed; count: number }>();
+      for (const item of publishable) {
+        if (!done.includes(item.entry.id)) continue;
+        const seen = perStream.get(item.stream) ?? { item, count: 0 };
+        seen.count += 1;
+        perStream.set(item.stream, seen);
+      }
+      for (const { item, count } of perStream.values()) {
+        options.observer?.published?.(item.channel, count);
+        await afterPublish(item, count);
       }
     }
     if (infrastructure) throw infrastructure;
