@@ -8,9 +8,9 @@ import { createProducer } from './producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 import { parseEntries } from './replies.ts';
 import { outboxEntry } from './outbox.ts';
-import { createOutboxRelay, parkedStream, type ParkReason } from './outbox-relay.ts';
+import { createOutboxRelay, type ParkReason } from './outbox-relay.ts';
 import { partitionOf } from '../core/partition.ts';
-import { partitionStreamKey } from './stream-names.ts';
+import { parkedStream, partitionStreamKey } from './stream-names.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;

@@ -12,15 +12,10 @@ import { duplicateConnection, type RedisConnection, type RedisValue } from './co
 import { trimSafely } from './retention.ts';
 import { parseEntries, type StreamEntry } from './replies.ts';
 import { outboxChannelField } from './outbox.ts';
-import { partitionStreamKey } from './stream-names.ts';
+import { parkedStream, partitionStreamKey } from './stream-names.ts';
 
 /** Why an entry was parked instead of published. */
 export type ParkReason = 'unknown-channel' | 'too-large' | 'refused';
-
-/** The stream an outbox's parked entries go to: beside the outbox, under the same key prefix. */
-export function parkedStream(outboxKey: string): string {
-  return `${outboxKey}:parked`;
-}
 
 export interface OutboxRelayOptions {
   /** The outbox stream key, for example `catalog:outbox`. */
