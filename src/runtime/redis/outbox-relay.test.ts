@@ -27,14 +27,7 @@ const orders = testChannel('shop.order.v1');
 const producer = () => createProducer(redis, orders, { source: 'herald/shop' });
 const entries = async (key: string) => parseEntries(await redis.sendCommand(['XRANGE', key, '-', '+']));
 
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in 10 s');
-}
+const poll = { timeout: 10_000, interval: 25 };
 
 describe('outbox relay', () => {
   it('publishes each entry’s wire fields unchanged to the channel it names, then removes it', async () => {
@@ -44,7 +37,8 @@ describe('outbox relay', () => {
     await redis.sendCommand(['XADD', outbox, '*', ...entry]);
     const relay = createOutboxRelay(redis, { outboxKey: outbox, channels: [orders.address], blockMs: 50 });
     await relay.start();
-    const [published] = await until(async () => ((await entries(orders.address)).length > 0 ? entries(orders.address) : undefined));
+    await expect.poll(async () => (await entries(orders.address)).length, poll).toBe(1);
+    const [published] = await entries(orders.address);
     await relay.stop();
     // Same fields, same bytes, same order, minus the channel field: nothing was decoded or re-encoded.
     const flat = [...published!.fields.entries()].flatMap(([name, value]) => [Buffer.from(name), value]);
@@ -64,14 +58,9 @@ describe('outbox relay', () => {
     const parked: Array<[ParkReason, string]> = [];
     const relay = createOutboxRelay(redis, { outboxKey: outbox, channels: [channel.address], blockMs: 50, observer: { parked: (reason, to) => parked.push([reason, to]) } });
     await relay.start();
-    const published = await until(async () => {
-      const list = await entries(channel.address);
-      return list.length >= 2 ? list : undefined;
-    });
-    const status = await until(async () => {
-      const s = await relay.status();
-      return s.backlog === 0 ? s : undefined;
-    });
+    await expect.poll(async () => (await relay.status()).backlog, poll).toBe(0);
+    const published = await entries(channel.address);
+    const status = await relay.status();
     await relay.stop();
     expect(published.map((e) => e.fields.get('data')!.length)).toHaveLength(2);
     expect(parked).toEqual([['too-large', channel.address], ['unknown-channel', 'someone.elses.v1']]);
@@ -94,7 +83,7 @@ describe('outbox relay', () => {
     }
     const relay = createOutboxRelay(redis, { outboxKey: outbox, channels: [channel], blockMs: 50 });
     await relay.start();
-    await until(async () => ((await relay.backlog()) === 0 ? true : undefined));
+    await expect.poll(() => relay.backlog(), poll).toBe(0);
     await relay.stop();
     for (const subject of subjects) {
       const stream = partitionStreamKey(channel, partitionOf(subject, 4), 4);
@@ -110,12 +99,11 @@ describe('outbox relay', () => {
     await redis.sendCommand(['XADD', outbox, '*', ...outboxEntry('shop.order.v3', producer().encodeEvent({ name: 'Ping', data: { subject: 'x', seq: 1, blob: new Uint8Array() } }))]);
     const relay = createOutboxRelay(restricted, { outboxKey: outbox, channels: ['shop.order.v3'], blockMs: 50 });
     await relay.start();
-    const failing = await until(async () => (await relay.status()).failing);
-    expect(failing).toMatch(/^NOPERM/);
+    await expect.poll(async () => (await relay.status()).failing, poll).toMatch(/^NOPERM/);
     expect((await relay.status()).parked).toBe(0);
     // Granted again, the same entry goes out: nothing was lost or parked meanwhile.
     await redis.sendCommand(['ACL', 'SETUSER', 'relay-test', '+xadd']);
-    await until(async () => ((await entries('shop.order.v3')).length === 1 ? true : undefined));
+    await expect.poll(async () => (await entries('shop.order.v3')).length, poll).toBe(1);
     await relay.stop();
     await closeConnection(restricted);
     expect(await entries(parkedStream(outbox))).toEqual([]);
@@ -130,10 +118,8 @@ describe('outbox relay', () => {
     await redis.sendCommand(['XADD', outbox, '*', ...good(3)]);
     const relay = createOutboxRelay(redis, { outboxKey: outbox, channels: ['shop.order.v4'], blockMs: 50 });
     await relay.start();
-    const status = await until(async () => {
-      const s = await relay.status();
-      return s.backlog === 0 ? s : undefined;
-    });
+    await expect.poll(async () => (await relay.status()).backlog, poll).toBe(0);
+    const status = await relay.status();
     await relay.stop();
     expect(status).toMatchObject({ published: 2, parked: 1 });
     expect((await entries('shop.order.v4')).map((e) => e.fields.get('sequence'))).toHaveLength(2);
