@@ -106,14 +106,19 @@ export function contractChannels(root: string = defaultRoot): string[] {
  * `producer`: XADD to any channel of the contract, and reads the registry: for a producer written
  * outside this repository (another language). It cannot read or delete entries, or touch service state.
  */
-export function toolAclRules(user: ToolUser, channels: string[] = contractChannels()): string {
+export function toolAclRuleTokens(user: ToolUser, channels: string[] = contractChannels()): string[] {
   const housekeeping = connection.map((c) => `+${c}`);
   if (user === 'reader') {
     const keys = [...channels, ...channels.map((c) => deadLetterKey(c)), `${schemaRegistryPrefix}*`].map((k) => `%R~${k}`);
     const commands = ['xrange', 'xrevrange', 'xread', 'xlen', 'xinfo|stream', 'xinfo|groups', 'xinfo|consumers', 'xpending', 'hget', 'hgetall', 'hkeys', 'hexists', 'scan', 'type'];
-    return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, ...commands.map((c) => `+${c}`), ...keys].join(' ');
+    return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, ...commands.map((c) => `+${c}`), ...keys];
   }
-  return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, '+xadd', ...channels.map((c) => `~${c}`), registryRead].join(' ');
+  return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, '+xadd', ...channels.map((c) => `~${c}`), registryRead];
+}
+
+/** The tool user's rules as a redis.conf `user` line says them. */
+export function toolAclRules(user: ToolUser, channels: string[] = contractChannels()): string {
+  return toolAclRuleTokens(user, channels).join(' ');
 }
 
 export function passwordHash(password: string): string {

@@ -42,10 +42,18 @@ describe('herald redis setup', () => {
   });
 
   it('installs the functions and FCALL-only service users', async () => {
-    const passwords = { HERALD_REDIS_CATALOG_PASSWORD: 'c-pw', HERALD_REDIS_SALES_PASSWORD: 's-pw', HERALD_REDIS_REPORTING_PASSWORD: 'r-pw' };
+    const passwords = { HERALD_REDIS_CATALOG_PASSWORD: 'c-pw', HERALD_REDIS_SALES_PASSWORD: 's-pw', HERALD_REDIS_REPORTING_PASSWORD: 'r-pw', HERALD_REDIS_READER_PASSWORD: 'read-pw' };
     const { code, stdout } = await run(['setup', '--url', server.url, '--acl'], passwords);
     expect(code).toBe(0);
     expect(stdout).toContain('installed function libraries herald, catalog, reporting, sales');
+    expect(stdout).toContain('ACL users catalog, reporting, sales, reader (services: FCALL only');
+    const reader = await connectRedis(redisUrlFor(server.url, 'reader', 'read-pw'));
+    try {
+      expect(Number(await reader.sendCommand(['XLEN', 'catalog.movie.v1']))).toBe(0);
+      await expect(reader.sendCommand(['XADD', 'catalog.movie.v1', '*', 'k', 'v'])).rejects.toThrow(/^NOPERM/);
+    } finally {
+      await closeConnection(reader);
+    }
     const sales = await connectRedis(redisUrlFor(server.url, 'sales', 's-pw'));
     try {
       const applied = await sales.sendCommand(['FCALL', 'sales_apply', '2', 'sales:movies', 'sales:inbox:window', 'm1', 'e1', '1', 'upsert', '{"movieId":"m1","title":"t","price":{"amountMinor":"1","currencyCode":"EUR"},"status":"active","version":1}', '10']);

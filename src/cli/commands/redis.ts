@@ -7,13 +7,14 @@ import { HeraldError } from '../../runtime/core/errors.ts';
 import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
 import { librarySource, loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import type { CommandModule } from '../main.ts';
-import { aclRuleTokens, passwordHash, passwordVariable, serviceAccess } from '../redis-acl.ts';
+import { aclRuleTokens, contractChannels, passwordHash, passwordVariable, serviceAccess, toolAclRuleTokens } from '../redis-acl.ts';
 import { functionLibraries, readServiceManifests } from '../service-manifests.ts';
 
 const usage = `Usage: herald redis setup [--url <redis://default:password@host:port>] [--acl] [--print]
 Installs Herald's Redis Functions (the runtime's library and one per service under ./services) with an
 admin connection (--url, else REDIS_URL). Services may only FCALL them: run this after every upgrade.
   --acl    also create or reset each service's ACL user; passwords from HERALD_REDIS_<SERVICE>_PASSWORD
+           (and the reader and producer users when HERALD_REDIS_READER_PASSWORD / _PRODUCER_PASSWORD are set)
   --print  print the libraries' Lua instead of installing them (nothing is sent)`;
 
 export const command: CommandModule = {
@@ -51,7 +52,12 @@ export const command: CommandModule = {
         for (const a of access) {
           await redis.sendCommand(['ACL', 'SETUSER', a.name, 'reset', 'on', `#${passwordHash(process.env[passwordVariable(a.name)]!)}`, ...aclRuleTokens(a)]);
         }
-        ctx.stdout.write(`herald redis setup: ACL users ${access.map((a) => a.name).join(', ')} (FCALL only; no EVAL, SCRIPT or FUNCTION)\n`);
+        const tools = (['reader', 'producer'] as const).filter((user) => process.env[passwordVariable(user)]);
+        for (const user of tools) {
+          const rules = toolAclRuleTokens(user, contractChannels(ctx.cwd));
+          await redis.sendCommand(['ACL', 'SETUSER', user, 'reset', 'on', `#${passwordHash(process.env[passwordVariable(user)]!)}`, ...rules]);
+        }
+        ctx.stdout.write(`herald redis setup: ACL users ${[...access.map((a) => a.name), ...tools].join(', ')} (services: FCALL only; no EVAL, SCRIPT or FUNCTION)\n`);
       }
     } finally {
       await closeConnection(redis);
