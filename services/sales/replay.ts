@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { closeConnection, connectRedis, defaultInboxWindow, fcall, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
+import { envInt } from '../shared/env.ts';
 import { checkDrift, formatDriftReport } from './drift.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
 import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, type FoldingProjection, type ProjectionKeys } from './projection.ts';
@@ -147,7 +148,7 @@ export async function runRebuildCommand(
   // No per-command timer: a rebuild has hundreds of commands in flight (docs/benchmarks.md).
   const redis = await connectRedis(redisUrl, { name: 'sales:replay', commandTimeoutMs: 0 });
   try {
-    const result = await rebuildProjection(redis, { progress: io.stderr });
+    const result = await rebuildProjection(redis, { progress: io.stderr, inboxWindow: envInt(process.env, 'INBOX_WINDOW', defaultInboxWindow, 100, 100_000_000) });
     io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
     if (!values.drift) return 0;
     const report = await checkDrift(redis);
