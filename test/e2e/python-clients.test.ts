@@ -65,7 +65,7 @@ describe('Python clients from the README', () => {
   it('a Python producer publishes a MovieCreated that Sales applies', async () => {
     const movieId = runSnippet('python-producer').trim().split('\n').at(-1)!;
     expect(movieId).toMatch(/^[0-9a-f-]{36}$/);
-    await expect.poll(async () => (await http(stack.sales.url, 'GET', `/movies/${movieId}`)).body, { timeout: 15_000 })
+    await expect.poll(async () => (await http(stack.process('sales').url, 'GET', `/movies/${movieId}`)).body, { timeout: 15_000 })
       .toEqual({ movieId, title: 'Solaris', price: { amountMinor: 999, currencyCode: 'EUR' }, status: 'active', version: 1 });
     const redis = await connectRedis(stack.redisUrl);
     try {
@@ -76,9 +76,9 @@ describe('Python clients from the README', () => {
   });
 
   it("a Python reader decodes Catalog's stream and recognises every dataschema", async () => {
-    const created = await http(stack.catalog.url, 'POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 }, { authorization: `Bearer ${token}` });
+    const created = await http(stack.process('catalog').url, 'POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 }, { authorization: `Bearer ${token}` });
     expect(created.status).toBe(201);
-    const renamed = await http(stack.catalog.url, 'PATCH', `/movies/${created.body.movieId}`, { expectedVersion: 1, title: 'Dune: Part One' }, { authorization: `Bearer ${token}` });
+    const renamed = await http(stack.process('catalog').url, 'PATCH', `/movies/${created.body.movieId}`, { expectedVersion: 1, title: 'Dune: Part One' }, { authorization: `Bearer ${token}` });
     expect(renamed.status).toBe(200);
     await expect.poll(() => runSnippet('python-reader'), { timeout: 15_000 }).toMatch(/MovieUpdated sequence 2 title Dune: Part One/);
     const lines = runSnippet('python-reader').trim().split('\n');

@@ -14,8 +14,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const catalog = (method: string, path: string, body?: unknown) => http(stack.catalog.url, method, path, body, auth);
-const sales = (method: string, path: string, body?: unknown) => http(stack.sales.url, method, path, body, auth);
+const catalog = (method: string, path: string, body?: unknown) => http(stack.process('catalog').url, method, path, body, auth);
+const sales = (method: string, path: string, body?: unknown) => http(stack.process('sales').url, method, path, body, auth);
 const reporting = (path: string) => http(stack.process('reporting').url, 'GET', path);
 const projected = (movieId: string, version: number) =>
   waitFor(`sales projection of ${movieId} at v${version}`, async () => {
@@ -65,7 +65,7 @@ describe('catalog, sales and reporting, end to end', () => {
     expect((await catalog('GET', '/movies?limit=100')).body.items.length).toBe(before);
     const badBuy = await sales('POST', '/purchases', { movieId: 'not-a-uuid', customerId: 'alice', quantity: 1 });
     expect(badBuy.body).toMatchObject({ statusCode: 400, field: 'body.movieId' });
-    const unauthorised = await http(stack.catalog.url, 'POST', '/movies', { title: 'x', price: { amountMinor: 1, currencyCode: 'EUR' }, releaseYear: 2000 });
+    const unauthorised = await http(stack.process('catalog').url, 'POST', '/movies', { title: 'x', price: { amountMinor: 1, currencyCode: 'EUR' }, releaseYear: 2000 });
     expect(unauthorised.status).toBe(401);
     expect((await catalog('GET', '/movies?limit=100')).body.items.length).toBe(before);
   });
@@ -73,19 +73,19 @@ describe('catalog, sales and reporting, end to end', () => {
   it('keeps selling while the Catalog process is stopped', async () => {
     const created = await catalog('POST', '/movies', { title: 'Heat', price: { amountMinor: 799, currencyCode: 'USD' }, releaseYear: 1995 });
     await projected(created.body.movieId, 1);
-    await stack.catalog.kill();
+    await stack.process('catalog').kill();
     const bought = await sales('POST', '/purchases', { movieId: created.body.movieId, customerId: 'carol', quantity: 1 });
     expect(bought.status).toBe(201);
     expect((await sales('GET', `/purchases/${bought.body.purchaseId}`)).body.total).toEqual({ amountMinor: 799, currencyCode: 'USD' });
-    await stack.catalog.start();
+    await stack.process('catalog').start();
     expect((await catalog('GET', `/movies/${created.body.movieId}`)).status).toBe(200);
   });
 
   it('reports health and metrics on every service', async () => {
     expect((await reporting('/health')).body).toMatchObject({ status: 'ok', service: 'reporting', checks: { consumer: { running: true } } });
-    expect((await http(stack.catalog.url, 'GET', '/health')).body).toMatchObject({ status: 'ok', service: 'catalog' });
-    expect((await http(stack.sales.url, 'GET', '/health')).body).toMatchObject({ status: 'ok', checks: { consumer: { running: true } } });
-    expect((await http(stack.sales.url, 'GET', '/metrics')).body).toContain('herald_purchases_total');
-    expect(stack.sales.output()).toMatch(/"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-01".*"msg":"event handled"/);
+    expect((await http(stack.process('catalog').url, 'GET', '/health')).body).toMatchObject({ status: 'ok', service: 'catalog' });
+    expect((await http(stack.process('sales').url, 'GET', '/health')).body).toMatchObject({ status: 'ok', checks: { consumer: { running: true } } });
+    expect((await http(stack.process('sales').url, 'GET', '/metrics')).body).toContain('herald_purchases_total');
+    expect(stack.process('sales').output()).toMatch(/"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-01".*"msg":"event handled"/);
   });
 });

@@ -88,14 +88,6 @@ export interface Stack {
   redisUrl: string;
   /** The process called `label`: `<service>` runs its API (every role unless `split`), `<service>-<role>` a split role. */
   process(label: string): ServiceProcess;
-  /** Catalog HTTP API (and the relay too unless `split`). */
-  catalog: ServiceProcess;
-  /** Sales HTTP API (and consumer and relay too unless `split`). */
-  sales: ServiceProcess;
-  /** Present when `split`: the separately killable processes. */
-  catalogRelay?: ServiceProcess;
-  salesConsumer?: ServiceProcess;
-  salesRelay?: ServiceProcess;
   all(): ServiceProcess[];
   stop(): Promise<void>;
 }
@@ -143,9 +135,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (!found) throw new Error(`no process ${label}; started: ${[...processes.keys()].join(', ')}`);
       return found;
     },
-    catalog: processes.get('catalog')!,
-    sales: processes.get('sales')!,
-    ...(options.split ? { catalogRelay: processes.get('catalog-relay')!, salesConsumer: processes.get('sales-consumer')!, salesRelay: processes.get('sales-relay')! } : {}),
     all: () => all,
     async stop() {
       await Promise.all(all.map((p) => p.stop()));
