@@ -3,9 +3,10 @@
 // forged event in the stream would be "truth" there). It reads the projection without changing it;
 // with `repair` it rewrites only the rows that still differ, each guarded by a compare-and-set.
 // Run: `REDIS_URL=... CATALOG_URL=http://127.0.0.1:3001 node --conditions=herald-source services/sales/drift.ts [--repair]`.
-import { closeConnection, connectRedis, HeraldError, type RedisConnection } from 'herald/runtime';
-import { LuaScript, text } from '../shared/lua-script.ts';
-import { createMovieProjection, liveProjectionKeys, rowToJson, type ProjectedMovie, type ProjectionKeys } from './projection.ts';
+import { closeConnection, connectRedis, fcall, HeraldError, type RedisConnection } from 'herald/runtime';
+import { text } from '../shared/redis-replies.ts';
+import { rowCodec } from './projection-rule.ts';
+import { createMovieProjection, liveProjectionKeys, type ProjectedMovie, type ProjectionKeys } from './projection.ts';
 
 export interface Drift {
   movieId: string;
@@ -100,22 +101,6 @@ export function compareProjection(catalog: Map<string, ProjectedMovie>, rows: re
   return { catalogMovies: catalog.size, projectionMovies: rows.length, differences, unrepaired: new Set(differences.map((d) => d.movieId)).size };
 }
 
-// Rewrites one row only if it is still exactly what the check compared (nil = absent), so a repair
-// never overwrites what the live consumer applied meanwhile. An empty new row deletes the row.
-const repairScript = new LuaScript(`
--- KEYS: movies, index   ARGV: movieId, expected row JSON or '', new row JSON or ''
-local row = redis.call('HGET', KEYS[1], ARGV[1])
-if (row or '') ~= ARGV[2] then return 0 end
-if ARGV[3] == '' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-  redis.call('ZADD', KEYS[2], 0, ARGV[1])
-end
-return 1
-`);
-
 export interface DriftOptions {
   keys?: ProjectionKeys;
   /** Differences are re-read after this pause, so events still in flight are not reported (default 2 s). */
@@ -155,7 +140,8 @@ export async function checkDrift(redis: RedisConnection, catalog: CatalogReader,
     // Catalog is the truth even when the row is *ahead* of it: Sales only learns versions from Catalog, so
     // a row beyond Catalog's version came from a forged event.
     const fixed = options.repair
-      && Number(await repairScript.run(redis, [keys.movies, keys.index], [movieId, rowJson, now ? rowToJson(now) : ''])) === 1;
+      // functions.lua: sales_repair, a compare-and-set on the row (a row the consumer changed meanwhile is left alone).
+      && Number(await fcall(redis, 'sales_repair', [keys.movies, keys.index], [movieId, rowJson, now ? rowCodec.encode(now) : ''])) === 1;
     if (fixed) repaired++;
     else unrepaired++;
   }

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { text } from '../shared/lua-script.ts';
+import { text } from '../shared/redis-replies.ts';
 import { startTestRedis } from '../../test/support/redis.ts';
 import { buildApp } from './app.ts';
 import { loadSalesConfig } from './config.ts';
-import { backfillIndex, createMovieProjection, liveProjectionKeys, rowToJson } from './projection.ts';
+import { rowCodec } from './projection-rule.ts';
+import { backfillIndex, createMovieProjection, liveProjectionKeys } from './projection.ts';
 
 let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
@@ -73,7 +74,7 @@ describe('GET /movies on sales', () => {
 
   it('indexes rows written before the index existed', async () => {
     const movieId = randomUUID();
-    await redis.sendCommand(['HSET', liveProjectionKeys.movies, movieId, rowToJson({ movieId, title: 'Old', price: { amountMinor: 1n, currencyCode: 'EUR' }, status: 'active', version: 1 })]);
+    await redis.sendCommand(['HSET', liveProjectionKeys.movies, movieId, rowCodec.encode({ movieId, title: 'Old', price: { amountMinor: 1n, currencyCode: 'EUR' }, status: 'active', version: 1 })]);
     expect(await backfillIndex(redis)).toBe(1);
     expect(await backfillIndex(redis)).toBe(0);
     expect(await readAll(100)).toEqual([...ids, movieId].sort());

@@ -1,14 +1,18 @@
-// Sales' projection of Catalog movies: only what selling needs. Each event is applied by one Lua script
-// that checks the version (exactly the next one), updates the row and records the event id in the
-// inbox together. It never applies an event twice and never applies one out of order.
+// Sales' projection of Catalog movies: only what selling needs. The live consumer applies each event
+// with one Redis Function (functions.lua: sales_apply) that follows the projection rule
+// (projection-rule.ts), updates the row and records the event id in the bounded inbox together. It never
+// applies an event twice and never applies one out of order.
 //
 // Key layout (every key starts with `sales:`; Catalog never reads them):
-//   sales:movies            HASH  movieId -> row JSON {movieId,title,price{amountMinor(string),currencyCode},status,version}
-//   sales:movies:index      ZSET  score 0, member movieId: GET /movies pages through it by id (BYLEX), O(page)
-//   sales:inbox             SET   ids of the catalog events already applied
-//   sales:rebuild:<n>:*     the same keys, built by a replay before they are swapped in
-import type { RedisConnection } from 'herald/runtime';
-import { LuaScript, text } from '../shared/lua-script.ts';
+//   sales:movies                 HASH  movieId -> row JSON (rowCodec: {movieId,title,price{amountMinor(string),currencyCode},status,version,lastEventId,lastDigest})
+//   sales:movies:index           ZSET  score 0, member movieId: GET /movies pages through it by id (BYLEX), O(page)
+//   sales:inbox:window           ZSET  ids of the catalog events applied most recently, cut to INBOX_WINDOW ids
+//   sales:rebuild:<n>:*          the same keys, built by a replay before they are swapped in
+import { defaultInboxWindow, fcall, type RedisConnection } from 'herald/runtime';
+import { text } from '../shared/redis-replies.ts';
+import { applyToRow, changeTarget, rowCodec, type ApplyOutcome, type ProjectedMovie, type ProjectionChange } from './projection-rule.ts';
+
+export type { ApplyOutcome, ProjectedMovie, ProjectionChange } from './projection-rule.ts';
 
 export interface ProjectionKeys {
   movies: string;
@@ -17,82 +21,10 @@ export interface ProjectionKeys {
   inbox: string;
 }
 
-export const liveProjectionKeys: ProjectionKeys = { movies: 'sales:movies', index: 'sales:movies:index', inbox: 'sales:inbox' };
+export const liveProjectionKeys: ProjectionKeys = { movies: 'sales:movies', index: 'sales:movies:index', inbox: 'sales:inbox:window' };
 
 export function rebuildProjectionKeys(token: string): ProjectionKeys {
   return { movies: `sales:rebuild:${token}:movies`, index: `sales:rebuild:${token}:index`, inbox: `sales:rebuild:${token}:inbox` };
-}
-
-export interface ProjectedMovie {
-  movieId: string;
-  title: string;
-  price: { amountMinor: bigint; currencyCode: string };
-  status: 'active' | 'retired';
-  /** Catalog version of the last applied event. */
-  version: number;
-}
-
-/**
- * What applying an event did. `tampered`: this event id was applied before with other content (or for
- * another version). `conflict`: another event id already set this movie to this version (one of the two
- * is forged, or was republished under a new id). Both are refused, never applied.
- */
-export type ApplyOutcome = 'applied' | 'duplicate' | 'early' | 'tampered' | 'conflict';
-
-export type ProjectionChange =
-  | { kind: 'upsert'; movie: ProjectedMovie }
-  | { kind: 'retire'; movieId: string; version: number };
-
-/** The event that set a row to its current version: its id and a digest of its content. */
-export interface AppliedBy {
-  eventId: string;
-  digest: string;
-}
-
-// A row remembers the event that set its version (appliedBy), so a redelivery of that event is told
-// apart from another event claiming the same version, or the same id carrying other content. Older
-// versions are only known by id (the inbox); rows written before appliedBy existed skip these checks.
-const applyScript = new LuaScript(`
--- KEYS: movies, inbox, index   ARGV: movieId, eventId, version, kind, rowJson, digest
-local row = redis.call('HGET', KEYS[1], ARGV[1])
-local current = 0
-local decoded = nil
-if row then
-  decoded = cjson.decode(row)
-  current = tonumber(decoded.version)
-end
-local version = tonumber(ARGV[3])
-if decoded and decoded.appliedBy and decoded.appliedBy.eventId == ARGV[2] then
-  if version == current and decoded.appliedBy.digest == ARGV[6] then return {'duplicate', current} end
-  return {'tampered', current}
-end
-if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return {'duplicate', -1} end
-if version == current and decoded and decoded.appliedBy then return {'conflict', decoded.appliedBy.eventId} end
-if version <= current then return {'duplicate', current} end
-if version > current + 1 then return {'early', current} end
-if ARGV[4] == 'retire' then
-  if not decoded then return {'early', current} end
-  decoded.status = 'retired'
-  decoded.version = version
-  decoded.appliedBy = { eventId = ARGV[2], digest = ARGV[6] }
-  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(decoded))
-else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
-  if version == 1 then redis.call('ZADD', KEYS[3], 0, ARGV[1]) end
-end
-redis.call('SADD', KEYS[2], ARGV[2])
-return {'applied', version}
-`);
-
-export function rowToJson(movie: ProjectedMovie, appliedBy?: AppliedBy): string {
-  const price = { amountMinor: movie.price.amountMinor.toString(), currencyCode: movie.price.currencyCode };
-  const { movieId, title, status, version } = movie;
-  return JSON.stringify({ movieId, title, price, status, version, ...(appliedBy ? { appliedBy } : {}) });
-}
-
-export function rowFromJson(json: string): ProjectedMovie {
-  const raw = JSON.parse(json) as { movieId: string; title: string; price: { amountMinor: string | number; currencyCode: string }; status: 'active' | 'retired'; version: number };
-  return { movieId: raw.movieId, title: raw.title, price: { amountMinor: BigInt(raw.price.amountMinor), currencyCode: raw.price.currencyCode }, status: raw.status, version: Number(raw.version) };
 }
 
 export interface MovieProjection {
@@ -103,7 +35,7 @@ export interface MovieProjection {
    */
   apply(eventId: string, change: ProjectionChange, digest?: string): Promise<ApplyOutcome>;
   get(movieId: string): Promise<ProjectedMovie | undefined>;
-  /** Every row, sorted by movie id (drift checks and tests; never on a request path). */
+  /** Every row, sorted by movie id (tests and tools; never on a request path). */
   all(): Promise<ProjectedMovie[]>;
   /** Up to `limit` rows with an id after `after`, sorted by id, in two commands whatever the size. */
   page(options: { after?: string; limit: number }): Promise<{ items: ProjectedMovie[]; nextCursor?: string }>;
@@ -116,7 +48,7 @@ async function readPage(redis: RedisConnection, keys: ProjectionKeys, after: str
   const pageIds = ids.slice(0, limit);
   if (pageIds.length === 0) return { items: [] };
   const rows = (await redis.sendCommand(['HMGET', keys.movies, ...pageIds])) as unknown[];
-  const items = rows.filter((r) => r !== null && r !== undefined).map((r) => rowFromJson(text(r)));
+  const items = rows.filter((r) => r !== null && r !== undefined).map((r) => rowCodec.decode(text(r)));
   return more ? { items, nextCursor: pageIds[pageIds.length - 1]! } : { items };
 }
 
@@ -139,24 +71,25 @@ export async function backfillIndex(redis: RedisConnection, keys: ProjectionKeys
   return added;
 }
 
-export function createMovieProjection(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys): MovieProjection {
+const byMovieId = (a: ProjectedMovie, b: ProjectedMovie) => (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0);
+
+export function createMovieProjection(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys, options: { inboxWindow?: number } = {}): MovieProjection {
+  const window = String(options.inboxWindow ?? defaultInboxWindow);
   return {
     keys,
     async apply(eventId, change, digest = '') {
-      const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
-      const version = change.kind === 'upsert' ? change.movie.version : change.version;
-      const reply = (await applyScript.run(redis, [keys.movies, keys.inbox, keys.index], [
-        movieId, eventId, String(version), change.kind, change.kind === 'upsert' ? rowToJson(change.movie, { eventId, digest }) : '', digest,
-      ])) as unknown[];
+      const { movieId, version } = changeTarget(change);
+      const row = change.kind === 'upsert' ? rowCodec.encode({ ...change.movie, lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) }) : '';
+      const reply = (await fcall(redis, 'sales_apply', [keys.movies, keys.inbox, keys.index], [movieId, eventId, String(version), change.kind, row, window, digest])) as unknown[];
       return text(reply[0]) as ApplyOutcome;
     },
     async get(movieId) {
       const row = await redis.sendCommand(['HGET', keys.movies, movieId]);
-      return row === null || row === undefined ? undefined : rowFromJson(text(row));
+      return row === null || row === undefined ? undefined : rowCodec.decode(text(row));
     },
     async all() {
       const raw = await redis.sendCommand(['HVALS', keys.movies]) as unknown[];
-      return raw.map((r) => rowFromJson(text(r))).sort((a, b) => (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0));
+      return raw.map((r) => rowCodec.decode(text(r))).sort(byMovieId);
     },
     page({ after, limit }) {
       return readPage(redis, keys, after, limit);
@@ -166,46 +99,32 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
 
 /** A projection folded in memory and written in bulk: `flush` sends what changed since the last flush. */
 export interface FoldingProjection extends MovieProjection {
-  /** One HSET of the changed rows and one SADD of the applied event ids, pipelined; nothing when unchanged. */
+  /** One HSET of the changed rows and one ZADD of the applied event ids, pipelined; nothing when unchanged. */
   flush(): Promise<void>;
 }
 
 /**
- * The projection a rebuild writes into fresh keys that nothing else writes: the rows live in memory, so
- * applying an event is a few map operations and each batch of events costs one round trip. It applies
- * exactly as applyScript does (same outcomes, same row JSON for upserts); a retired row is written by
- * rowToJson rather than cjson, so it parses to the same row. It must never be used on live keys, which
- * the live consumer writes concurrently.
+ * The projection a rebuild (and the drift check, which never flushes) folds in memory with applyToRow:
+ * applying an event is a few map operations and each batch of events costs one round trip. Its inbox is
+ * every id it applied, so within one fold no id applies twice. It must never be flushed onto live keys,
+ * which the live consumer writes concurrently.
  */
 export function createFoldingProjection(redis: RedisConnection, keys: ProjectionKeys): FoldingProjection {
   const rows = new Map<string, ProjectedMovie>();
-  const appliedBy = new Map<string, AppliedBy>();
-  // The inbox as applyScript sees it: an id applied once is a duplicate whatever version it claims.
   const inbox = new Set<string>();
   let changed = new Set<string>();
   let created: string[] = [];
   let applied: string[] = [];
+  let order = 0;
   return {
     keys,
     async apply(eventId, change, digest = '') {
-      const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
-      const version = change.kind === 'upsert' ? change.movie.version : change.version;
-      const current = rows.get(movieId);
-      const currentVersion = current?.version ?? 0;
-      const by = appliedBy.get(movieId);
-      if (by?.eventId === eventId) return version === currentVersion && by.digest === digest ? 'duplicate' : 'tampered';
-      if (inbox.has(eventId)) return 'duplicate';
-      if (version === currentVersion && by) return 'conflict';
-      if (version <= currentVersion) return 'duplicate';
-      if (version > currentVersion + 1) return 'early';
-      if (change.kind === 'retire') {
-        if (!current) return 'early';
-        rows.set(movieId, { ...current, status: 'retired', version });
-      } else {
-        if (!current) created.push(movieId);
-        rows.set(movieId, change.movie);
-      }
-      appliedBy.set(movieId, { eventId, digest });
+      const { movieId } = changeTarget(change);
+      const before = rows.get(movieId);
+      const verdict = applyToRow(before, eventId, change, inbox.has(eventId), digest);
+      if (verdict.outcome !== 'applied') return verdict.outcome;
+      if (!before) created.push(movieId);
+      rows.set(movieId, verdict.row!);
       changed.add(movieId);
       inbox.add(eventId);
       applied.push(eventId);
@@ -214,11 +133,14 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     async flush() {
       if (changed.size === 0 && applied.length === 0) return;
       const fields: string[] = [];
-      for (const movieId of changed) fields.push(movieId, rowToJson(rows.get(movieId)!, appliedBy.get(movieId)));
+      for (const movieId of changed) fields.push(movieId, rowCodec.encode(rows.get(movieId)!));
+      const scored: string[] = [];
+      // Scores keep the applied order; the swap cuts the merged inbox to the window by them.
+      for (const id of applied) scored.push(String(order++), id);
       const pipeline = redis.multi();
       if (fields.length > 0) pipeline.addCommand(['HSET', keys.movies, ...fields]);
+      if (scored.length > 0) pipeline.addCommand(['ZADD', keys.inbox, ...scored]);
       if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);
-      if (applied.length > 0) pipeline.addCommand(['SADD', keys.inbox, ...applied]);
       changed = new Set();
       created = [];
       applied = [];
@@ -228,11 +150,10 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       return rows.get(movieId);
     },
     async all() {
-      return [...rows.values()].sort((a, b) => (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0));
+      return [...rows.values()].sort(byMovieId);
     },
     page({ after, limit }) {
       return readPage(redis, keys, after, limit);
     },
   };
 }
-

@@ -4,7 +4,7 @@
 // UTF-8), and `__proto__` or `constructor` keys. It never returns such a body and never recurses (a
 // body nested 10k deep must be a 400, not a stack overflow).
 import { errorCodes, type FastifyInstance } from 'fastify';
-import { HeraldError } from 'herald/runtime';
+import { httpError } from './errors.ts';
 
 /** Keys that could reach an object's prototype if a body were ever merged into another object. */
 const forbiddenKeys = new Set(['__proto__', 'constructor']);
@@ -98,8 +98,8 @@ export function duplicateKeyPath(text: string, root = 'body'): string | undefine
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-function refuse(field: string, problem: string): HeraldError {
-  return new HeraldError('HERALD_ERR_VALIDATION', `${field} ${problem}`, { field });
+function refuse(field: string, problem: string): Error {
+  return httpError('HERALD_ERR_VALIDATION', `${field} ${problem}`, field);
 }
 
 /** Parses a request body, or throws a 400 naming the field at fault. */

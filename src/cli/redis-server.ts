@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HeraldError } from '../runtime/core/errors.ts';
 
 export interface RedisServerOptions {
@@ -217,7 +218,7 @@ async function waitForPort(port: number, child: ChildProcess, stderr: () => stri
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   child.kill('SIGKILL');
   throw new HeraldError('HERALD_ERR_TOOL', `redis-server did not listen on port ${port} within 15 s`);

@@ -1,4 +1,5 @@
-// `herald dev` as a user runs it: private Redis with AOF under the project, both services, Ctrl-C.
+// `herald dev` as a user runs it: private Redis with AOF under the project, its functions installed,
+// every service with a manifest, credentials handed over, Ctrl-C.
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,18 +16,21 @@ const project = mkdtempSync(join(tmpdir(), 'herald-dev-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 describe('herald dev', () => {
-  it('starts Redis (AOF under .data/redis), Catalog and Sales, prints where, hands over credentials, and stops cleanly on SIGINT', async () => {
-    const [catalogPort, salesPort] = [await freePort(), await freePort()];
+  it('starts Redis (AOF under .data/redis), Catalog, Sales and Reporting, prints where, hands over credentials, and stops cleanly on SIGINT', async () => {
+    const [catalogPort, salesPort, reportingPort] = [await freePort(), await freePort(), await freePort()];
     const env = { ...process.env };
     delete env.REDIS_URL;
-    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--quiet'], { cwd: root, env });
+    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--reporting-port', String(reportingPort), '--quiet'], { cwd: root, env });
     let out = '';
     dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
     dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
     try {
       await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
+      expect(out).toMatch(/ACL users catalog, reporting, sales, reader, producer; functions herald, catalog, reporting, sales\)/);
       expect(out).toContain(`herald dev: catalog  http://127.0.0.1:${catalogPort}`);
+      expect(out).toContain(`herald dev: reporting http://127.0.0.1:${reportingPort}`);
+      expect((await http(`http://127.0.0.1:${reportingPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
       expect(out).toContain(`herald dev: sales    http://127.0.0.1:${salesPort}`);
       expect((await http(`http://127.0.0.1:${catalogPort}`, 'GET', '/health')).body.status).toBe('ok');
       expect((await http(`http://127.0.0.1:${salesPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
@@ -44,11 +48,11 @@ describe('herald dev', () => {
   });
 
   it('keeps Redis data in an absolute --data folder as given, not under the working directory', async () => {
-    const [catalogPort, salesPort] = [await freePort(), await freePort()];
+    const [catalogPort, salesPort, reportingPort] = [await freePort(), await freePort(), await freePort()];
     const data = mkdtempSync(join(tmpdir(), 'herald-dev-data-'));
     const env = { ...process.env };
     delete env.REDIS_URL;
-    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--quiet'], { cwd: root, env });
+    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--reporting-port', String(reportingPort), '--quiet'], { cwd: root, env });
     let out = '';
     dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
     dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -66,12 +70,16 @@ describe('herald dev', () => {
   });
 
   it('gives each service only its own Redis password, refuses a second run on the same folder, and stops everything on SIGHUP', async () => {
-    const [catalogPort, salesPort] = [await freePort(), await freePort()];
     const data = mkdtempSync(join(tmpdir(), 'herald-dev-hup-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, HERALD_REDIS_ADMIN_PASSWORD: 'admin-secret-pw', HERALD_REDIS_CATALOG_PASSWORD: 'catalog-secret-pw', HERALD_REDIS_SALES_PASSWORD: 'sales-secret-pw' };
+    const secrets = { admin: 'admin-secret-pw', catalog: 'catalog-secret-pw', sales: 'sales-secret-pw', reporting: 'reporting-secret-pw' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, HERALD_REDIS_ADMIN_PASSWORD: secrets.admin, HERALD_REDIS_CATALOG_PASSWORD: secrets.catalog,
+      HERALD_REDIS_SALES_PASSWORD: secrets.sales, HERALD_REDIS_REPORTING_PASSWORD: secrets.reporting,
+    };
     delete env.REDIS_URL;
-    const args = (c: number, s: number) => ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data, '--catalog-port', String(c), '--sales-port', String(s), '--quiet'];
-    const dev = spawn(process.execPath, args(catalogPort, salesPort), { cwd: root, env });
+    const args = async () => ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data,
+      '--catalog-port', String(await freePort()), '--sales-port', String(await freePort()), '--reporting-port', String(await freePort()), '--quiet'];
+    const dev = spawn(process.execPath, await args(), { cwd: root, env });
     let out = '';
     dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
     dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -79,23 +87,21 @@ describe('herald dev', () => {
     let pids: number[] = [];
     try {
       await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
-      // Its children: redis-server and the two services (each in its own process group).
+      // Its children: redis-server and the three services (each in its own process group).
       pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(dev.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((p) => p > 0);
-      expect(pids).toHaveLength(3);
+      expect(pids).toHaveLength(4);
       const environments = pids.map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8'));
-      for (const environ of environments) expect(environ).not.toContain('admin-secret-pw');
+      for (const environ of environments) expect(environ).not.toContain(secrets.admin);
       const services = environments.filter((e) => e.includes('REDIS_URL='));
-      expect(services).toHaveLength(2);
+      expect(services).toHaveLength(3);
       for (const environ of services) {
-        expect(environ).not.toContain('admin-secret-pw');
         expect(environ).not.toContain('HERALD_REDIS_');
-        const own = environ.includes('redis://catalog:') ? 'catalog-secret-pw' : 'sales-secret-pw';
-        const other = own === 'catalog-secret-pw' ? 'sales-secret-pw' : 'catalog-secret-pw';
-        expect(environ).toContain(own);
-        expect(environ).not.toContain(other);
+        const user = /REDIS_URL=redis:\/\/(\w+):/.exec(environ)![1] as 'catalog' | 'sales' | 'reporting';
+        expect(environ).toContain(secrets[user]);
+        for (const other of (['catalog', 'sales', 'reporting'] as const).filter((name) => name !== user)) expect(environ).not.toContain(secrets[other]);
       }
 
-      const second = spawnSync(process.execPath, args(await freePort(), await freePort()), { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+      const second = spawnSync(process.execPath, await args(), { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
       expect(second.status).not.toBe(0);
       expect(second.stdout + second.stderr).toMatch(new RegExp(`data folder ${data} is in use`));
     } finally {

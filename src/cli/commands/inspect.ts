@@ -2,10 +2,9 @@
 // dead-letter stream (its count and each entry's reason), each group's readers and whether the group
 // stalled (retention no longer waits for it); with --entries N the last N entries (and dead letters)
 // decoded with the schema version their `dataschema` names. Read-only: the `reader` user is enough.
-import { parseArgs } from 'node:util';
 import { connectRedis, closeConnection, deadLetterKey, isDeadLetterKey, parseEntries, parseGroups, type RedisConnection, type StreamEntry } from '../../runtime/index.ts';
 import { DEFAULT_STALE_GROUP_MS } from '../../runtime/redis/retention.ts';
-import { HeraldError } from '../../runtime/core/errors.ts';
+import { parseCommandArgs, UsageError } from '../args.ts';
 import { resolveCliRedisUrl } from '../credentials-file.ts';
 import { createSchemaDecoder, type DecodedData } from '../schema-decoder.ts';
 import type { CommandModule } from '../main.ts';
@@ -16,7 +15,8 @@ const usage = `Usage: herald inspect [<stream>...] [--entries N] [--json] [--red
   --redis      Redis URL; default REDIS_URL, else HERALD_REDIS_READER_URL from <data>/credentials.env
   --data       data folder of \`herald dev\` holding credentials.env (default .data/redis)
   --stale-ms   a group none of whose readers acted for this long is reported STALLED (retention's limit, 1 h)
-`;
+  --json       print the report as JSON
+Exit codes: 0 shown, 1 Redis refused, 2 bad usage.`;
 
 interface ShownEntry {
   id: string;
@@ -29,21 +29,17 @@ interface ShownEntry {
 
 export const command: CommandModule = {
   summary: 'Show streams, consumer groups, lag and dead letters (--entries N: decoded entries)',
+  usage,
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
-      options: { redis: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, entries: { type: 'string' }, 'stale-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
+    const { values, positionals } = parseCommandArgs(args, {
+      redis: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, entries: { type: 'string' }, 'stale-ms': { type: 'string' },
+    }, { positionals: true });
     const staleMs = values['stale-ms'] === undefined ? DEFAULT_STALE_GROUP_MS : Number(values['stale-ms']);
-    if (!Number.isInteger(staleMs) || staleMs < 0) throw new HeraldError('HERALD_ERR_CONFIG', `--stale-ms must be a number of milliseconds, got "${values['stale-ms']}"`);
-    if (values.help) {
-      ctx.stdout.write(usage);
-      return 0;
-    }
+    if (!Number.isInteger(staleMs) || staleMs < 0) throw new UsageError(`--stale-ms must be a whole number of milliseconds, not "${values['stale-ms']}"`);
     const count = values.entries === undefined ? 0 : Number(values.entries);
-    if (!Number.isInteger(count) || count < 0) throw new HeraldError('HERALD_ERR_CONFIG', `--entries must be a whole number, got "${values.entries}"`);
+    if (!Number.isInteger(count) || count < 0) throw new UsageError(`--entries must be a whole number, not "${values.entries}"`);
     const target = resolveCliRedisUrl(ctx.cwd, 'reader', { redis: values.redis, data: values.data });
-    if (!target) throw new HeraldError('HERALD_ERR_CONFIG', 'no Redis: pass --redis <url>, set REDIS_URL, or start `herald dev` (it writes .data/redis/credentials.env)');
+    if (!target) throw new UsageError('no Redis: pass --redis <url>, set REDIS_URL, or start `herald dev` (it writes .data/redis/credentials.env)', { helpHint: false });
     const redis = await connectRedis(target.url, { name: 'herald-inspect' });
     const decode = createSchemaDecoder(redis, ctx.cwd);
     const show = async (entries: StreamEntry[]): Promise<ShownEntry[]> =>

@@ -53,7 +53,7 @@ describe('dead letters and groups', () => {
 
   it('tells a service user it may not create its group, and starts once the deployer created it', async () => {
     const channel = testChannel('catalog.movie.v1');
-    const sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.sales));
+    const sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.of('sales')));
     const consumer = createConsumer(sales, channel, { group: 'sales', consumer: 's1', config: { blockMs: 20 }, handlers: { Ping: () => {}, Pong: () => {} } });
     try {
       await expect(consumer.start()).rejects.toThrow(/consumer group sales on catalog.movie.v1 does not exist and this Redis user may not create it/);

@@ -1,4 +1,4 @@
-// Scenario 9: SIGKILL every process of the stack at once (herald dev, redis-server, Catalog, Sales) under
+// Scenario 9: SIGKILL every process of the stack at once (herald dev, redis-server, every service) under
 // load, then start it again the way the README does (`bash scripts/start.sh` execs `herald dev`; the
 // setup half of start.sh is skipped here, it only installs). The new herald dev must take over the dead
 // one's data folder lock, recover from the AOF, and the ledger must find nothing lost or doubled.
@@ -35,7 +35,7 @@ async function startDev(args: string[], env: NodeJS.ProcessEnv): Promise<Dev> {
   return { process: child, output: () => out, exited };
 }
 
-/** The pids of herald dev and every child it started (redis-server, both services). */
+/** The pids of herald dev and every child it started (redis-server, every service). */
 function stackPids(dev: Dev): number[] {
   const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(dev.process.pid)], { encoding: 'utf8' })
     .split('\n').map((l) => Number(l.trim())).filter((p) => p > 0);
@@ -44,13 +44,13 @@ function stackPids(dev: Dev): number[] {
 
 export async function wholeStackKillScenario(options: { movies: number; updatesPerMovie: number }) {
   const data = mkdtempSync(join(tmpdir(), 'herald-faults-dev-'));
-  const [catalogPort, salesPort, redisPort] = [await freePort(), await freePort(), await freePort()];
+  const [catalogPort, salesPort, reportingPort, redisPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env, LOG_LEVEL: 'warn', HERALD_REDIS_PORT: String(redisPort),
     HERALD_REDIS_ADMIN_PASSWORD: 'fault-admin', HERALD_REDIS_CATALOG_PASSWORD: 'fault-catalog', HERALD_REDIS_SALES_PASSWORD: 'fault-sales',
   };
   delete env.REDIS_URL;
-  const args = ['--data', data, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--quiet'];
+  const args = ['--data', data, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--reporting-port', String(reportingPort), '--quiet'];
   const ledger = new Ledger('9 SIGKILL the whole stack, restart herald dev');
   const progress: DriverProgress = { updates: 0, purchases: 0, failures: 0 };
   const total = options.movies * options.updatesPerMovie;
