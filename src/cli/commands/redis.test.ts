@@ -47,6 +47,10 @@ describe('herald redis setup', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('installed function libraries herald, catalog, reporting, sales');
     expect(stdout).toContain('ACL users catalog, reporting, sales, reader (services: FCALL only');
+    // The groups exist before any service starts: service users may not create them.
+    expect(stdout).toContain('consumer groups created sales.purchase.v1/reporting, catalog.movie.v1/sales');
+    const groups = (await admin.sendCommand(['XINFO', 'GROUPS', 'catalog.movie.v1'])) as unknown[];
+    expect(JSON.stringify(groups)).toContain('sales');
     const reader = await connectRedis(redisUrlFor(server.url, 'reader', 'read-pw'));
     try {
       expect(Number(await reader.sendCommand(['XLEN', 'catalog.movie.v1']))).toBe(0);
