@@ -4,24 +4,33 @@
 // and stops everything cleanly on Ctrl-C/SIGTERM. It never touches a Redis it did not start, except to
 // install the functions into REDIS_URL's when that user may.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/core/errors.ts';
 import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
 import { loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import { writeCredentialsFile } from '../credentials-file.ts';
 import { aclConfigLines, adminConfigLine, redisUrlFor, resolveRedisPasswords, serviceAccess } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
+import { parseCommandArgs, portOption } from '../args.ts';
 import { functionLibraries, readServiceManifests, type ServiceManifest } from '../service-manifests.ts';
 import type { CommandContext, CommandModule } from '../main.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * `herald dev` runs this repository's reference services, which the published package does not ship:
+ * they are examples, not a product. In an installed package it says so.
+ */
+const servicesShipped = existsSync(join(repoRoot, 'services', 'catalog', 'manifest.json'));
+
 const usage = `Usage: herald dev [--<service>-port N ...] [--data .data/redis] [--quiet]
 Starts redis-server (AOF, under --data) unless REDIS_URL is set, installs the Redis Functions, then every
 service under services/ (each has a manifest.json; --catalog-port 3001 --sales-port 3002 --reporting-port 3003).
-Service settings come from the environment (see docs/services.md). Ctrl-C stops everything.`;
+Service settings come from the environment (see docs/services.md). Ctrl-C stops everything.
+Only in a checkout of the herald repository: the reference services are not part of the package.
+Exit codes: 0 stopped cleanly, 1 a service or Redis failed, 2 bad usage.`;
 
 interface Child {
   name: string;
@@ -61,7 +70,7 @@ function startService(name: string, port: number, redisUrl: string, ctx: Command
       }
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new HeraldError('HERALD_ERR_CONFIG', `${name} exited with code ${code} while starting (is port ${port} free? is Redis reachable?)`)));
+    child.once('exit', (code) => reject(new HeraldError('HERALD_ERR_CONFIG', `${name} exited with code ${code} while starting on port ${port}; its reason is in the [${name}] lines above`)));
   });
   return { name, process: child, exited, ready };
 }
@@ -86,29 +95,23 @@ async function stopChild(child: Child): Promise<void> {
 
 export const command: CommandModule = {
   summary: 'Start Redis (AOF, under .data/) and every service (Catalog, Sales, Reporting); Ctrl-C stops all',
+  usage,
+  ...(servicesShipped ? {} : {
+    unavailable: 'runs the herald repository\'s reference services (Catalog, Sales, Reporting), which the package does not ship. '
+      + 'Run it from a clone of the herald repository; in your project, start your own services with REDIS_URL set.',
+  }),
   async run(args, ctx) {
     const manifests: ServiceManifest[] = readServiceManifests(repoRoot);
     const portOptions = Object.fromEntries(manifests.map((m) => [
       `${m.name}-port`, { type: 'string' as const, default: process.env[`${m.name.toUpperCase()}_PORT`] ?? String(m.port) },
     ]));
-    const { values: parsed } = parseArgs({
-      args,
-      options: {
-        ...portOptions,
-        data: { type: 'string', default: join('.data', 'redis') },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
+    const { values: parsed } = parseCommandArgs(args, {
+      ...portOptions,
+      data: { type: 'string', default: join('.data', 'redis') },
+      quiet: { type: 'boolean', default: false },
     });
-    const values = parsed as { data: string; quiet: boolean; help: boolean } & Record<string, string>;
-    if (values.help) {
-      ctx.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    const ports = Object.fromEntries(manifests.map((m) => [m.name, Number(values[`${m.name}-port`])]));
-    for (const [name, port] of Object.entries(ports)) {
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HeraldError('HERALD_ERR_CONFIG', `--${name}-port must be a TCP port, got "${port}"`);
-    }
+    const values = parsed as { data: string; quiet: boolean } & Record<string, string>;
+    const ports = Object.fromEntries(manifests.map((m) => [m.name, portOption(`--${m.name}-port`, values[`${m.name}-port`]!)]));
 
     let redis: RedisServer | undefined;
     let redisUrl = process.env.REDIS_URL;

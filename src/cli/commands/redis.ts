@@ -2,10 +2,10 @@
 // Redis Functions (the runtime's library and each service's, from services/<name>/manifest.json) and,
 // with --acl, creates or resets each service's least-privilege user. It needs an admin connection and
 // never stores a password anywhere: users get SHA-256 hashes of the passwords in the environment.
-import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/core/errors.ts';
 import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
 import { librarySource, loadFunctionLibraries } from '../../runtime/redis/functions.ts';
+import { parseCommandArgs, UsageError } from '../args.ts';
 import type { CommandModule } from '../main.ts';
 import { aclRuleTokens, contractChannels, passwordHash, passwordVariable, serviceAccess, toolAclRuleTokens } from '../redis-acl.ts';
 import { functionLibraries, readServiceManifests } from '../service-manifests.ts';
@@ -15,24 +15,20 @@ Installs Herald's Redis Functions (the runtime's library and one per service und
 admin connection (--url, else REDIS_URL). Services may only FCALL them: run this after every upgrade.
   --acl    also create or reset each service's ACL user; passwords from HERALD_REDIS_<SERVICE>_PASSWORD
            (and the reader and producer users when HERALD_REDIS_READER_PASSWORD / _PRODUCER_PASSWORD are set)
-  --print  print the libraries' Lua instead of installing them (nothing is sent)`;
+  --print  print the libraries' Lua instead of installing them (nothing is sent)
+Exit codes: 0 installed, 1 Redis refused, 2 bad usage.`;
 
 export const command: CommandModule = {
   summary: 'Install Herald\'s Redis Functions (and, with --acl, the service users) as an admin step',
+  usage,
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        acl: { type: 'boolean', default: false },
-        print: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-    if (values.help || positionals[0] !== 'setup' || positionals.length > 1) {
-      (values.help ? ctx.stdout : ctx.stderr).write(`${usage}\n`);
-      return values.help ? 0 : 2;
+    const { values, positionals } = parseCommandArgs(args, {
+      url: { type: 'string' },
+      acl: { type: 'boolean', default: false },
+      print: { type: 'boolean', default: false },
+    }, { positionals: true });
+    if (positionals[0] !== 'setup' || positionals.length > 1) {
+      throw new UsageError(positionals.length === 0 ? 'missing subcommand: herald redis setup' : `unknown subcommand "${positionals.join(' ')}": the one subcommand is setup`);
     }
     const libraries = functionLibraries(ctx.cwd);
     if (values.print) {
