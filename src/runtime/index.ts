@@ -4,12 +4,12 @@
 export * from './core/index.ts';
 export { connectRedis, duplicateConnection, closeConnection, type RedisConnection, type RedisValue, type ConnectOptions } from './redis/connection.ts';
 export { streamKey, deadLetterKey, deadLetterKey as deadLetterStream, isDeadLetterKey, streamOfDeadLetterKey, outboxKey, groupName, DEAD_LETTER_SUFFIX } from './redis/stream-names.ts';
-export { createProducer, producerDefaults, type Producer, type ProducerOptions, type OutgoingEvent } from './redis/producer.ts';
-export { createConsumer, type Consumer, type ConsumerOptions } from './redis/consumer.ts';
+export { createProducer, producerDefaults } from './redis/producer.ts';
+export { createConsumer } from './redis/consumer.ts';
+export { createMemoryTransport, type MemoryTransport } from './memory/transport.ts';
 export type { ServiceOptions } from './redis/service-options.ts';
 export { schemaTextKey, schemaReleasesKey, schemaRegistryPrefix } from './redis/schema-registry-keys.ts';
 export { redisSchemaLookup, readRegisteredSchema, publishSchemas, type RegisteredSchema } from './redis/schema-registry.ts';
-export { consumerDefaults, resolveConsumerConfig, validate as validateConsumerConfig, type ConsumerConfig } from './redis/consumer-config.ts';
 export { groupLag, type GroupLag } from './redis/lag.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './redis/replay.ts';
 export { trimSafely } from './redis/retention.ts';
