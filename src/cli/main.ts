@@ -40,6 +40,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   replay: async () => (await import('./commands/replay.ts')).command,
   inspect: async () => (await import('./commands/inspect.ts')).command,
   dev: async () => (await import('./commands/dev.ts')).command,
+  redis: async () => (await import('./commands/redis.ts')).command,
   fingerprint: async () => (await import('./commands/fingerprint.ts')).command,
   schemas: async () => (await import('./commands/schemas.ts')).command,
 };

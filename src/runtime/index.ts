@@ -15,6 +15,12 @@ export { replayChannel, type ReplayOptions, type ReplayResult } from './redis/re
 export { trimSafely } from './redis/retention.ts';
 export { idempotency } from './redis/idempotency.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './redis/replies.ts';
+// Redis Functions and the outbox/inbox patterns built on them (installed by `herald redis setup`).
+export { fcall, functionPrelude, librarySource, loadFunctionLibraries, runtimeLibrary, type FunctionLibrary } from './redis/functions.ts';
+export { fcallWithOutbox, outboxChannelField, outboxEntry, type OutboxCall } from './redis/outbox.ts';
+export { defaultInboxWindow } from './redis/inbox.ts';
+export { parkedStream } from './redis/stream-names.ts';
+export { createOutboxRelay, DEFAULT_RELAY_BATCH, type OutboxRelay, type OutboxRelayOptions, type ParkReason, type RelayStatus } from './redis/outbox-relay.ts';
 export { partitionStreamKey, partitionTag, partitionLeaseKey, groupMembersKey } from './redis/stream-names.ts';
 export { createPartitionGroup, readGroupOwnership, assignPartitions, type PartitionGroup, type GroupOwnership } from './redis/partition-group.ts';
 export { createPartitionedConsumer, type PartitionedConsumer, type PartitionedConsumerOptions } from './redis/partitioned-consumer.ts';

@@ -33,6 +33,12 @@ export interface Producer<C extends ChannelDefinition> {
   publishBatch(items: ReadonlyArray<OutgoingEvent<C>>): Promise<string[]>;
   /** Encodes an event without sending it (an outbox stores this and a relay publishes it later). */
   encode<N extends MessageName<C>>(name: N, data: PayloadOf<C, N>, options?: PublishOptions): EncodedEvent;
+  /**
+   * Encodes one event for an outbox, with the id the caller chose (`options.id`) or a new UUIDv7, and
+   * refuses it with HERALD_ERR_EVENT_TOO_LARGE when the channel would: a command checks this before it
+   * commits, so no committed event is one its relay cannot publish.
+   */
+  encodeEvent(event: OutgoingEvent<C>): EncodedEvent;
   /** Publishes already-encoded events unchanged (same id, same time), in one round trip. */
   publishEncoded(events: ReadonlyArray<EncodedEvent>): Promise<string[]>;
 }

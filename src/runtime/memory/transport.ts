@@ -110,6 +110,11 @@ export function createMemoryTransport(): MemoryTransport {
       return {
         channel,
         encode: encode as Producer<C>['encode'],
+        encodeEvent(event) {
+          const encoded = encode(event.name, event.data, event.options);
+          assertEventSize(encodedEventToFields(encoded), maxEventBytes, key, encoded.envelope.type);
+          return encoded;
+        },
         publishEncoded,
         publish: async <N extends MessageName<C>>(name: N, data: PayloadOf<C, N>, publishOptions?: PublishOptions) => (await publishEncoded([encode(name, data, publishOptions)]))[0]!,
         publishBatch: (items: ReadonlyArray<OutgoingEvent<C>>) => publishEncoded(items.map((item) => encode(item.name, item.data, item.options))),

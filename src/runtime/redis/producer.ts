@@ -92,6 +92,11 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   return {
     channel,
     encode: encode as Producer<C>['encode'],
+    encodeEvent(event) {
+      const encoded = encode(event.name, event.data, event.options);
+      assertEventSize(encodedEventToFields(encoded), maxEventBytes, channel.address, encoded.envelope.type);
+      return encoded;
+    },
     publishEncoded,
     async publish(name, data, publishOptions) {
       const [id] = await publishEncoded([encode(name, data, publishOptions)]);
