@@ -14,6 +14,8 @@ import { HeraldError } from '../runtime/errors.ts';
 export interface Baseline {
   /** What the report calls it, for example `main (e8cb6ca)` or `v1.2.0`. */
   name: string;
+  /** Names an allow-list id may use for it (`main`, `v1.0.0`, `bundle-v1`); `origin/main` is called `main`. */
+  refs: string[];
   /** Value for `buf breaking --against`: an extracted tree or a buf image. */
   bufAgainst: string;
   /** Directory holding the baseline's AsyncAPI document and (for git baselines) its proto tree. */
@@ -110,13 +112,15 @@ async function extract(root: string, commit: string, into: string): Promise<bool
 /** A released bundle: a directory with a buf image (`*.binpb`) and the AsyncAPI document. */
 async function bundleBaseline(location: string): Promise<Baseline> {
   const abs = path.resolve(location);
-  if (statSync(abs).isFile()) return { name: `bundle ${location}`, bufAgainst: abs, dir: path.dirname(abs) };
+  const refs = [path.basename(abs).replace(/\.(binpb|bin)$/, '')];
+  if (statSync(abs).isFile()) return { name: `bundle ${location}`, refs, bufAgainst: abs, dir: path.dirname(abs) };
   const files = await readdir(abs);
-  if (files.includes('buf.yaml')) return { name: `tree ${location}`, bufAgainst: abs, dir: abs, asyncapiPath: 'asyncapi.yaml' };
   const image = files.find((f) => f.endsWith('.binpb') || f.endsWith('.bin'));
+  // A tree (buf.yaml + proto/) may carry a prebuilt image beside it: buf reads the image, the graph the tree.
+  if (files.includes('buf.yaml')) return { name: `tree ${location}`, refs, bufAgainst: image ? path.join(abs, image) : abs, dir: abs, asyncapiPath: 'asyncapi.yaml' };
   if (!image) throw new HeraldError('HERALD_ERR_CONFIG', `${location} is neither a git ref nor a bundle: it holds no buf image (*.binpb)`);
   const asyncapi = ['asyncapi.yaml', 'asyncapi.bundle.yaml'].find((f) => files.includes(f));
-  return { name: `bundle ${location}`, bufAgainst: path.join(abs, image), dir: abs, ...(asyncapi ? { asyncapiPath: asyncapi } : {}) };
+  return { name: `bundle ${location}`, refs, bufAgainst: path.join(abs, image), dir: abs, ...(asyncapi ? { asyncapiPath: asyncapi } : {}) };
 }
 
 export async function resolveBaselines(root: string, options: BaselineOptions = {}): Promise<BaselinePlan> {
@@ -151,7 +155,8 @@ export async function resolveBaselines(root: string, options: BaselineOptions = 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-baseline-'));
     temps.push(dir);
     const name = `${[...new Set(labels)].join(' = ')} (${commit.slice(0, 7)})`;
-    if (await extract(root, commit, dir)) baselines.push({ name, bufAgainst: dir, dir, asyncapiPath: 'asyncapi.yaml' });
+    const refsOf = [...new Set(labels.map((l) => l.replace(/^(refs\/remotes\/)?origin\//, '')))];
+    if (await extract(root, commit, dir)) baselines.push({ name, refs: refsOf, bufAgainst: dir, dir, asyncapiPath: 'asyncapi.yaml' });
     else notes.push(`Baseline ${name} has no contract (no buf.yaml or asyncapi.yaml); skipped.`);
   }
   if (baselines.length === 0) {

@@ -24,7 +24,7 @@ describe('pact gate', () => {
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({
       code: 'PACT_FIELD_MISSING',
-      path: { file: 'pacts/sales-catalog.json', message: 'a MovieCreated event', field: 'movie.price' },
+      path: { file: 'pacts/sales-catalog.json', interaction: 'a MovieCreated event', field: 'movie.price' },
       consumers: ['sales'],
     });
     expect(renderReport(report, 'text')).toContain('catalog no longer satisfies "a MovieCreated event", which sales relies on');

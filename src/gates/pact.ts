@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MessageDefinition } from '../runtime/types.ts';
-import type { Diagnostic, GateResult } from './diagnostics.ts';
-import { gateResult } from './diagnostics.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import type { Gate, GateRun } from './gate.ts';
 
 export interface PactGateOptions {
   /** Folder holding the pact files, relative to the root; default `pacts`. */
@@ -59,14 +59,21 @@ export function mismatchFields(m: PactMismatch): string[] {
   return base ? [base] : [];
 }
 
-export async function runPactGate(root: string, options: PactGateOptions): Promise<GateResult> {
+export const pactGate: Gate = {
+  name: 'pact',
+  summary: "every pact in pacts/, verified against the producers' real publishing path",
+  needsBaseline: false,
+  run: ({ root, options }) => runPactGate(root, options.pact ?? {}),
+};
+
+export async function runPactGate(root: string, options: PactGateOptions): Promise<GateRun> {
   const pactDir = path.resolve(root, options.pactDir ?? defaultPactDir);
   const providersModule = path.resolve(root, options.providersModule ?? defaultProvidersModule);
   const pacts = readPacts(pactDir);
-  if (pacts.length === 0) return { gate: 'pact', status: 'skipped', diagnostics: [], notes: [`No pact files in ${path.relative(root, pactDir) || '.'}; nothing to verify.`] };
+  if (pacts.length === 0) return { diagnostics: [], notes: [`No pact files in ${path.relative(root, pactDir) || '.'}; nothing to verify.`], skipped: true };
   if (!existsSync(providersModule)) {
-    return gateResult('pact', [{ gate: 'pact', severity: 'error', code: 'PACT_NO_PROVIDERS', path: { file: path.relative(root, providersModule) },
-      message: `There are pacts in ${path.relative(root, pactDir)} but no message providers module at ${path.relative(root, providersModule)} to verify them with.` }]);
+    return { diagnostics: [{ gate: 'pact', severity: 'error', code: 'PACT_NO_PROVIDERS', path: { file: path.relative(root, providersModule) },
+      message: `There are pacts in ${path.relative(root, pactDir)} but no message providers module at ${path.relative(root, providersModule)} to verify them with.` }], notes: [] };
   }
   const diagnostics: Diagnostic[] = [];
   const notes: string[] = [];
@@ -84,7 +91,7 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
       const missing = mismatches.some((m) => /missing/.test(m.mismatch ?? ''));
       diagnostics.push({
         gate: 'pact', severity: 'error', code: crash ? 'PACT_PROVIDER_ERROR' : missing ? 'PACT_FIELD_MISSING' : 'PACT_MISMATCH',
-        path: { file: rel(pact.file), message: description, ...(fields.length > 0 ? { field: fields.join(', ') } : {}) },
+        path: { file: rel(pact.file), interaction: description, ...(fields.length > 0 ? { field: fields.join(', ') } : {}) },
         message: crash
           ? `${provider}'s builder for "${description}" threw: ${crash.message}`
           : `${provider} no longer satisfies "${description}", which ${pact.consumer} relies on: ${mismatches.map((m) => `${m.path ?? m.key ?? ''} ${m.mismatch ?? ''}`.trim()).join('; ')}`,
@@ -97,7 +104,7 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
     }
     notes.push(`${provider}: verified ${files.reduce((n, f) => n + f.interactions.length, 0)} interaction(s) from ${files.map((f) => `${f.consumer} (${rel(f.file)})`).join(', ')}.`);
   }
-  return gateResult('pact', diagnostics, notes);
+  return { diagnostics, notes };
 }
 
 function verifyInChild(providersModule: string, provider: string, pactUrls: string[]): Promise<{ code: number; output: string }> {
