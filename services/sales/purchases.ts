@@ -4,7 +4,7 @@
 //
 // Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM.
 import { randomUUID } from 'node:crypto';
-import { encodedEventToFields, HeraldError, type Producer, type RedisConnection } from 'herald/runtime';
+import { encodedEventToFields, HeraldError, type OutgoingEvent, type Producer, type RedisConnection } from 'herald/runtime';
 import type { SalesPurchaseChannel } from '../../generated/channels/sales-purchase.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
 import { LuaScript, text } from '../shared/lua-script.ts';
@@ -59,6 +59,15 @@ function parse(json: string): Purchase {
   return JSON.parse(json, (k, v: unknown) => (k === 'amountMinor' && typeof v === 'string' ? BigInt(v) : v)) as Purchase;
 }
 
+/** The channel event for a purchase, with its envelope options; the Pact provider verifies this too. */
+export function outgoingPurchase(purchase: Purchase, traceparent?: string): Extract<OutgoingEvent<SalesPurchaseChannel>, { name: 'PurchaseCompleted' }> {
+  return {
+    name: 'PurchaseCompleted',
+    data: purchaseCompleted(purchase),
+    options: { subject: purchase.purchaseId, sequence: 1, time: new Date(purchase.purchasedAt), ...(traceparent ? { traceparent } : {}) },
+  };
+}
+
 function refuse(movieId: string, outcome: string): never {
   if (outcome === 'missing') throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${movieId} is not in the catalog`, { field: 'body.movieId' });
   throw new HeraldError('HERALD_ERR_NOT_SELLABLE', `movie ${movieId} is retired and cannot be bought`, { field: 'body.movieId' });
@@ -82,9 +91,8 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
       purchasedAt: purchasedAt.toISOString(),
       eventId: '',
     } satisfies Purchase;
-    const encoded = producer.encode('PurchaseCompleted', purchaseCompleted(draft), {
-      subject: purchaseId, sequence: 1, time: purchasedAt, ...(traceparent ? { traceparent } : {}),
-    });
+    const outgoing = outgoingPurchase(draft, traceparent);
+    const encoded = producer.encode(outgoing.name, outgoing.data, outgoing.options);
     const purchase = { ...draft, eventId: encoded.envelope.id };
     const reply = (await purchaseScript.run(redis, [projection.keys.movies, purchaseKeys.purchase(purchaseId), purchaseKeys.outbox], [
       movie.movieId, String(movie.version), serialize(purchase), ...encodedEventToFields(encoded),

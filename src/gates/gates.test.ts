@@ -160,6 +160,23 @@ describe('herald check verdicts on edits of the real contract', () => {
   });
 });
 
+describe('generated gate', () => {
+  it('refuses a stale generated/ and still names the break it would hide', async () => {
+    const repo = createContractRepo({ paths: ['asyncapi.yaml', 'buf.yaml', 'proto', 'pacts', 'generated'] });
+    repos.push(repo);
+    const fresh = await runCheck({ root: repo.root, gates: ['generated'] });
+    expect(fresh.ok, renderReport(fresh, 'text')).toBe(true);
+    repo.edit(edits.titleDeletedAndReserved);
+    const report = await runCheck({ root: repo.root, gates: ['generated', 'breaking', 'asyncapi'] });
+    expect(report.ok).toBe(false);
+    const blocking = report.gates.flatMap((g) => g.diagnostics).filter(isBlocking);
+    expect(blocking.map((d) => d.code).sort()).toEqual(['FIELD_REMOVED_WHILE_READ', 'GENERATED_STALE']);
+    const text = renderReport(report, 'text');
+    expect(text).toMatch(/generated\/ is stale against the contract: \d+ file\(s\) differ \(.*\(changed\)/);
+    expect(text).toContain('sales, which reads movie.title');
+  });
+});
+
 describe('lint gate', () => {
   it('reports an AsyncAPI message whose proto type does not exist, with the official parser\'s verdict', async () => {
     const repo = repoWith((f) => f.replace('asyncapi.yaml', 'x-herald-proto: herald.catalog.movie.v1.MovieRetired', 'x-herald-proto: herald.catalog.movie.v1.MovieRetire'));

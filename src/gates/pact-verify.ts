@@ -1,11 +1,20 @@
-// Child process of the pact gate: verifies one provider's pacts with MessageProviderPact, building
-// each message with the producer's real code, encoded to protobuf and decoded back (what travels),
-// as proto3 JSON with `type` and `dataschema` metadata. It prints Pact's report and exits 0/1.
+// Child process of the pact gate: verifies one provider's pacts with MessageProviderPact. Each message
+// is built by the producer's real code and encoded by the runtime's own encodeEvent (or taken as the
+// stream fields the service writes), then read back as a consumer reads the stream: the envelope
+// attributes become Pact metadata, `data` is decoded by the codec `type` names and shown as proto3 JSON.
+// It prints Pact's report and exits 0/1; the last line is machine-readable for the gate.
 import { MessageProviderPact } from '@pact-foundation/pact';
 import { pathToFileURL } from 'node:url';
-import type { MessageProviders } from './pact.ts';
+import { messageByName, messageByType } from '../runtime/channel.ts';
+import { encodedEventToFields, toFieldMap } from '../runtime/envelope.ts';
+import { encodeEvent } from '../runtime/producer.ts';
+import type { RedisValue } from '../runtime/redis.ts';
+import type { ChannelDefinition, JsonValue, MessageDefinition } from '../runtime/types.ts';
+import type { MessageProviders, PublishedMessage } from './pact.ts';
 
-const { providersModule, provider, pactUrls } = JSON.parse(process.argv[2] ?? '{}') as { providersModule: string; provider: string; pactUrls: string[] };
+const { providersModule, provider, pactUrls, expectedTypes } = JSON.parse(process.argv[2] ?? '{}') as {
+  providersModule: string; provider: string; pactUrls: string[]; expectedTypes: Record<string, string>;
+};
 process.env.PACT_DO_NOT_TRACK = 'true';
 
 const loaded = (await import(pathToFileURL(providersModule).href)) as { messageProviders?: MessageProviders };
@@ -15,31 +24,50 @@ if (!builders) {
   process.exit(2);
 }
 
-/** Builder crashes, by interaction: Pact only sees an empty answer, people need the reason. */
-const providerErrors: { description: string; message: string }[] = [];
+/** Builder crashes and unreadable entries, by interaction: Pact only sees an empty answer, people need the reason. */
+const providerErrors: { description: string; message: string; kind: 'threw' | 'unreadable' }[] = [];
+
+/** The stream entry the producer's real path writes for one built message. */
+function streamFields(published: PublishedMessage): { fields: RedisValue[] | Record<string, RedisValue>; channel?: ChannelDefinition; definition?: MessageDefinition<any> } {
+  if ('fields' in published) return { fields: published.fields, channel: published.channel };
+  if ('event' in published) {
+    const definition = messageByName(published.channel, published.event.name);
+    return { fields: encodedEventToFields(encodeEvent(definition, published.source, published.event.data, published.event.options)), channel: published.channel, definition };
+  }
+  // A bare message and payload: the runtime's envelope with a placeholder source.
+  return { fields: encodedEventToFields(encodeEvent(published.message, provider, published.data)), definition: published.message };
+}
 
 const messageProviders = Object.fromEntries(
   Object.entries(builders).map(([description, build]) => [
     description,
     async () => {
-      const built = await Promise.resolve()
-        .then(build)
-        .catch((error: unknown) => {
-          providerErrors.push({ description, message: error instanceof Error ? error.message : String(error) });
-          throw error;
-        });
-      const { message, data } = built;
-      const wire = message.codec.encode(data).finish();
-      const decoded = message.codec.decode(wire);
-      return {
-        __pactMessageMetadata: { contentType: 'application/json', type: message.type, dataschema: message.dataschema },
-        message: message.codec.toJSON(decoded),
-      };
+      let published: PublishedMessage;
+      try {
+        published = await build();
+      } catch (error) {
+        providerErrors.push({ description, kind: 'threw', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        throw error;
+      }
+      const { fields, channel, definition } = streamFields(published);
+      const map = toFieldMap(fields);
+      const metadata: Record<string, string> = { contentType: 'application/json' };
+      for (const [key, value] of map) if (key !== 'data') metadata[key] = typeof value === 'string' ? value : value.toString('utf8');
+      // Decode as a consumer would: by the `type` the entry carries; without one, by the type the pact expects.
+      const type = metadata.type ?? expectedTypes[description];
+      const codecOf = (channel && type ? messageByType(channel, type) : undefined) ?? (definition && (!type || definition.type === type) ? definition : undefined);
+      const data = map.get('data');
+      if (!codecOf || data === undefined) {
+        const message = data === undefined ? 'the entry has no data field' : `type "${type ?? '(none)'}" is not a message of the channel`;
+        providerErrors.push({ description, kind: 'unreadable', message });
+        throw new Error(message);
+      }
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      return { __pactMessageMetadata: metadata, message: codecOf.codec.toJSON(codecOf.codec.decode(bytes)) as JsonValue };
     },
   ]),
 );
 
-/** The last stdout line is machine-readable for the gate; everything above is Pact's own report. */
 const resultMarker = 'HERALD_PACT_RESULT ';
 try {
   await new MessageProviderPact({ provider, pactUrls, messageProviders, logLevel: 'error' }).verify();

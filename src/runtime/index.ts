@@ -6,7 +6,7 @@ export * from './errors.ts';
 export { connectRedis, duplicateConnection, closeConnection, type RedisConnection, type RedisValue, type ConnectOptions } from './redis.ts';
 export { defineChannel, messageByName, messageByType, deadLetterStream } from './channel.ts';
 export { uuidv7, buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, type EncodedEvent } from './envelope.ts';
-export { createProducer, producerDefaults, type Producer, type ProducerOptions, type OutgoingEvent } from './producer.ts';
+export { createProducer, encodeEvent, producerDefaults, type Producer, type ProducerOptions, type OutgoingEvent } from './producer.ts';
 export { createConsumer, type Consumer, type ConsumerOptions } from './consumer.ts';
 export { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './replay.ts';

@@ -5,7 +5,7 @@ import { buildEnvelope, encodedEventToFields, type EncodedEvent } from './envelo
 import { assertEventSize, defaultMaxEventBytes } from './event-size.ts';
 import type { RedisConnection, RedisValue } from './redis.ts';
 import { trimSafely } from './retention.ts';
-import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from './types.ts';
+import type { ChannelDefinition, MessageDefinition, MessageName, PayloadOf, PublishOptions } from './types.ts';
 
 export interface ProducerOptions {
   /** CloudEvents `source`, for example `herald/catalog`. */
@@ -39,19 +39,25 @@ export interface Producer<C extends ChannelDefinition> {
   publishEncoded(events: ReadonlyArray<EncodedEvent>): Promise<string[]>;
 }
 
+/**
+ * Encodes one event exactly as a producer does (envelope, then protobuf bytes): the one encoding path,
+ * shared by publish, the outbox and the Pact gate, which verifies what this returns.
+ */
+export function encodeEvent(definition: MessageDefinition<any>, source: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent {
+  const envelope = buildEnvelope(definition, source, publishOptions);
+  const bytes = definition.codec.encode(data).finish();
+  // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
+  return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
 export function createProducer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ProducerOptions): Producer<C> {
   const maxLen = options.maxLen ?? producerDefaults.maxLen;
   const trimEvery = options.trimEvery ?? producerDefaults.trimEvery;
   const maxEventBytes = options.maxEventBytes ?? producerDefaults.maxEventBytes;
   let sinceTrim = 0;
 
-  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
-    const definition = messageByName(channel, name);
-    const envelope = buildEnvelope(definition, options.source, publishOptions);
-    const bytes = definition.codec.encode(data).finish();
-    // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
-    return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-  };
+  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent =>
+    encodeEvent(messageByName(channel, name), options.source, data, publishOptions);
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
     const args: RedisValue[] = ['XADD', channel.address, '*'];
