@@ -3,7 +3,7 @@
 // released bundle. Each git baseline is extracted into a temp dir so buf and the AsyncAPI diff see
 // the very same files. It never fetches from a remote and never touches the working tree.
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -109,6 +109,11 @@ async function extract(root: string, commit: string, into: string): Promise<bool
   return true;
 }
 
+function looksLikeBundle(abs: string): boolean {
+  if (statSync(abs).isFile()) return /\.(binpb|bin)$/.test(abs);
+  return readdirSync(abs).some((f) => f === 'buf.yaml' || f.endsWith('.binpb'));
+}
+
 /** A released bundle: a directory with a buf image (`*.binpb`) and the AsyncAPI document. */
 async function bundleBaseline(location: string): Promise<Baseline> {
   const abs = path.resolve(location);
@@ -129,8 +134,10 @@ export async function resolveBaselines(root: string, options: BaselineOptions = 
   const cleanup = async () => {
     await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })));
   };
-  if (options.against && existsSync(path.resolve(root, options.against)) && !(await commitOf(root, options.against))) {
-    return { baselines: [await bundleBaseline(path.resolve(root, options.against))], notes, cleanup };
+  if (options.against && existsSync(path.resolve(root, options.against))) {
+    // A path that holds a bundle is one, whatever refs exist; any other existing path is one unless it names a commit.
+    const abs = path.resolve(root, options.against);
+    if (looksLikeBundle(abs) || !(await commitOf(root, options.against))) return { baselines: [await bundleBaseline(abs)], notes, cleanup };
   }
   const inGit = (await git(root, ['rev-parse', '--is-inside-work-tree'])).out === 'true';
   if (!inGit) {

@@ -6,6 +6,7 @@ import { applyAllowList, loadAllowList } from './allow-list.ts';
 import type { Baseline } from './baseline.ts';
 import { hasProtoTree, moduleDirs, resolveBaselines } from './baseline.ts';
 import { breakingDiagnostics, runBufBreaking } from './buf-breaking.ts';
+import type { BufFinding } from './buf-cli.ts';
 import type { ContractView } from './contract-view.ts';
 import { loadContractView } from './contract-view.ts';
 import type { CheckReport, Diagnostic, GateResult } from './diagnostics.ts';
@@ -13,7 +14,7 @@ import { changeId, gateResult } from './diagnostics.ts';
 import type { BaselineComparison, CheckOptions, Gate } from './gate.ts';
 import type { Comparison } from './impact.ts';
 import { loadPactReads } from './pact-reads.ts';
-import { loadProtoGraph } from './proto-graph.ts';
+import { loadProtoGraph, type ProtoGraph } from './proto-graph.ts';
 import { registry } from './registry.ts';
 
 export type { CheckOptions } from './gate.ts';
@@ -33,22 +34,37 @@ async function viewOf(dir: string, file: string | undefined): Promise<ContractVi
   return file && existsSync(path.join(dir, file)) ? loadContractView(dir, file) : undefined;
 }
 
+/** For judging many trees against one baseline (the mutation self-test): parts computed once, reused. */
+export interface ComparisonReuse {
+  /** buf breaking's findings for this tree, when they were computed already (for example in one batched buf run). */
+  findings?: BufFinding[];
+  baselineView?: ContractView;
+  baselineGraph?: ProtoGraph;
+}
+
 /** Loads both sides of one comparison once; buf breaking runs at most once, when a gate asks. */
-export async function comparisonWith(root: string, baseline: Baseline, current: ContractView | undefined): Promise<BaselineComparison> {
+export async function comparisonWith(root: string, baseline: Baseline, current: ContractView | undefined, reuse: ComparisonReuse = {}): Promise<BaselineComparison> {
   const cmp: Comparison = { baselineName: baseline.name, ...(current ? { current } : {}) };
-  const baselineView = await viewOf(baseline.dir, baseline.asyncapiPath);
+  const baselineView = reuse.baselineView ?? (await viewOf(baseline.dir, baseline.asyncapiPath));
   if (baselineView) cmp.baseline = baselineView;
   const currentGraph = loadProtoGraph(root, moduleDirs(root)[0]!);
   if (currentGraph) cmp.currentGraph = currentGraph;
-  const baselineGraph = hasProtoTree(baseline) ? loadProtoGraph(baseline.dir, moduleDirs(baseline.dir)[0]) : undefined;
+  const baselineGraph = reuse.baselineGraph ?? (hasProtoTree(baseline) ? loadProtoGraph(baseline.dir, moduleDirs(baseline.dir)[0]) : undefined);
   if (baselineGraph) cmp.baselineGraph = baselineGraph;
   cmp.reads = loadPactReads(root);
   let breaking: Promise<Diagnostic[]> | undefined;
+  const findings = (): Promise<BufFinding[]> => (reuse.findings ? Promise.resolve(reuse.findings) : runBufBreaking(root, baseline.bufAgainst));
   return {
     baseline,
     cmp,
-    breaking: () => (breaking ??= existsSync(path.join(root, 'buf.yaml')) ? runBufBreaking(root, baseline.bufAgainst).then((f) => breakingDiagnostics(f, cmp)) : Promise.resolve([])),
+    breaking: () => (breaking ??= existsSync(path.join(root, 'buf.yaml')) ? findings().then((f) => breakingDiagnostics(f, cmp)) : Promise.resolve([])),
   };
+}
+
+/** Runs the baseline gates of `gates` on prepared comparisons, findings merged across baselines, as runCheck does. */
+export async function runComparisonGates(root: string, options: CheckOptions, comparisons: BaselineComparison[]): Promise<GateResult[]> {
+  const selected = registry.filter((g) => g.needsBaseline && (!options.gates || options.gates.includes(g.name)));
+  return Promise.all(selected.map((g) => runGate(g, options, root, comparisons, [])));
 }
 
 async function runGate(gate: Gate, options: CheckOptions, root: string, comparisons: BaselineComparison[] | undefined, planNotes: string[]): Promise<GateResult> {

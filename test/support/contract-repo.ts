@@ -31,16 +31,21 @@ export interface ContractRepo extends ContractFiles {
   cleanup(): void;
 }
 
-export function contractFilesAt(root: string): ContractFiles {
+/** The files of `root`; `onWrite` hears every file an edit writes or removes (to restore it later). */
+export function contractFilesAt(root: string, onWrite?: (file: string) => void): ContractFiles {
   const abs = (f: string) => path.join(root, f);
   const files: ContractFiles = {
     root,
     read: (f) => readFileSync(abs(f), 'utf8'),
     write: (f, text) => {
+      onWrite?.(f);
       mkdirSync(path.dirname(abs(f)), { recursive: true });
       writeFileSync(abs(f), text);
     },
-    remove: (f) => rmSync(abs(f), { recursive: true, force: true }),
+    remove: (f) => {
+      onWrite?.(f);
+      rmSync(abs(f), { recursive: true, force: true });
+    },
     replace: (f, from, to) => {
       const text = files.read(f);
       const found = typeof from === 'string' ? text.includes(from) : from.test(text);
