@@ -46,7 +46,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
         // Each handled event is logged with its traceparent: the request that caused it can be followed here.
         middleware: [traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
         logger: app.log,
-        config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch, claimIntervalMs: Math.min(5000, config.consumerMinIdleMs) },
+        config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch },
       })
     : undefined;
   if (consumer) {

@@ -12,6 +12,7 @@ import {
 } from './asyncapi-walk.ts';
 import { contractError, type Diagnostic } from './diagnostics.ts';
 import { compareStrings, sortedBy } from './ordering.ts';
+import { canonicalSchemaText, dataschemaOf, schemaFingerprint } from './fingerprint.ts';
 import { bundleMessage } from './proto-bundle.ts';
 import { loadProtoDirectory } from './proto-load.ts';
 import { fieldLabel, fieldsOf, fieldTypeText, fileOf, isMessageType, jsonNameOf, realOneof } from './proto-model.ts';
@@ -37,9 +38,9 @@ export interface ContractMessage {
   protoType: string;
   /** Path under proto/, for example `herald/catalog/movie/v1/events.proto`. */
   protoFile: string;
-  /** Self-contained single-root proto text the official parser accepts. */
+  /** Self-contained single-root proto text the official parser accepts, in canonical form (fingerprint.ts). */
   bundledProto: string;
-  /** First 16 hex digits of the sha256 of `bundledProto`. */
+  /** First 16 hex digits of the sha256 of the UTF-8 bytes of `bundledProto`. */
   fingerprint: string;
   /** `herald:<protoType>#sha256-<fingerprint>`. */
   dataschema: string;
@@ -164,16 +165,18 @@ function buildMessage(
   checkPayload(message, at, protoFile, protoDir, asyncapiPath, diagnostics);
   const bundle = bundleMessage(type, protoDir);
   if (bundle.problem) diagnostics.push({ severity: 'error', path: protoFile, code: 'bundle-root', message: bundle.problem });
-  const fingerprint = sha256Hex(bundle.text).slice(0, 16);
-  const dataschema = `herald:${protoType}#sha256-${fingerprint}`;
-  rewriteBundled(bundled, at, bundle.text, dataschema);
+  // The hashed bytes are the canonical schema text (fingerprint.ts), shipped as generated/contract/schemas/<type>.proto.
+  const schemaText = canonicalSchemaText(bundle.text);
+  const fingerprint = schemaFingerprint(schemaText);
+  const dataschema = dataschemaOf(protoType, fingerprint);
+  rewriteBundled(bundled, at, schemaText, dataschema);
   const examples = Array.isArray(message['examples']) ? message['examples'] : [];
   const headers = headersOf(document, message);
   return {
     name: entry.name,
     protoType,
     protoFile,
-    bundledProto: bundle.text,
+    bundledProto: schemaText,
     fingerprint,
     dataschema,
     ...optionalStrings(message, ['title', 'summary', 'description']),
@@ -183,7 +186,11 @@ function buildMessage(
   };
 }
 
-/** The payload must be a protobuf schema whose `$ref` names the file that declares the type. */
+/**
+ * The payload must be a protobuf schema. Its `schema` is Herald-managed (the bundled text, inline, kept in
+ * step by `herald generate`; see contract-schemas.ts); a `$ref` to a .proto file, the older form that
+ * `herald generate` replaces, must at least name the file that declares the type.
+ */
 function checkPayload(message: JsonObject, at: string, protoFile: string, protoDir: string, asyncapiPath: string, diagnostics: Diagnostic[]): void {
   const payload = objectAt(message, 'payload');
   const format = stringField(payload, 'schemaFormat') ?? '';
@@ -192,7 +199,7 @@ function checkPayload(message: JsonObject, at: string, protoFile: string, protoD
     return;
   }
   const ref = stringField(objectAt(payload, 'schema'), '$ref');
-  if (ref === undefined) return; // an inline schema is allowed; the bundle replaces it anyway
+  if (ref === undefined) return; // inline (managed) or missing: the bundle is the truth either way
   const target = resolve(join(asyncapiPath, '..'), ref);
   const declared = join(protoDir, protoFile);
   if (target !== declared) {

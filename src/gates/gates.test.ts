@@ -170,7 +170,7 @@ describe('generated gate', () => {
     const report = await runCheck({ root: repo.root, gates: ['generated', 'breaking', 'asyncapi'] });
     expect(report.ok).toBe(false);
     const blocking = report.gates.flatMap((g) => g.diagnostics).filter(isBlocking);
-    expect(blocking.map((d) => d.code).sort()).toEqual(['FIELD_REMOVED_WHILE_READ', 'GENERATED_STALE']);
+    expect(blocking.map((d) => d.code).sort()).toEqual(['FIELD_REMOVED_WHILE_READ', 'GENERATED_STALE', 'MANAGED_SCHEMA_STALE']);
     const text = renderReport(report, 'text');
     expect(text).toMatch(/generated\/ is stale against the contract: \d+ file\(s\) differ \(.*\(changed\)/);
     expect(text).toContain('sales, which reads movie.title');

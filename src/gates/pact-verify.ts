@@ -5,11 +5,9 @@
 // It prints Pact's report and exits 0/1; the last line is machine-readable for the gate.
 import { MessageProviderPact } from '@pact-foundation/pact';
 import { pathToFileURL } from 'node:url';
-import { messageByName, messageByType } from '../runtime/channel.ts';
-import { encodedEventToFields, toFieldMap } from '../runtime/envelope.ts';
-import { encodeEvent } from '../runtime/producer.ts';
-import type { RedisValue } from '../runtime/redis.ts';
-import type { ChannelDefinition, JsonValue, MessageDefinition } from '../runtime/types.ts';
+import { messageByName, messageByType } from '../runtime/core/channel.ts';
+import { encodeEvent, encodedEventToFields, toFieldMap } from '../runtime/core/envelope.ts';
+import type { ChannelDefinition, JsonValue, MessageDefinition, WireValue as RedisValue } from '../runtime/core/types.ts';
 import type { MessageProviders, PublishedMessage } from './pact.ts';
 
 const { providersModule, provider, pactUrls, expectedTypes } = JSON.parse(process.argv[2] ?? '{}') as {
