@@ -65,8 +65,15 @@ export function applyAllowList(diagnostics: Diagnostic[], entries: AllowEntry[],
   const allowedChanges = new Map<string, AllowEntry>();
   for (const d of diagnostics) {
     if (d.severity !== 'error' || d.causes) continue;
-    const matched = acceptedIds(d).map((ids) => ids.find((id) => live.has(id)));
-    if (matched.some((m) => m === undefined)) continue;
+    const accepted = acceptedIds(d);
+    const matched = accepted.map((ids) => ids.find((id) => live.has(id)));
+    if (matched.some((m) => m === undefined)) {
+      // Named against one baseline but seen against others too: each baseline needs its own reviewed entry.
+      for (const [i, m] of matched.entries()) if (m) used.add(m);
+      const missing = accepted.filter((_ids, i) => matched[i] === undefined).map((ids) => ids[0]!);
+      if (matched.some(Boolean)) notes.push(`The same change is also seen against other baselines; add an entry for each to allow it: ${missing.join(', ')}.`);
+      continue;
+    }
     const names = matched as string[];
     names.forEach((n) => used.add(n));
     const entry = live.get(names[0]!)!;

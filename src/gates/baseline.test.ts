@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { edits } from '../../test/fixtures/gates/edits.ts';
+import { allowList, edits } from '../../test/fixtures/gates/edits.ts';
 import { contractFilesAt, createContractRepo } from '../../test/support/contract-repo.ts';
 import { main } from '../cli/main.ts';
 import { isBlocking } from './diagnostics.ts';
+import { renderReport } from './report.ts';
 import { runCheck } from './run-check.ts';
 
 const temps: string[] = [];
@@ -64,6 +65,24 @@ describe('baselines', () => {
     expect(transitive.gates[0]!.diagnostics[0]!.against?.map((b) => b.name)).toEqual([expect.stringMatching(/^v1\.0\.0 /)]);
     const mainOnly = await runCheck({ root: repo.root, gates: ['breaking'], transitive: false });
     expect(mainOnly.ok).toBe(true);
+  });
+
+  it('needs one allow-list entry per baseline a break is seen against, and names the missing one', async () => {
+    const repo = createContractRepo();
+    cleanups.push(repo.cleanup);
+    repo.git('tag', 'v1.0.0');
+    repo.edit(edits.docChange);
+    repo.git('commit', '--quiet', '-am', 'Document the channel better');
+    repo.edit(edits.fieldTypeChanged);
+    const id = 'FIELD_WIRE_JSON_COMPATIBLE_TYPE:herald.catalog.movie.v1.Movie.title#2:string->int32';
+    repo.edit(allowList({ id: `${id}@main`, reason: 'Reviewed against main only.' }));
+    const partly = await runCheck({ root: repo.root, gates: ['breaking', 'asyncapi'] });
+    expect(partly.ok).toBe(false);
+    expect(partly.notes.join()).toContain(`add an entry for each to allow it: ${id}@v1.0.0`);
+    repo.edit(allowList({ id: `${id}@main`, reason: 'Reviewed against main.' }, { id: `${id}@v1.0.0`, reason: 'Reviewed against the release.' }));
+    const both = await runCheck({ root: repo.root, gates: ['breaking', 'asyncapi'] });
+    expect(both.ok, renderReport(both, 'text')).toBe(true);
+    expect(both.notes).toEqual([]);
   });
 
   it('compares against a released bundle (buf image + asyncapi.yaml) outside any git repository', async () => {
