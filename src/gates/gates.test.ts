@@ -152,6 +152,19 @@ describe('herald check verdicts on edits of the real contract', () => {
     expect(json.gates.map((g) => `${g.gate}:${g.status}`)).toEqual(['breaking:failed', 'asyncapi:failed']);
   });
 
+  it('names the .proto line, the messages and the consumers of a package rename', async () => {
+    const rename = (f: Parameters<typeof edits.fieldTypeChanged>[0]) => {
+      for (const file of ['proto/herald/common/v1/money.proto', movieProto, 'proto/herald/sales/purchase/v1/events.proto']) {
+        f.write(file, f.read(file).replace(/herald\.common\.v1/g, 'herald.common.money.v1'));
+      }
+    };
+    const report = await runCheck({ root: repoWith(rename).root, gates: ['breaking'] });
+    const finding = report.gates[0]!.diagnostics.find((d) => d.code === 'FILE_SAME_PACKAGE');
+    expect(finding).toMatchObject({ path: { file: 'proto/herald/common/v1/money.proto', line: 3 }, consumers: ['reporting', 'sales'] });
+    expect(finding!.messages).toEqual(expect.arrayContaining(['MovieCreated', 'MovieUpdated', 'PurchaseCompleted']));
+    expect(diagnosticIds(finding!)).toEqual(['FILE_SAME_PACKAGE:proto/herald/common/v1/money.proto:herald.common.v1->herald.common.money.v1@main']);
+  });
+
   it('says a wire-safe deletion has no known reader, and lets it pass', async () => {
     const report = await runCheck({ root: repoWith(edits.releaseYearDeletedAndReserved).root, gates: compareGates });
     const finding = report.gates.flatMap((g) => g.diagnostics).find((d: Diagnostic) => d.code === 'FIELD_REMOVED_WHILE_READ');

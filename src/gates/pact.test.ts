@@ -1,6 +1,7 @@
 // The pact gate against the committed pacts, through the producers' real publishing path: the real
 // producers satisfy every consumer; a producer that stops filling a field, drops an envelope attribute
 // or whose builder throws fails, naming the field or attribute, its .proto line and the consumer.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isBlocking } from './diagnostics.ts';
@@ -39,6 +40,9 @@ describe('pact gate', () => {
     expect(report.ok).toBe(false);
     const blocking = report.gates[0]!.diagnostics.filter(isBlocking);
     expect(blocking.map((d) => `${d.code} ${d.path.field} ${d.consumers?.join()}`)).toEqual(['PACT_ATTRIBUTE_MISSING metadata.type sales']);
+    // Reported where the contract declares the attribute: the envelope header in asyncapi.yaml.
+    const line = readFileSync(path.join(root, 'asyncapi.yaml'), 'utf8').split('\n').findIndex((l, i, all) => /^\s+type:\s*$/.test(l) && /type: string/.test(all[i + 1]!)) + 1;
+    expect(blocking[0]!.path).toMatchObject({ file: 'asyncapi.yaml', line });
     expect(renderReport(report, 'text')).toContain('catalog no longer sends envelope attribute `type` in "a MovieCreated event", which sales reads');
   });
 

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { ChannelDefinition, MessageDefinition, PublishOptions, WireValue as RedisValue } from '../runtime/core/types.ts';
 import { moduleDirs } from './baseline.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -56,6 +57,23 @@ function readPacts(dir: string): PactFile[] {
     const types = Object.fromEntries(list.filter((i) => typeof i.metadata?.type === 'string').map((i) => [i.description, i.metadata!.type as string]));
     return { file: path.join(dir, f), consumer: json.consumer.name, provider: json.provider.name, interactions: list.map((i) => i.description), types };
   });
+}
+
+/** Where asyncapi.yaml declares envelope attribute `name` (a header property), for reports. */
+export function headerLine(root: string, name: string): { file: string; line: number } | undefined {
+  const file = path.join(root, 'asyncapi.yaml');
+  if (!existsSync(file)) return undefined;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter });
+  let found: number | undefined;
+  visit(doc, {
+    Pair(_key, pair, ancestors) {
+      if (found !== undefined || !isScalar(pair.key) || pair.key.value !== name) return;
+      const parents = ancestors.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : ''));
+      if (parents.at(-1) === 'properties' && parents.at(-2) === 'headers' && pair.key.range) found = lineCounter.linePos(pair.key.range[0]).line;
+    },
+  });
+  return found === undefined ? undefined : { file: 'asyncapi.yaml', line: found };
 }
 
 /** The .proto declaration of a JSON path (`movie.price`) under `rootType`, for reports. */
@@ -146,12 +164,14 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
           const attribute = field.startsWith('metadata.') ? field.slice('metadata.'.length) : undefined;
           const missing = /missing|was missing|Expected .* but was missing|not found/i.test(m.mismatch ?? '') || (attribute !== undefined && /null|undefined|missing/i.test(m.mismatch ?? ''));
           const proto = attribute === undefined && field ? protoFieldAt(graph, type, field) : undefined;
+          const header = attribute !== undefined ? headerLine(root, attribute) : undefined;
           const what = attribute !== undefined ? `envelope attribute \`${attribute}\`` : field ? `field \`${field}\`${type ? ` of ${type}` : ''}` : 'the message';
           diagnostics.push({
             gate: 'pact', severity: 'error',
             code: attribute !== undefined ? (missing ? 'PACT_ATTRIBUTE_MISSING' : 'PACT_ATTRIBUTE_MISMATCH') : missing ? 'PACT_FIELD_MISSING' : 'PACT_MISMATCH',
             path: proto
               ? { file: proto.file, ...(proto.line ? { line: proto.line } : {}), type: proto.type, interaction: description, field }
+              : header ? { ...header, interaction: description, field }
               : { file: rel(pact.file), interaction: description, ...(field ? { field } : {}) },
             subject: `${provider}:${description}${field ? `:${field}` : ''}`,
             message: `${provider} no longer ${missing ? 'sends' : 'matches'} ${what} in "${description}", which ${pact.consumer} reads (${rel(pact.file)}): ${`${m.path ?? m.key ?? ''} ${m.mismatch ?? ''}`.trim()}`,
