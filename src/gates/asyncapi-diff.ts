@@ -28,7 +28,10 @@ const coveredByHerald = [
   /^\/channels\/[^/]+\/address$/,
   /^\/channels\/[^/]+\/messages(\/[^/]+)?$/,
   /^\/channels\/[^/]+\/messages\/[^/]+\/(headers|payload|contentType|x-herald-[^/]+|examples|title|summary|description|name)(\/|$)/,
-  /^\/operations(\/|$)/,
+  // Operations added or removed, and their message lists: the send/receive rules below. An operation's
+  // action, channel or bindings changing stays with @asyncapi/diff's verdict.
+  /^\/operations(\/[^/]+)?$/,
+  /^\/operations\/[^/]+\/(messages|title|summary|description|x-herald-[^/]+)(\/|$)/,
   /^\/(info|components)(\/|$)/,
 ];
 

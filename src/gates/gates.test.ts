@@ -2,14 +2,14 @@
 // must fail and be named (gate, id, consumer, reader); each compatible one must pass. Real buf, real git.
 import { afterAll, describe, expect, it } from 'vitest';
 import { allowList, baseEdits, combine, edits, movieProto } from '../../test/fixtures/gates/edits.ts';
-import { createContractRepo, type ContractEdit, type ContractRepo } from '../../test/support/contract-repo.ts';
+import { createContractRepo, syncManagedSchemas, type ContractEdit, type ContractRepo } from '../../test/support/contract-repo.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { diagnosticIds, isBlocking } from './diagnostics.ts';
 import { renderReport } from './report.ts';
 import { runCheck } from './run-check.ts';
 
-/** Passing cases also run lint (the official parser must accept the edited contract); failing ones skip its ~1 s. */
-const staticGates = ['lint', 'breaking', 'asyncapi'];
+/** Passing cases also run lint (the official parser must accept the edited contract) and the managed-schema check; failing ones skip their ~1 s. */
+const staticGates = ['lint', 'generated', 'breaking', 'asyncapi'];
 const compareGates = ['breaking', 'asyncapi'];
 
 interface Expected { gate: string; id: string; consumers?: string[]; text?: string[] }
@@ -57,6 +57,9 @@ const cases: Case[] = [
   { name: 'a receive operation removed while its channel stays', edit: edits.receiveOperationRemoved, verdict: 'fail', expect: [
     { gate: 'asyncapi', id: 'RECEIVE_OPERATION_REMOVED:reportPurchases@main', consumers: ['reporting'] },
   ] },
+  { name: 'a receive operation turned into a send (left to @asyncapi/diff, not softened)', edit: (f) => f.yaml((doc) => doc.setIn(['operations', 'projectMovieEvents', 'action'], 'send')), verdict: 'fail', expect: [
+    { gate: 'asyncapi', id: 'ASYNCAPI_BREAKING:/operations/projectMovieEvents/action@main' },
+  ] },
   { name: 'a channel renamed (address changed)', edit: edits.channelAddressChanged, verdict: 'fail', expect: [
     { gate: 'asyncapi', id: 'CHANNEL_ADDRESS_CHANGED:catalogMovie:catalog.movie.v1->catalog.movies.v1@main', consumers: ['sales'] },
   ] },
@@ -93,6 +96,8 @@ function repoWith(edit: ContractEdit, base?: ContractEdit): ContractRepo {
 describe('herald check verdicts on edits of the real contract', () => {
   it.each(cases)('$verdict: $name', async ({ base, edit, verdict, expect: expected = [], shows = [] }) => {
     const repo = repoWith(edit, base);
+    // A passing change is judged as it would be committed: after `herald generate` refreshed the managed schemas.
+    if (verdict === 'pass') await syncManagedSchemas(repo.root);
     const report = await runCheck({ root: repo.root, gates: verdict === 'pass' ? staticGates : compareGates });
     const all = report.gates.flatMap((g) => g.diagnostics);
     const blocking = all.filter(isBlocking);

@@ -184,7 +184,9 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
       diagnostics.push({ gate: 'pact', severity: 'error', code: 'PACT_VERIFY_FAILED', path: { file: rel(files[0]!.file) }, subject: provider,
         message: `Pact verification of ${provider} failed: ${output.trim().split('\n').slice(-8).join(' ')}`, consumers: [...new Set(files.map((f) => f.consumer))] });
     }
-    notes.push(`${provider}: verified ${files.reduce((n, f) => n + f.interactions.length, 0)} interaction(s) from ${files.map((f) => `${f.consumer} (${rel(f.file)})`).join(', ')}.`);
+    const count = files.reduce((n, f) => n + f.interactions.length, 0);
+    const failed = new Set(diagnostics.filter((d) => d.subject?.startsWith(`${provider}:`) || d.subject === provider).map((d) => d.path.interaction ?? d.subject)).size;
+    notes.push(`${provider}: ${failed === 0 ? 'verified' : `checked`} ${count} interaction(s) from ${files.map((f) => `${f.consumer} (${rel(f.file)})`).join(', ')}${failed > 0 ? `; ${failed} not satisfied` : ''}.`);
   }
   return { diagnostics, notes };
 }

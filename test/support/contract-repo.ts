@@ -6,6 +6,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument, type Document } from 'yaml';
+import { loadContract } from '../../src/codegen/contract.ts';
+import { syncManagedBlocks } from '../../src/codegen/contract-schemas.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 /** What a contract repository holds; `generated` only when asked for (the staleness gate). */
@@ -21,6 +23,14 @@ export interface ContractFiles {
   replace(file: string, from: string | RegExp, to: string): void;
   /** Edits asyncapi.yaml through the yaml Document API (comments and layout kept). */
   yaml(edit: (doc: Document) => void, file?: string): void;
+}
+
+/** What a developer runs after editing proto/: rewrites asyncapi.yaml's Herald-managed payload schema blocks. */
+export async function syncManagedSchemas(root: string): Promise<void> {
+  const contract = await loadContract(root);
+  const spec = path.join(root, 'asyncapi.yaml');
+  const synced = syncManagedBlocks(readFileSync(spec, 'utf8'), contract);
+  if (synced.stale.length > 0) writeFileSync(spec, synced.text);
 }
 export type ContractEdit = (files: ContractFiles) => void;
 
