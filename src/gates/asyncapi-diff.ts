@@ -9,7 +9,8 @@ import type { Diagnostic, DiagnosticPath, Severity } from './diagnostics.ts';
 import { changeId } from './diagnostics.ts';
 import type { Gate } from './gate.ts';
 import type { Comparison } from './impact.ts';
-import { describeReaders, fieldReaders, impactOf } from './impact.ts';
+import { describeReaders } from './impact.ts';
+import { mergeReaders, removedFieldsStillRead } from './removed-fields.ts';
 
 export const asyncapiGate: Gate = {
   name: 'asyncapi',
@@ -40,51 +41,6 @@ function headerSchema(m: ViewMessage | undefined): { properties: Json; required:
   const properties = (typeof h.properties === 'object' && h.properties ? h.properties : {}) as Json;
   const required = new Set(Array.isArray(h.required) ? (h.required as string[]) : []);
   return { properties, required };
-}
-
-function mergeReaders(readers: NonNullable<Diagnostic['readers']>): NonNullable<Diagnostic['readers']> {
-  const by = new Map<string, NonNullable<Diagnostic['readers']>[number]>();
-  for (const r of readers) {
-    const seen = by.get(r.consumer);
-    by.set(r.consumer, seen ? { ...seen, ...(r.pact ? { pact: r.pact } : {}), reads: [...new Set([...seen.reads, ...r.reads])].sort() } : { ...r });
-  }
-  return [...by.values()];
-}
-
-/**
- * Fields deleted in a wire-safe way (number and name reserved): buf passes them, but a consumer whose
- * pact reads the field loses it. Blocked when a pact reads it; a warning when a receiver has no pact.
- */
-function removedFieldsStillRead(cmp: Comparison, breaking: Diagnostic[]): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  if (!cmp.baselineGraph || !cmp.currentGraph || !cmp.current) return out;
-  for (const before of cmp.baselineGraph.types.values()) {
-    if (before.kind !== 'message' || before.mapEntry) continue;
-    const after = cmp.currentGraph.types.get(before.fullName);
-    if (!after) continue;
-    for (const field of before.fields) {
-      if (after.fields.some((f) => f.number === field.number)) continue;
-      if (breaking.some((d) => d.path.type === before.fullName && (d.path.field === field.name || d.path.field === `#${field.number}`))) continue;
-      const impact = impactOf(cmp, before.fullName);
-      if (impact.carriers.length === 0) continue;
-      const readers = fieldReaders(cmp, impact, before.fullName, field.jsonName);
-      const reading = readers.some((r) => r.reads.length > 0);
-      const unknown = readers.some((r) => !r.pact);
-      const file = after.file || before.file;
-      out.push({
-        gate: 'asyncapi',
-        severity: reading ? 'error' : unknown ? 'warning' : 'info',
-        code: 'FIELD_REMOVED_WHILE_READ',
-        path: { file, ...(after.line ? { line: after.line } : {}), type: before.fullName, field: field.name },
-        subject: `${before.fullName}.${field.name}#${field.number}`,
-        message: `Field "${field.name}" (${field.number}) of ${before.fullName} was deleted and reserved: wire-safe, but it no longer travels in ${impact.messages.join(', ')}. ${describeReaders(readers)}`,
-        ...(impact.messages.length > 0 ? { messages: impact.messages } : {}),
-        consumers: readers.filter((r) => r.reads.length > 0 || !r.pact).map((r) => r.consumer),
-        readers,
-      });
-    }
-  }
-  return out;
 }
 
 export function asyncapiDiagnostics(cmp: Comparison, breaking: Diagnostic[]): { diagnostics: Diagnostic[]; notes: string[] } {
