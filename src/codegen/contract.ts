@@ -60,6 +60,8 @@ export interface ContractChannel {
   description?: string;
   /** Message names. */
   messages: string[];
+  /** `x-herald-partitions`, when the channel has more than one partition. */
+  partitions?: number;
 }
 
 export interface ContractOperation {
@@ -126,7 +128,7 @@ export async function loadContract(root: string, options: { asyncapiPath?: strin
     const message = buildMessage(document, bundledDocument, entry, protos.root, protoDir, asyncapiPath, diagnostics);
     if (message) messages.push(message);
   }
-  const channels = buildChannels(document, found);
+  const channels = buildChannels(document, found, diagnostics);
   const operations = buildOperations(document, found, diagnostics);
   const bundledJson = JSON.stringify(bundledDocument);
   return {
@@ -237,7 +239,10 @@ function fieldInfos(type: Type): ProtoFieldInfo[] {
   });
 }
 
-function buildChannels(document: JsonObject, found: Map<string, FoundMessage>): ContractChannel[] {
+/** Largest `x-herald-partitions`; the runtime refuses more (MAX_PARTITIONS). */
+const MAX_CHANNEL_PARTITIONS = 1024;
+
+function buildChannels(document: JsonObject, found: Map<string, FoundMessage>, diagnostics: Diagnostic[]): ContractChannel[] {
   const channels: ContractChannel[] = [];
   for (const [id, raw] of Object.entries(objectAt(document, 'channels'))) {
     const channel = deref(document, raw, pointerOf('channels', id)).value;
@@ -245,7 +250,18 @@ function buildChannels(document: JsonObject, found: Map<string, FoundMessage>): 
     const names = Object.keys(objectAt(channel, 'messages'))
       .map((key) => messageNameAt(document, pointerOf('channels', id, 'messages', key), found))
       .filter((n): n is string => n !== undefined);
-    channels.push({ id, address: stringField(channel, 'address') ?? id, ...optionalStrings(channel, ['title', 'description']), messages: names.sort(compareStrings) });
+    const partitions = channel['x-herald-partitions'];
+    const valid = partitions === undefined || (Number.isInteger(partitions) && (partitions as number) >= 1 && (partitions as number) <= MAX_CHANNEL_PARTITIONS);
+    if (!valid) {
+      diagnostics.push({ severity: 'error', path: pointerOf('channels', id, 'x-herald-partitions'), code: 'invalid-partitions', message: `x-herald-partitions of channel "${id}" must be an integer from 1 to ${MAX_CHANNEL_PARTITIONS}, got ${JSON.stringify(partitions)}` });
+    }
+    channels.push({
+      id,
+      address: stringField(channel, 'address') ?? id,
+      ...optionalStrings(channel, ['title', 'description']),
+      messages: names.sort(compareStrings),
+      ...(valid && typeof partitions === 'number' && partitions > 1 ? { partitions } : {}),
+    });
   }
   return sortedBy(channels, (c) => c.id);
 }

@@ -46,6 +46,7 @@ export function emitChannelFile(contract: Contract, channel: ContractChannel, im
     `export const ${constName} = ${runtime('defineChannel')}({`,
     `  id: ${quote(channel.id)},`,
     `  address: ${quote(channel.address)},`,
+    ...(channel.partitions ? [`  partitions: ${channel.partitions},`] : []),
     '  messages: {',
     ...entries,
     '  },',

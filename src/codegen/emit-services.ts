@@ -62,11 +62,11 @@ export function emitServiceFile(contract: Contract, service: ContractService, im
       jsDoc([doc, '', `Handlers must cover every message on ${channel.address}. Options not given here come from the`, `facade's \`consumer\` options; the group defaults to \`${service.name}\`.`], '  '),
       `  consume${names.stem}(`,
       `    options: Omit<${runtime('ConsumerOptions')}<${channelType}>, 'group'> & { group?: string },`,
-      `  ): ${runtime('Consumer')}<${channelType}>;`,
+      `  ): ${runtime(channel.partitions ? 'PartitionedConsumer' : 'Consumer')}<${channelType}>;`,
     );
     consumerValues.push(
       `    consume${names.stem}: (consumerOptions) =>`,
-      `      ${runtime('createConsumer', false)}(redis, ${channelConst}, { ...consumerDefaults, ...consumerOptions, group: consumerOptions.group ?? consumerDefaults.group ?? ${quote(service.name)} }),`,
+      `      ${runtime(channel.partitions ? 'createPartitionedConsumer' : 'createConsumer', false)}(redis, ${channelConst}, { ...consumerDefaults, ...consumerOptions, group: consumerOptions.group ?? consumerDefaults.group ?? ${quote(service.name)} }),`,
     );
   }
 

@@ -15,3 +15,6 @@ export { replayChannel, type ReplayOptions, type ReplayResult } from './redis/re
 export { trimSafely } from './redis/retention.ts';
 export { idempotency } from './redis/idempotency.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './redis/replies.ts';
+export { partitionStreamKey, partitionTag, partitionLeaseKey, groupMembersKey } from './redis/stream-names.ts';
+export { createPartitionGroup, readGroupOwnership, assignPartitions, type PartitionGroup, type GroupOwnership } from './redis/partition-group.ts';
+export { createPartitionedConsumer, type PartitionedConsumer, type PartitionedConsumerOptions } from './redis/partitioned-consumer.ts';

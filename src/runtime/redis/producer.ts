@@ -5,7 +5,8 @@ import { encodeEvent, encodedEventToFields, type EncodedEvent } from '../core/en
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
-import { streamKey } from './stream-names.ts';
+import { partitionOf } from '../core/partition.ts';
+import { partitionStreamKey, streamKey } from './stream-names.ts';
 import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from '../core/types.ts';
 
 export interface ProducerOptions {
@@ -45,15 +46,22 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const trimEvery = options.trimEvery ?? producerDefaults.trimEvery;
   const maxEventBytes = options.maxEventBytes ?? producerDefaults.maxEventBytes;
   const stream = streamKey(channel);
+  const partitions = channel.partitions ?? 1;
+  /** The stream an event goes to: the channel's, or its subject's partition of it. */
+  const streamOf = (event: EncodedEvent): string =>
+    partitions === 1 ? stream : partitionStreamKey(channel, partitionOf(event.envelope.subject, partitions), partitions);
+  const touched = new Set<string>();
   let sinceTrim = 0;
 
   const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent =>
     encodeEvent(messageByName(channel, name), options.source, data, publishOptions);
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
-    const args: RedisValue[] = ['XADD', stream, '*'];
+    const target = streamOf(event);
+    if (partitions > 1) touched.add(target);
+    const args: RedisValue[] = ['XADD', target, '*'];
     const fields = encodedEventToFields(event, args);
-    assertEventSize(fields, maxEventBytes, stream, event.envelope.type, 3);
+    assertEventSize(fields, maxEventBytes, target, event.envelope.type, 3);
     return args;
   };
 
@@ -61,7 +69,14 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     sinceTrim += count;
     if (sinceTrim < trimEvery) return;
     sinceTrim = 0;
-    await trimSafely(redis, stream, maxLen, Math.max(trimEvery * 10, 10_000));
+    if (partitions === 1) {
+      await trimSafely(redis, stream, maxLen, Math.max(trimEvery * 10, 10_000));
+      return;
+    }
+    // Each partition keeps maxLen / partitions entries, so the channel as a whole keeps about maxLen.
+    const streams = [...touched];
+    touched.clear();
+    for (const key of streams) await trimSafely(redis, key, Math.max(1, Math.ceil(maxLen / partitions)), Math.max(trimEvery * 10, 10_000));
   };
 
   const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
