@@ -26,7 +26,7 @@ type Json = Record<string, unknown>;
 /** Paths Herald's own rules below already judge, so @asyncapi/diff's verdict on them is not repeated. */
 const coveredByHerald = [
   /^\/channels\/[^/]+$/,
-  /^\/channels\/[^/]+\/address$/,
+  /^\/channels\/[^/]+\/(address|x-herald-partitions)$/,
   /^\/channels\/[^/]+\/messages(\/[^/]+)?$/,
   /^\/channels\/[^/]+\/messages\/[^/]+\/(headers|payload|contentType|x-herald-[^/]+|examples|title|summary|description|name)(\/|$)/,
   // Operations added or removed, and their message lists: the send/receive rules below. An operation's
@@ -78,6 +78,11 @@ export function asyncapiDiagnostics(cmp: Comparison, breaking: Diagnostic[]): { 
       add('error', 'CHANNEL_ADDRESS_CHANGED', { ...at(current, ['channels', after.id, 'address']), channel: after.id },
         `Channel "${after.id}" moved from stream ${before.address} to ${after.address}: consumer groups on the old stream stop receiving events.${who(consumers)}`, consumers,
         { subject: `${after.id}:${before.address}->${after.address}` });
+    }
+    if (after.partitions !== before.partitions) {
+      add('error', 'CHANNEL_PARTITIONS_CHANGED', { ...at(current, ['channels', after.id, 'x-herald-partitions']), channel: after.id },
+        `Channel "${after.id}" changed from ${before.partitions} to ${after.partitions} partition(s): each subject's events move to other streams, so per-subject order breaks and consumer groups on the old streams stop receiving.${who(consumers)} Publish a new channel instead.`, consumers,
+        { subject: `${after.id}:partitions:${before.partitions}->${after.partitions}` });
     }
     for (const m of before.messages.values()) {
       const now = after.messages.get(m.key);

@@ -63,6 +63,9 @@ const cases: Case[] = [
   { name: 'a channel renamed (address changed)', edit: edits.channelAddressChanged, verdict: 'fail', expect: [
     { gate: 'asyncapi', id: 'CHANNEL_ADDRESS_CHANGED:catalogMovie:catalog.movie.v1->catalog.movies.v1@main', consumers: ['sales'] },
   ] },
+  { name: 'a channel\'s partition count changed', edit: (f) => f.yaml((doc) => doc.setIn(['channels', 'catalogMovie', 'x-herald-partitions'], 4)), verdict: 'fail', expect: [
+    { gate: 'asyncapi', id: 'CHANNEL_PARTITIONS_CHANGED:catalogMovie:partitions:1->4@main', consumers: ['sales'] },
+  ] },
   { name: 'a channel removed', edit: edits.channelRemoved, verdict: 'fail', expect: [
     { gate: 'asyncapi', id: 'CHANNEL_REMOVED:salesPurchase:sales.purchase.v1@main', consumers: ['reporting'] },
   ] },

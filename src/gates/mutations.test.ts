@@ -73,7 +73,7 @@ function pactBodies(root: string): Map<string, Set<string>> {
 interface Subject { name: string; from: string; paths: string[]; kinds: MutationKind[] }
 
 const allKinds: MutationKind[] = ['field delete', 'field delete+reserve', 'field retype', 'field renumber', 'field rename', 'field cardinality', 'field into oneof',
-  'enum value remove', 'operation drop message', 'operation drop', 'channel address', 'channel drop', 'header required'];
+  'enum value remove', 'operation drop message', 'operation drop', 'channel address', 'channel partitions', 'channel drop', 'header required'];
 
 const subjects: Subject[] = [
   { name: "this repository's contract", from: repoRoot, paths: ['asyncapi.yaml', 'buf.yaml', 'proto', 'pacts'], kinds: allKinds },

@@ -1,6 +1,7 @@
 // Every single-step mutation of a contract, each with the verdict `herald check` must reach: per field
 // delete, delete and reserve, retype, renumber, rename, change cardinality, move into a oneof; per enum
-// value remove; per operation drop a message, drop the operation; per channel change the address, drop
+// value remove; per operation drop a message, drop the operation; per channel change the address or the
+// partition count, drop
 // it; per optional header make it required. The expected verdicts are the spec; the gates are judged.
 import { readFileSync } from 'node:fs';
 import { parseDocument, isMap, isSeq, type Document } from 'yaml';
@@ -11,7 +12,7 @@ import type { ContractEdit, ContractFiles } from './contract-repo.ts';
 
 export type MutationKind =
   | 'field delete' | 'field delete+reserve' | 'field retype' | 'field renumber' | 'field rename' | 'field cardinality' | 'field into oneof'
-  | 'enum value remove' | 'operation drop message' | 'operation drop' | 'channel address' | 'channel drop' | 'header required';
+  | 'enum value remove' | 'operation drop message' | 'operation drop' | 'channel address' | 'channel partitions' | 'channel drop' | 'header required';
 
 export interface Mutation {
   kind: MutationKind;
@@ -124,6 +125,8 @@ async function asyncapiMutations(root: string): Promise<Mutation[]> {
     const receivers = consumersOf(view, channel.id);
     out.push({ kind: 'channel address', target: channel.id, expect: { verdict: 'fail', code: /^CHANNEL_ADDRESS_CHANGED$/ },
       apply: yaml((doc) => doc.setIn(['channels', channel.id, 'address'], `${channel.address}.moved`)) });
+    out.push({ kind: 'channel partitions', target: channel.id, expect: { verdict: 'fail', code: /^CHANNEL_PARTITIONS_CHANGED$/, ...(receivers.length > 0 ? { consumers: receivers } : {}) },
+      apply: yaml((doc) => doc.setIn(['channels', channel.id, 'x-herald-partitions'], channel.partitions + 1)) });
     out.push({ kind: 'channel drop', target: channel.id, expect: receivers.length > 0 ? { verdict: 'fail', code: /^CHANNEL_REMOVED$/, consumers: receivers } : { verdict: 'pass' },
       apply: yaml((doc) => {
         doc.deleteIn(['channels', channel.id]);
