@@ -97,7 +97,8 @@ export function breakingDiagnostics(findings: BufFinding[], cmp: Comparison): Di
     const messages = [...new Set(impacts.flatMap((i) => i.messages))];
     const consumers = [...new Set(impacts.flatMap((i) => i.consumers))].sort();
     const jsonName = isEnum ? undefined : (baseField ?? cmp.currentGraph?.types.get(fullType ?? '')?.fields.find((x) => x.name === fieldName))?.jsonName;
-    const readers = fullType && (fieldName || isEnum) && !range ? fieldReaders(cmp, impacts[0]!, info?.mapEntry ? info.mapEntry.owner : fullType, info?.mapEntry ? info.mapEntry.jsonName : jsonName) : [];
+    // Readers come from the pact files; without them (the docs changelog) nothing is said about readers.
+    const readers = cmp.reads && fullType && (fieldName || isEnum) && !range ? fieldReaders(cmp, impacts[0]!, info?.mapEntry ? info.mapEntry.owner : fullType, info?.mapEntry ? info.mapEntry.jsonName : jsonName) : [];
     const element = fullType
       ? `${fullType}${range ? `.reserved[${range}]` : fieldName ? `.${fieldName}` : ''}${p.fieldNumber && !range ? `${isEnum ? '=' : '#'}${p.fieldNumber}` : ''}`
       : f.path;
