@@ -12,7 +12,7 @@ import { runCheck } from '../../gates/run-check.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage: herald check [--against <git ref | bundle dir>] [--transitive | --no-transitive]
-                    [--format text|json|github] [--gate lint,generated,breaking,asyncapi,pact]
+                    [--format text|json|github] [--gate ${gateNames.join(',')}]
                     [--pacts <dir>] [--providers <module>] [--write-bundle <dir>]
   --against      baseline: a git ref (default main; falls back to origin/main, then the latest vX.Y.Z tag)
                  or a released bundle (a directory with a buf image *.binpb and asyncapi.yaml)
