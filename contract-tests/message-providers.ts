@@ -6,27 +6,27 @@
 import { catalogMovie } from '../generated/channels/catalog-movie.ts';
 import { salesPurchase } from '../generated/channels/sales-purchase.ts';
 import { outgoingEvent } from '../services/catalog/events.ts';
-import { applyEvent, decideCreate, decideRetire, decideUpdate, type DraftMovieEvent, type MovieState } from '../services/catalog/movie.ts';
+import { applyEvent, decideCreate, decideRetire, decideUpdate, type MovieState, type StoredMovieEvent } from '../services/catalog/movie.ts';
 import { outgoingPurchase } from '../services/sales/purchases.ts';
 import type { MessageProviders, PublishedMessage } from '../src/gates/pact.ts';
 
 const movieId = '3f1c2a9e-6b7d-4e8f-9a0b-1c2d3e4f5a6b';
 
-/** Dune through the Catalog aggregate: created, repriced, retired; each step's draft event and state after it. */
-function duneHistory(): Record<'created' | 'updated' | 'retired', { draft: DraftMovieEvent; state: MovieState }> {
-  const createDraft = decideCreate(movieId, { title: 'Dune', price: { currencyCode: 'EUR', amountMinor: 1299n }, genres: ['science-fiction'], releaseYear: 2021 }, '2026-11-25T10:00:00.000Z');
-  const created = applyEvent(undefined, { eventId: 'e1', ...createDraft });
-  const updateDraft = decideUpdate(created, { price: { currencyCode: 'EUR', amountMinor: 999n } }, '2026-11-25T11:00:00.000Z')!;
-  const updated = applyEvent(created, { eventId: 'e2', ...updateDraft });
-  const retireDraft = decideRetire(updated, 'licence ended', '2026-11-25T12:00:00.000Z')!;
-  const retired = applyEvent(updated, { eventId: 'e3', ...retireDraft });
-  return { created: { draft: createDraft, state: created }, updated: { draft: updateDraft, state: updated }, retired: { draft: retireDraft, state: retired } };
+/** Dune through the Catalog aggregate: created, repriced, retired; each step's stored event and state after it. */
+function duneHistory(): Record<'created' | 'updated' | 'retired', { event: StoredMovieEvent; state: MovieState }> {
+  const createEvent: StoredMovieEvent = { eventId: '0192f0c4-8a1e-7c3b-9d2e-4f5a6b7c8d9e', ...decideCreate(movieId, { title: 'Dune', price: { currencyCode: 'EUR', amountMinor: 1299n }, genres: ['science-fiction'], releaseYear: 2021 }, '2026-11-25T10:00:00.000Z') };
+  const created = applyEvent(undefined, createEvent);
+  const updateEvent: StoredMovieEvent = { eventId: '0192f0c5-1b2c-7d3e-8f4a-5b6c7d8e9f0a', ...decideUpdate(created, { price: { currencyCode: 'EUR', amountMinor: 999n } }, '2026-11-25T11:00:00.000Z')! };
+  const updated = applyEvent(created, updateEvent);
+  const retireEvent: StoredMovieEvent = { eventId: '0192f0c6-2c3d-7e4f-9a5b-6c7d8e9f0a1b', ...decideRetire(updated, 'licence ended', '2026-11-25T12:00:00.000Z')! };
+  const retired = applyEvent(updated, retireEvent);
+  return { created: { event: createEvent, state: created }, updated: { event: updateEvent, state: updated }, retired: { event: retireEvent, state: retired } };
 }
 
 /** What Catalog's commands hand to its producer for one step (services/catalog/commands.ts). */
 const catalogPublishes = (step: keyof ReturnType<typeof duneHistory>): PublishedMessage => {
-  const { draft, state } = duneHistory()[step];
-  return { channel: catalogMovie, source: 'herald/catalog', event: outgoingEvent(draft, state) };
+  const { event, state } = duneHistory()[step];
+  return { channel: catalogMovie, source: 'herald/catalog', event: outgoingEvent(event, state) };
 };
 
 export const messageProviders: MessageProviders = {

@@ -15,15 +15,26 @@ const { providersModule, provider, pactUrls, expectedTypes } = JSON.parse(proces
 };
 process.env.PACT_DO_NOT_TRACK = 'true';
 
-const loaded = (await import(pathToFileURL(providersModule).href)) as { messageProviders?: MessageProviders };
-const builders = loaded.messageProviders?.[provider];
-if (!builders) {
-  console.error(`No message providers for "${provider}" in ${providersModule} (export const messageProviders = { '${provider}': { ... } }).`);
-  process.exit(2);
+/** The last stdout line is machine-readable for the gate; everything above is Pact's own report. */
+const resultMarker = 'HERALD_PACT_RESULT ';
+
+/** Verification cannot start: say why in one line the gate shows as it is (never a stack's tail). */
+function fatal(message: string): never {
+  console.log(`${resultMarker}${JSON.stringify({ ok: false, errors: [], providerErrors: [], fatal: message })}`);
+  process.exit(1);
 }
 
-/** Builder crashes and unreadable entries, by interaction: Pact only sees an empty answer, people need the reason. */
-const providerErrors: { description: string; message: string; kind: 'threw' | 'unreadable' }[] = [];
+let loaded: { messageProviders?: MessageProviders };
+try {
+  loaded = (await import(pathToFileURL(providersModule).href)) as { messageProviders?: MessageProviders };
+} catch (error) {
+  fatal(`cannot load the message providers module ${providersModule}: ${error instanceof Error ? error.message : String(error)}`);
+}
+const builders = loaded.messageProviders?.[provider];
+if (!builders) fatal(`no message providers for "${provider}" in ${providersModule} (export const messageProviders = { '${provider}': { ... } })`);
+
+/** Builder crashes, unencodable messages and unreadable entries, by interaction: Pact only sees an empty answer, people need the reason. */
+const providerErrors: { description: string; message: string; kind: 'threw' | 'unencodable' | 'unreadable' }[] = [];
 
 /** The stream entry the producer's real path writes for one built message. */
 function streamFields(published: PublishedMessage): { fields: RedisValue[] | Record<string, RedisValue>; channel?: ChannelDefinition; definition?: MessageDefinition<any> } {
@@ -47,7 +58,17 @@ const messageProviders = Object.fromEntries(
         providerErrors.push({ description, kind: 'threw', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
         throw error;
       }
-      const { fields, channel, definition } = streamFields(published);
+      let entry: ReturnType<typeof streamFields>;
+      try {
+        entry = streamFields(published);
+      } catch (error) {
+        // A message that cannot be encoded (a field left undefined by untyped code) is named, not shown
+        // to Pact as an empty message that is "missing" every key.
+        const type = 'event' in published ? `${published.event.name} of ${published.channel.address}` : 'message' in published ? published.message.type : 'entry';
+        providerErrors.push({ description, kind: 'unencodable', message: `encoding its ${type} failed: ${error instanceof Error ? error.message : String(error)}` });
+        throw error;
+      }
+      const { fields, channel, definition } = entry;
       const map = toFieldMap(fields);
       const metadata: Record<string, string> = { contentType: 'application/json' };
       for (const [key, value] of map) if (key !== 'data') metadata[key] = typeof value === 'string' ? value : value.toString('utf8');
@@ -66,7 +87,6 @@ const messageProviders = Object.fromEntries(
   ]),
 );
 
-const resultMarker = 'HERALD_PACT_RESULT ';
 try {
   await new MessageProviderPact({ provider, pactUrls, messageProviders, logLevel: 'error' }).verify();
   console.log(`${resultMarker}${JSON.stringify({ ok: true, errors: [], providerErrors })}`);

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { isResolvable, missingPeersError } from '../optional-peers.ts';
 import type { ChannelDefinition, MessageDefinition, PublishOptions, WireValue as RedisValue } from '../runtime/core/types.ts';
 import { moduleDirs } from './baseline.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -94,7 +95,19 @@ interface PactMismatch { type?: string; path?: string; key?: string; mismatch?: 
 interface ChildResult {
   ok: boolean;
   errors: { interaction?: string; mismatch?: { mismatches?: PactMismatch[] } }[];
-  providerErrors: { description: string; message: string; kind: 'threw' | 'unreadable' }[];
+  providerErrors: { description: string; message: string; kind: 'threw' | 'unencodable' | 'unreadable' }[];
+  /** Set when verification could not start (the providers module failed to load, no builders). */
+  fatal?: string;
+}
+
+/**
+ * The line that says what went wrong in a child that died without its result line: Node prints the
+ * error (`Error [ERR_MODULE_NOT_FOUND]: Cannot find package ...`) above the stack frames, so the tail
+ * of the output is only frames. Falls back to the first non-empty line.
+ */
+export function firstErrorLine(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^([A-Z]\w*)?Error\b.*:/.test(l)) ?? lines.find((l) => !l.startsWith('at ')) ?? 'no output';
 }
 
 /** The child's last line: `HERALD_PACT_RESULT <json>` (pact-core's structured mismatches). */
@@ -129,6 +142,10 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
     return { diagnostics: [{ gate: 'pact', severity: 'error', code: 'PACT_NO_PROVIDERS', path: { file: path.relative(root, providersModule) },
       message: `There are pacts in ${path.relative(root, pactDir)} but no message providers module at ${path.relative(root, providersModule)} to verify them with.` }], notes: [] };
   }
+  if (!isResolvable('@pact-foundation/pact')) {
+    return { diagnostics: [{ gate: 'pact', severity: 'error', code: 'PACT_TOOL_MISSING', path: { file: path.relative(root, pactDir) || '.' },
+      message: missingPeersError(['@pact-foundation/pact'], 'The Pact gate').message }], notes: [] };
+  }
   const diagnostics: Diagnostic[] = [];
   const notes: string[] = [];
   for (const provider of [...new Set(pacts.map((p) => p.provider))].sort()) {
@@ -143,11 +160,13 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
       const pact = files.find((f) => f.interactions.includes(crash.description)) ?? files[0]!;
       reported.add(crash.description);
       diagnostics.push({
-        gate: 'pact', severity: 'error', code: crash.kind === 'threw' ? 'PACT_PROVIDER_ERROR' : 'PACT_ENTRY_UNREADABLE',
+        gate: 'pact', severity: 'error', code: crash.kind === 'unreadable' ? 'PACT_ENTRY_UNREADABLE' : 'PACT_PROVIDER_ERROR',
         path: { file: rel(pact.file), interaction: crash.description },
         subject: `${provider}:${crash.description}`,
         message: crash.kind === 'threw'
           ? `${provider}'s builder for "${crash.description}" threw ${crash.message}; ${pact.consumer} relies on this message (${rel(pact.file)}).`
+          : crash.kind === 'unencodable'
+          ? `${provider}'s message for "${crash.description}" cannot be sent: ${crash.message}; ${pact.consumer} relies on it (${rel(pact.file)}).`
           : `${provider}'s entry for "${crash.description}" cannot be read as a consumer reads it: ${crash.message}; ${pact.consumer} relies on it (${rel(pact.file)}).`,
         consumers: [pact.consumer],
       });
@@ -180,23 +199,30 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
         }
       }
     }
-    if (code !== 0 && (result?.errors.length ?? 0) === 0 && (result?.providerErrors.length ?? 0) === 0) {
+    const failures = new Set(diagnostics.filter((d) => d.subject?.startsWith(`${provider}:`)).map((d) => d.path.interaction)).size;
+    if (code !== 0 && failures === 0) {
+      const reason = result?.fatal ?? firstErrorLine(output);
       diagnostics.push({ gate: 'pact', severity: 'error', code: 'PACT_VERIFY_FAILED', path: { file: rel(files[0]!.file) }, subject: provider,
-        message: `Pact verification of ${provider} failed: ${output.trim().split('\n').slice(-8).join(' ')}`, consumers: [...new Set(files.map((f) => f.consumer))] });
+        message: `Pact verification of ${provider} could not run: ${reason}`, consumers: [...new Set(files.map((f) => f.consumer))] });
     }
-    const count = files.reduce((n, f) => n + f.interactions.length, 0);
-    const failed = new Set(diagnostics.filter((d) => d.subject?.startsWith(`${provider}:`) || d.subject === provider).map((d) => d.path.interaction ?? d.subject)).size;
-    notes.push(`${provider}: ${failed === 0 ? 'verified' : `checked`} ${count} interaction(s) from ${files.map((f) => `${f.consumer} (${rel(f.file)})`).join(', ')}${failed > 0 ? `; ${failed} not satisfied` : ''}.`);
+    const total = files.reduce((n, f) => n + f.interactions.length, 0);
+    const from = files.map((f) => `${f.consumer} (${rel(f.file)})`).join(', ');
+    // Only a clean run may say "verified"; otherwise say how many interactions were not.
+    if (code === 0 && failures === 0) notes.push(`${provider}: verified ${total} interaction(s) from ${from}.`);
+    else notes.push(`${provider}: ${failures > 0 ? `${failures} of ${total}` : `all ${total}`} interaction(s) from ${from} not verified.`);
   }
   return { diagnostics, notes };
 }
 
 function verifyInChild(providersModule: string, provider: string, pactUrls: string[], expectedTypes: Record<string, string>): Promise<{ code: number; output: string }> {
-  // From source the child is the .ts file; in a packed install, the compiled .js beside this one.
-  const ts = fileURLToPath(new URL('./pact-verify.ts', import.meta.url));
-  const script = existsSync(ts) ? ts : ts.replace(/\.ts$/, '.js');
+  // The child is this module's sibling: pact-verify.ts in a checkout, the compiled pact-verify.js in an
+  // installed package. Only a checkout resolves `herald/runtime` to its sources (the `herald-source`
+  // condition); an installed package must resolve it to dist/, the only code it ships.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(fromSource ? './pact-verify.ts' : './pact-verify.js', import.meta.url));
+  const conditions = fromSource ? ['--conditions=herald-source'] : [];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--conditions=herald-source', '--no-warnings', script, JSON.stringify({ providersModule, provider, pactUrls, expectedTypes })],
+    execFile(process.execPath, [...conditions, '--no-warnings', script, JSON.stringify({ providersModule, provider, pactUrls, expectedTypes })],
       { maxBuffer: 32 * 1024 * 1024, env: { ...process.env, PACT_DO_NOT_TRACK: 'true' } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${String(stdout)}\n${String(stderr)}` }));
   });

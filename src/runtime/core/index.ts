@@ -8,6 +8,8 @@ export { defineChannel, messageByName, messageByType } from './channel.ts';
 export { uuidv7, buildEnvelope, encodeEvent, encodedEventToFields, fieldsToEncodedEvent, type EncodedEvent } from './envelope.ts';
 export { defaultMaxEventBytes, eventSize, assertEventSize } from './event-size.ts';
 export { silentLogger, type RuntimeLogger } from './logger.ts';
+export type { Consumer, ConsumerOptions, OutgoingEvent, Producer, ProducerOptions } from './transport.ts';
+export { consumerDefaults, resolveConsumerConfig, validate as validateConsumerConfig, type ConsumerConfig } from './consumer-config.ts';
 export { traceLogging, handlerMetrics } from './middleware.ts';
 export { composeHandler, retry, waitWhenNotReady, deadLetterAfter, type BackoffOptions } from './reliability.ts';
 export { createHandleStage, readEntry, type HandleStage, type HandleStageOptions, type ReadEntry, type DeadLetter } from './handle-stage.ts';
