@@ -1,7 +1,7 @@
 // Provider side of the pacts: each interaction description mapped to the producer's real publishing
 // path: the outgoing event exactly as the service hands it to its producer/outbox (Catalog's
 // outgoingEvent, Sales' outgoingPurchase), fed with domain state built by the producer's own aggregate
-// code. `herald check` encodes it with the runtime's encodeEvent (envelope and protobuf bytes, as the
+// code. `herald check` encodes it with the runtime's encodeMessage (envelope and protobuf bytes, as the
 // stream carries them) and reads it back as a consumer does. Never hand-write a payload here.
 import { catalogMovie } from '../generated/channels/catalog-movie.ts';
 import { salesPurchase } from '../generated/channels/sales-purchase.ts';

@@ -1,12 +1,12 @@
 // Child process of the pact gate: verifies one provider's pacts with MessageProviderPact. Each message
-// is built by the producer's real code and encoded by the runtime's own encodeEvent (or taken as the
+// is built by the producer's real code and encoded by the runtime's own encodeMessage (or taken as the
 // stream fields the service writes), then read back as a consumer reads the stream: the envelope
 // attributes become Pact metadata, `data` is decoded by the codec `type` names and shown as proto3 JSON.
 // It prints Pact's report and exits 0/1; the last line is machine-readable for the gate.
 import { MessageProviderPact } from '@pact-foundation/pact';
 import { pathToFileURL } from 'node:url';
 import { messageByName, messageByType } from '../runtime/core/channel.ts';
-import { encodeEvent, encodedEventToFields, toFieldMap } from '../runtime/core/envelope.ts';
+import { encodeMessage, encodedEventToFields, toFieldMap } from '../runtime/core/envelope.ts';
 import type { ChannelDefinition, JsonValue, MessageDefinition, WireValue as RedisValue } from '../runtime/core/types.ts';
 import type { MessageProviders, PublishedMessage } from './pact.ts';
 
@@ -41,10 +41,10 @@ function streamFields(published: PublishedMessage): { fields: RedisValue[] | Rec
   if ('fields' in published) return { fields: published.fields, channel: published.channel };
   if ('event' in published) {
     const definition = messageByName(published.channel, published.event.name);
-    return { fields: encodedEventToFields(encodeEvent(definition, published.source, published.event.data, published.event.options)), channel: published.channel, definition };
+    return { fields: encodedEventToFields(encodeMessage(definition, published.source, published.event.data, published.event.options)), channel: published.channel, definition };
   }
   // A bare message and payload: the runtime's envelope with a placeholder source.
-  return { fields: encodedEventToFields(encodeEvent(published.message, provider, published.data)), definition: published.message };
+  return { fields: encodedEventToFields(encodeMessage(published.message, provider, published.data)), definition: published.message };
 }
 
 const messageProviders = Object.fromEntries(

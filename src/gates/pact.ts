@@ -1,5 +1,5 @@
 // Gate 4: verifies every pact in pacts/ against the producers' real publishing path: each message is
-// built by the producer's code, encoded by the runtime's encodeEvent into the stream entry it would
+// built by the producer's code, encoded by the runtime's encodeMessage into the stream entry it would
 // write, and read back as a consumer reads it (pact-verify.ts, a child process so Pact's native output
 // can be captured). Each mismatch is named by interaction, field or envelope attribute, .proto line and
 // consumer. It never edits or regenerates a pact.
@@ -31,7 +31,7 @@ export interface ProviderMessage<T = any> {
 /**
  * What a producer really publishes for one interaction, built by its real code:
  * - `event`: the outgoing event exactly as the service hands it to its producer or outbox (name, data,
- *   envelope options); the gate encodes it with the runtime's encodeEvent, as the producer does;
+ *   envelope options); the gate encodes it with the runtime's encodeMessage, as the producer does;
  * - `fields`: the stream entry's fields exactly as the service writes them (a service that writes
  *   entries itself, for example through its own outbox script);
  * - or a bare ProviderMessage.

@@ -64,9 +64,9 @@ export function buildEnvelope(definition: MessageDefinition<any>, source: string
 
 /**
  * Encodes one event exactly as a producer does (envelope, then protobuf bytes): the one encoding path,
- * shared by the producer, the outbox and the Pact gate, which verifies what this returns.
+ * shared by every transport's producer (and so the outbox) and the Pact gate, which verifies what this returns.
  */
-export function encodeEvent(definition: MessageDefinition<any>, source: string, data: unknown, options?: PublishOptions): EncodedEvent {
+export function encodeMessage(definition: MessageDefinition<any>, source: string, data: unknown, options?: PublishOptions): EncodedEvent {
   const envelope = buildEnvelope(definition, source, options);
   const bytes = definition.codec.encode(data).finish();
   // protobufjs's writer already returns a fresh Buffer under Node: no copy then.

@@ -1,7 +1,7 @@
 // Typed publishing to a channel's Redis stream: one XADD per event, batches in one pipelined round
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
 import { messageByName } from '../core/channel.ts';
-import { encodeEvent, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
+import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
@@ -38,7 +38,7 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   let sinceTrim = 0;
 
   const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent =>
-    encodeEvent(messageByName(channel, name), options.source, data, publishOptions);
+    encodeMessage(messageByName(channel, name), options.source, data, publishOptions);
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
     const target = streamOf(event);
