@@ -1,7 +1,7 @@
 // Typed publishing to a channel's Redis stream: one XADD per event, batches in one pipelined round
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
 import { messageByName } from '../core/channel.ts';
-import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
+import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
@@ -37,13 +37,8 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const touched = new Set<string>();
   let sinceTrim = 0;
 
-  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
-    const definition = messageByName(channel, name);
-    const envelope = buildEnvelope(definition, options.source, publishOptions);
-    const bytes = definition.codec.encode(data).finish();
-    // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
-    return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-  };
+  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent =>
+    encodeMessage(messageByName(channel, name), options.source, data, publishOptions);
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
     const target = streamOf(event);
