@@ -24,3 +24,4 @@ export { createOutboxRelay, DEFAULT_RELAY_BATCH, type OutboxRelay, type OutboxRe
 export { partitionStreamKey, partitionTag, partitionLeaseKey, groupMembersKey } from './redis/stream-names.ts';
 export { createPartitionGroup, readGroupOwnership, assignPartitions, type PartitionGroup, type GroupOwnership } from './redis/partition-group.ts';
 export { createPartitionedConsumer, type PartitionedConsumer, type PartitionedConsumerOptions } from './redis/partitioned-consumer.ts';
+export { connectRedisCluster, isClusterConnection, keySlot, sendToEveryMaster, type ClusterConnectOptions } from './redis/cluster-connection.ts';

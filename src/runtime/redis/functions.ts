@@ -3,6 +3,7 @@
 // their ACL users may FCALL and nothing else of scripting, so no service can run arbitrary Lua.
 import { createHash } from 'node:crypto';
 import { HeraldError } from '../core/errors.ts';
+import { sendToEveryMaster } from './cluster-connection.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { inboxLua } from './inbox.ts';
 import { outboxLua } from './outbox.ts';
@@ -76,7 +77,8 @@ export async function loadFunctionLibraries(admin: RedisConnection, libraries: r
   const loaded: string[] = [];
   for (const library of libraries) {
     try {
-      await admin.sendCommand(['FUNCTION', 'LOAD', 'REPLACE', librarySource(library)]);
+      // On a cluster every master needs the library (its replicas get it by replication).
+      await sendToEveryMaster(admin, ['FUNCTION', 'LOAD', 'REPLACE', librarySource(library)]);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new HeraldError('HERALD_ERR_CONFIG', `cannot load Redis function library "${library.name}": ${message}`, { library: library.name }, { cause: error });

@@ -6,6 +6,7 @@ import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
+import { isClusterConnection } from './cluster-connection.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
 import type { ChannelDefinition, PublishOptions } from '../core/types.ts';
@@ -64,6 +65,18 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     for (const key of streams) await trimSafely(redis, key, Math.max(1, Math.ceil(maxLen / partitions)), scan);
   };
 
+  const clustered = isClusterConnection(redis);
+  /** Sends XADDs in one pipelined round trip; resolves to their entry ids in order. */
+  const pipelined = async (commands: RedisValue[][]): Promise<string[]> => {
+    const pipeline = redis.multi();
+    for (const command of commands) pipeline.addCommand(command);
+    const replies = (await pipeline.execAsPipeline()) as unknown[];
+    return replies.map((reply) => {
+      if (reply instanceof Error) throw reply;
+      return String(reply);
+    });
+  };
+
   const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     if (events.length === 0) return [];
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
@@ -71,14 +84,20 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     let ids: string[];
     if (events.length === 1) {
       ids = [String(await redis.sendCommand(commands[0]!))];
-    } else {
-      const pipeline = redis.multi();
-      for (const command of commands) pipeline.addCommand(command);
-      const replies = (await pipeline.execAsPipeline()) as unknown[];
-      ids = replies.map((reply) => {
-        if (reply instanceof Error) throw reply;
-        return String(reply);
+    } else if (partitions > 1 && clustered) {
+      // On a cluster a pipeline reaches one slot: one pipeline per partition stream, sent side by side.
+      const byStream = new Map<string, number[]>();
+      commands.forEach((command, i) => {
+        const key = String(command[1]);
+        byStream.set(key, [...(byStream.get(key) ?? []), i]);
       });
+      ids = new Array<string>(commands.length);
+      await Promise.all([...byStream.values()].map(async (indexes) => {
+        const replies = await pipelined(indexes.map((i) => commands[i]!));
+        indexes.forEach((i, n) => (ids[i] = replies[n]!));
+      }));
+    } else {
+      ids = await pipelined(commands);
     }
     await afterPublish(events.length);
     return ids;
