@@ -3,7 +3,8 @@
 // last-registered first, so consumers and relays stop before the connection they use closes.
 // Every service's app.ts is these plugins plus its own routes; none holds business logic.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { closeConnection, type Consumer, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
+import { readFileSync } from 'node:fs';
+import { assertLibraryInstalled, closeConnection, runtimeLibrary, type Consumer, type FunctionLibrary, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
 import type { BaseServiceConfig } from './env.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { consumerHealth, redisHealth, type HealthCheck } from './observability.ts';
@@ -28,10 +29,25 @@ function shared(plugin: FastifyPluginAsync): FastifyPluginAsync {
   return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
 }
 
-/** Connects to Redis at start-up (with a deadline), checks it on /health, closes it last. */
-export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; timeoutMs?: number; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
+/** A service's own Redis Functions library: `functions.lua` beside its app.ts, named after the service. */
+export function ownLibrary(service: string, appUrl: string): FunctionLibrary {
+  return { name: service, body: readFileSync(new URL('./functions.lua', appUrl), 'utf8') };
+}
+
+/**
+ * Connects to Redis at start-up (with a deadline), checks that the Redis Functions this code calls are
+ * installed in this very version (else start-up fails, naming `herald redis setup`), checks Redis on
+ * /health, and closes the connection last.
+ */
+export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; libraries: FunctionLibrary[]; timeoutMs?: number; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
   return shared(async (app) => {
     const redis = await connectServiceRedis(options.url, { name: options.name, log: app.log, ...(options.timeoutMs ? { commandTimeoutMs: options.timeoutMs } : {}) });
+    try {
+      for (const library of options.libraries) await assertLibraryInstalled(redis, library);
+    } catch (error) {
+      await closeConnection(redis).catch(() => redis.destroy());
+      throw error;
+    }
     options.onConnect(redis);
     runtime.addHealthCheck(redisHealth(redis));
     app.addHook('onClose', async () => {
@@ -73,15 +89,22 @@ export interface OpenedService {
   runtime: ServiceRuntime;
 }
 
-/** The fastify app of a service with its Redis connection open; a refused connection closes the app and throws. */
-export async function openServiceApp(service: string, config: BaseServiceConfig<string>): Promise<OpenedService> {
+/**
+ * The fastify app of a service with its Redis connection open and its functions checked (the runtime's,
+ * and `library` when the service has one); a refused connection or a missing function closes the app and throws.
+ */
+export async function openServiceApp(service: string, config: BaseServiceConfig<string>, library?: FunctionLibrary): Promise<OpenedService> {
   const { app, metrics, addHealthCheck } = createServiceApp({ service, roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
   const quietLog = limitRepeats(app.log);
   app.addHook('onClose', async () => quietLog.close());
   const runtime: ServiceRuntime = { metrics, addHealthCheck, quietLog };
   let redis: RedisConnection | undefined;
   try {
-    await app.register(redisPlugin(runtime, { url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, timeoutMs: config.redisTimeoutMs, onConnect: (connection) => (redis = connection) }));
+    await app.register(redisPlugin(runtime, {
+      url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, libraries: [runtimeLibrary, ...(library ? [library] : [])],
+      timeoutMs: config.redisTimeoutMs,
+      onConnect: (connection) => (redis = connection),
+    }));
   } catch (error) {
     await app.close();
     throw error;

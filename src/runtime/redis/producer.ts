@@ -1,11 +1,12 @@
 // Typed publishing to a channel's Redis stream: one XADD per event, batches in one pipelined round
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
 import { messageByName } from '../core/channel.ts';
-import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
+import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
+import { isClusterConnection } from './cluster-connection.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
 import type { ChannelDefinition, PublishOptions } from '../core/types.ts';
@@ -37,13 +38,8 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const touched = new Set<string>();
   let sinceTrim = 0;
 
-  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
-    const definition = messageByName(channel, name);
-    const envelope = buildEnvelope(definition, options.source, publishOptions);
-    const bytes = definition.codec.encode(data).finish();
-    // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
-    return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-  };
+  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent =>
+    encodeMessage(messageByName(channel, name), options.source, data, publishOptions);
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
     const target = streamOf(event);
@@ -69,6 +65,18 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     for (const key of streams) await trimSafely(redis, key, Math.max(1, Math.ceil(maxLen / partitions)), scan);
   };
 
+  const clustered = isClusterConnection(redis);
+  /** Sends XADDs in one pipelined round trip; resolves to their entry ids in order. */
+  const pipelined = async (commands: RedisValue[][]): Promise<string[]> => {
+    const pipeline = redis.multi();
+    for (const command of commands) pipeline.addCommand(command);
+    const replies = (await pipeline.execAsPipeline()) as unknown[];
+    return replies.map((reply) => {
+      if (reply instanceof Error) throw reply;
+      return String(reply);
+    });
+  };
+
   const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     if (events.length === 0) return [];
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
@@ -76,14 +84,20 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     let ids: string[];
     if (events.length === 1) {
       ids = [String(await redis.sendCommand(commands[0]!))];
-    } else {
-      const pipeline = redis.multi();
-      for (const command of commands) pipeline.addCommand(command);
-      const replies = (await pipeline.execAsPipeline()) as unknown[];
-      ids = replies.map((reply) => {
-        if (reply instanceof Error) throw reply;
-        return String(reply);
+    } else if (partitions > 1 && clustered) {
+      // On a cluster a pipeline reaches one slot: one pipeline per partition stream, sent side by side.
+      const byStream = new Map<string, number[]>();
+      commands.forEach((command, i) => {
+        const key = String(command[1]);
+        byStream.set(key, [...(byStream.get(key) ?? []), i]);
       });
+      ids = new Array<string>(commands.length);
+      await Promise.all([...byStream.values()].map(async (indexes) => {
+        const replies = await pipelined(indexes.map((i) => commands[i]!));
+        indexes.forEach((i, n) => (ids[i] = replies[n]!));
+      }));
+    } else {
+      ids = await pipelined(commands);
     }
     await afterPublish(events.length);
     return ids;
