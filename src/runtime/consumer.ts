@@ -4,7 +4,7 @@
 import { deadLetterStream, messageByType } from './channel.ts';
 import { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
-import { readWireEvent, readWireFields, receivedWireEvent, wireSubject, type WireFields } from './envelope.ts';
+import { readWireEvent, readWireFields, receivedWireEvent, wireSlot, wireSubject, type WireFields } from './envelope.ts';
 import { DeadLetterError, isDeadLetterError, isNotReadyError } from './errors.ts';
 import { closeConnection, duplicateConnection, type RedisConnection, type RedisValue } from './redis.ts';
 import { parseAutoClaim, parseGroups, parsePendingCounts, parseRawEntries, parseReadGroupRaw, toStreamEntry, type RawEntry } from './stream-replies.ts';
@@ -21,6 +21,17 @@ export interface ConsumerOptions<C extends ChannelDefinition> {
   middleware?: Middleware[];
   config?: Partial<ConsumerConfig>;
   logger?: RuntimeLogger;
+  /** Told the outcome of each entry (for metrics); it must not throw. */
+  onOutcome?: (outcome: ConsumerOutcome) => void;
+}
+
+/** What became of one entry: handled (acked), failed (left for a retry), dead-lettered (with the reason). */
+export interface ConsumerOutcome {
+  channel: string;
+  /** CloudEvents `type`, or `unknown` when the entry had none readable. */
+  type: string;
+  outcome: 'handled' | 'failed' | 'dead_lettered';
+  reason?: string;
 }
 
 export interface Consumer<C extends ChannelDefinition> {
@@ -54,6 +65,11 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   const handlers = options.handlers as Record<string, Handler<any>>;
   const dispatch: Handler<any> = (event) => handlers[event.name]!(event);
   const handle = (options.middleware ?? []).reduceRight<Handler<any>>((next, middleware) => middleware(next), dispatch);
+  const tell = options.onOutcome ?? (() => {});
+  const typeOf = (entry: Item): string => {
+    const type = entry.fields?.values[wireSlot.type!];
+    return type === undefined ? 'unknown' : String(type);
+  };
 
   let running = false;
   let reader: RedisConnection | undefined;
@@ -79,6 +95,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
       try {
         await handle(event);
         counters.handled++;
+        tell({ channel: stream, type: event.envelope.type, outcome: 'handled' });
         return 'ack';
       } catch (error) {
         if (isDeadLetterError(error)) return toDeadLetter(entry, error, deliveryCount);
@@ -92,7 +109,10 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
         else if (!running) break;
       }
     }
-    if (!quick) counters.failed++;
+    if (!quick) {
+      counters.failed++;
+      tell({ channel: stream, type: event.envelope.type, outcome: 'failed' });
+    }
     if (deliveryCount >= config.maxDeliveries) {
       const message = `failed after ${deliveryCount} deliveries: ${errorMessage(lastError)}`;
       return toDeadLetter(entry, new DeadLetterError('max-deliveries', message), deliveryCount);
@@ -121,6 +141,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     const reason = isDeadLetterError(error) ? error.reason : 'rejected';
     await deadLetter(redis, target, toStreamEntry(entry), { reason, error: errorMessage(error), deliveries });
     counters.deadLettered++;
+    tell({ channel: stream, type: typeOf(entry), outcome: 'dead_lettered', reason });
     logger.warn({ stream, id: entry.id, reason, err: errorMessage(error) }, 'event dead-lettered');
     return 'dead';
   };

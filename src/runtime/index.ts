@@ -7,11 +7,14 @@ export { connectRedis, duplicateConnection, closeConnection, type RedisConnectio
 export { defineChannel, messageByName, messageByType, deadLetterStream } from './channel.ts';
 export { uuidv7, buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, type EncodedEvent } from './envelope.ts';
 export { createProducer, producerDefaults, type Producer, type ProducerOptions, type OutgoingEvent } from './producer.ts';
-export { createConsumer, type Consumer, type ConsumerOptions } from './consumer.ts';
+export { createConsumer, type Consumer, type ConsumerOptions, type ConsumerOutcome } from './consumer.ts';
 export { consumerDefaults, silentLogger, type ConsumerConfig, type RuntimeLogger } from './consumer-config.ts';
 export { replayChannel, type ReplayOptions, type ReplayResult } from './replay.ts';
 export { trimSafely } from './retention.ts';
-export { traceLogging, handlerMetrics, idempotency } from './middleware.ts';
+export { traceLogging, handlerMetrics, idempotency, type HandlerObservation } from './middleware.ts';
+export {
+  MESSAGING_SYSTEM, consumerTracing, contextFromTraceHeaders, inSpan, parseTraceContext, traceHeadersOf, type ConsumerTracingOptions,
+} from './telemetry.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './stream-replies.ts';
 // Helpers the generated codecs call (bigint <-> Long, base64, proto3 JSON readers).
 export * from './codec-support.ts';

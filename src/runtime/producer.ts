@@ -1,10 +1,12 @@
 // Typed publishing to a channel's Redis stream: one XADD per event, batches in one pipelined round
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
+import type { Span } from '@opentelemetry/api';
 import { messageByName } from './channel.ts';
 import { buildEnvelope, encodedEventToFields, type EncodedEvent } from './envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from './event-size.ts';
 import type { RedisConnection, RedisValue } from './redis.ts';
 import { trimSafely } from './retention.ts';
+import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from './telemetry.ts';
 import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from './types.ts';
 
 export interface ProducerOptions {
@@ -45,9 +47,11 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const maxEventBytes = options.maxEventBytes ?? producerDefaults.maxEventBytes;
   let sinceTrim = 0;
 
-  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
+  const encodeUnder = (span: Span, name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
     const definition = messageByName(channel, name);
-    const envelope = buildEnvelope(definition, options.source, publishOptions);
+    // The event carries the context of the span it was built under, so its traceparent names that span.
+    const envelope = buildEnvelope(definition, options.source, withSpanTrace(publishOptions, span));
+    if (span.isRecording()) span.setAttributes(eventAttributes(envelope));
     const bytes = definition.codec.encode(data).finish();
     // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
     return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
@@ -67,7 +71,50 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     await trimSafely(redis, channel.address, maxLen, Math.max(trimEvery * 10, 10_000));
   };
 
-  const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
+  /** Encodes for an outbox: a PRODUCER `create` span, the event's creation context, ends at once. */
+  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
+    const span = startPublishSpan('create', channel.address, publishOptions);
+    let failure: unknown;
+    try {
+      return encodeUnder(span, name, data, publishOptions);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      endSpan(span, failure);
+    }
+  };
+
+  /** Sends events, each under its `send` span, ended when Redis answered. */
+  const sendTraced = async (events: ReadonlyArray<EncodedEvent>, spans: Span[]): Promise<string[]> => {
+    let failure: unknown;
+    try {
+      return await send(events);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      for (const span of spans) endSpan(span, failure);
+    }
+  };
+
+  /** Builds each event under a new `send` span (its creation context, as the conventions allow for a direct send). */
+  const encodeForSend = (items: ReadonlyArray<{ name: string; data: unknown; options?: PublishOptions | undefined }>) => {
+    const spans: Span[] = [];
+    try {
+      const events = items.map((item) => {
+        const span = startPublishSpan('send', channel.address, item.options);
+        spans.push(span);
+        return encodeUnder(span, item.name, item.data, item.options);
+      });
+      return { events, spans };
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+  };
+
+  const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     if (events.length === 0) return [];
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
     const commands = events.map(xaddArgs);
@@ -90,13 +137,16 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   return {
     channel,
     encode: encode as Producer<C>['encode'],
-    publishEncoded,
+    // An outbox relay's events keep their envelope; each `send` span continues the event's own trace.
+    publishEncoded: (events) => sendTraced(events, events.map((event) => startRelaySpan(channel.address, event.envelope))),
     async publish(name, data, publishOptions) {
-      const [id] = await publishEncoded([encode(name, data, publishOptions)]);
+      const { events, spans } = encodeForSend([{ name, data, options: publishOptions }]);
+      const [id] = await sendTraced(events, spans);
       return id!;
     },
     async publishBatch(items) {
-      return publishEncoded(items.map((item) => encode(item.name, item.data, item.options)));
+      const { events, spans } = encodeForSend(items);
+      return sendTraced(events, spans);
     },
   };
 }
