@@ -3,8 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, type RedisConnection } from 'herald/runtime';
 import { createCatalogService } from '../../generated/services/catalog.ts';
+import { observeRelay, redisProbe } from '../shared/observability.ts';
 import { createOutboxRelay } from '../shared/outbox-relay.ts';
-import { redisHealth } from '../shared/observability.ts';
 import { connectServiceRedis } from '../shared/redis-connect.ts';
 import { createServiceApp } from '../shared/service-app.ts';
 import { createMovieCommands } from './commands.ts';
@@ -13,7 +13,7 @@ import { catalogKeys, createMovieEventStore } from './event-store.ts';
 import { registerCatalogRoutes } from './routes.ts';
 
 export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> {
-  const { app, metrics, addHealthCheck } = createServiceApp({ service: 'catalog', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
+  const { app, metrics, health } = await createServiceApp({ service: 'catalog', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit, readiness: config.readiness });
   let redis: RedisConnection;
   try {
     redis = await connectServiceRedis(config.redisUrl, { name: `catalog:${config.roles.join('+')}`, log: app.log });
@@ -21,7 +21,7 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
     await app.close();
     throw error;
   }
-  addHealthCheck(redisHealth(redis));
+  health.add(redisProbe(redis, 'catalog:health', `${config.roles.join('+')}@${config.host}:${config.port}`));
   const service = createCatalogService(redis);
   const producer = service.producers.catalogMovie;
   const store = createMovieEventStore(redis, { snapshotEvery: config.snapshotEvery });
@@ -30,11 +30,12 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
     registerCatalogRoutes(app, { commands: createMovieCommands(store, producer), store, ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}) });
   }
 
+  const relayObservation = observeRelay({ metrics, health }, { outbox: catalogKeys.outbox, channel: producer.channel.address });
   const relay = config.roles.includes('relay')
-    ? createOutboxRelay(redis, { outboxKey: catalogKeys.outbox, producer, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
+    ? createOutboxRelay(redis, { outboxKey: catalogKeys.outbox, producer, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, onPublished: relayObservation.onPublished, logger: app.log })
     : undefined;
   if (relay) {
-    addHealthCheck({ name: 'relay', check: async () => ({ ok: relay.running, running: relay.running, backlog: await relay.backlog() }) });
+    relayObservation.watch(relay);
     app.addHook('onReady', async () => relay.start());
   }
 

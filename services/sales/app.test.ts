@@ -144,9 +144,18 @@ describe('sales service', () => {
     expect((await checkDrift(redis)).differences).toEqual([]);
   });
 
-  it('reports the consumer on /health and its counters on /metrics', async () => {
+  it('reports the consumer on /health and /ready and its counters on /metrics, labelled by group and consumer', async () => {
     const health = (await app.inject('/health')).json();
-    expect(health).toMatchObject({ status: 'ok', checks: { redis: { ok: true }, consumer: { running: true }, relay: { ok: true } } });
-    expect((await app.inject('/metrics')).body).toMatch(/herald_events_handled_total\{consumer="consumer",channel="catalog.movie.v1"\} \d+/);
+    expect(health).toMatchObject({ status: 'ok', checks: { consumer: { running: true }, relay: { ok: true } } });
+    const ready = (await app.inject('/ready')).json();
+    expect(ready).toMatchObject({ status: 'ready', checks: { redis: { ok: true }, consumer: { ok: true, running: true }, relay: { ok: true }, deadLetters: { ok: true } } });
+    const metrics = (await app.inject('/metrics')).body;
+    const labels = 'group="sales",consumer="sales-test",channel="catalog.movie.v1"';
+    expect(metrics).toMatch(new RegExp(`herald_consumer_events_total\\{${labels},type="herald.catalog.movie.v1.MovieCreated",outcome="handled"\\} [1-9]`));
+    expect(metrics).toMatch(new RegExp(`herald_consumer_handler_duration_seconds_count\\{${labels},type="herald.catalog.movie.v1.MovieCreated",outcome="ok"\\} [1-9]`));
+    expect(metrics).toMatch(new RegExp(`herald_consumer_pending\\{${labels}\\} \\d+`));
+    expect(metrics).toMatch(new RegExp(`herald_consumer_lag\\{${labels}\\} \\d+`));
+    expect(metrics).toMatch(/herald_dead_letter_entries\{channel="catalog.movie.v1",stream="catalog.movie.v1.dlq"\} \d+/);
+    expect(metrics).not.toMatch(/ -1$/m);
   });
 });

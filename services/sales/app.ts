@@ -3,8 +3,9 @@
 // It never listens (main.ts does) and never talks to Catalog except through the channel.
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, traceLogging, type Middleware, type RedisConnection } from 'herald/runtime';
+import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { createSalesService } from '../../generated/services/sales.ts';
-import { consumerHealth, redisHealth } from '../shared/observability.ts';
+import { observeConsumer, observeRelay, redisProbe } from '../shared/observability.ts';
 import { createOutboxRelay } from '../shared/outbox-relay.ts';
 import { connectServiceRedis } from '../shared/redis-connect.ts';
 import { createServiceApp } from '../shared/service-app.ts';
@@ -15,7 +16,7 @@ import { createPurchaseService, purchaseKeys } from './purchases.ts';
 import { registerSalesRoutes } from './routes.ts';
 
 export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
-  const { app, metrics, addHealthCheck } = createServiceApp({ service: 'sales', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
+  const { app, metrics, health } = await createServiceApp({ service: 'sales', roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit, readiness: config.readiness });
   let redis: RedisConnection;
   try {
     redis = await connectServiceRedis(config.redisUrl, { name: `sales:${config.roles.join('+')}`, log: app.log });
@@ -23,42 +24,47 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
-  addHealthCheck(redisHealth(redis));
+  health.add(redisProbe(redis, 'sales:health', `${config.roles.join('+')}@${config.host}:${config.port}`));
   const service = createSalesService(redis);
   const projection = createMovieProjection(redis);
 
   if (config.roles.includes('api')) {
-    metrics.declare('herald_purchases_total', 'Purchases recorded.');
+    const purchasesTotal = metrics.counter('herald_purchases_total', 'Purchases recorded.');
     registerSalesRoutes(app, {
       purchases: createPurchaseService(redis, projection, service.producers.salesPurchase),
       projection,
       ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}),
-      onPurchase: () => metrics.inc('herald_purchases_total', 'Purchases recorded.'),
+      onPurchase: () => purchasesTotal.inc(),
     });
   }
 
+  const projectionEvents = metrics.counter('herald_projection_events_total', 'Catalog events by outcome (applied, duplicate, early).', ['event', 'outcome']);
+  const observation = observeConsumer({ metrics, health, redis }, catalogMovie, { group: 'sales', consumer: config.consumerName });
   const consumer = config.roles.includes('consumer')
     ? service.consumeCatalogMovie({
+        group: 'sales',
         consumer: config.consumerName,
         handlers: createCatalogMovieHandlers(projection, {
-          outcome: (name, outcome) => metrics.inc('herald_projection_events_total', 'Catalog events by outcome (applied, duplicate, early).', { event: name, outcome }),
+          outcome: (name, outcome) => projectionEvents.inc({ event: name, outcome }),
         }),
-        // Each handled event is logged with its traceparent: the request that caused it can be followed here.
-        middleware: [traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
+        // Each event is handled in its own span (a child of the producer's) and logged with its trace ids.
+        middleware: [...observation.middleware, traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
+        onOutcome: observation.onOutcome,
         logger: app.log,
         config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch, claimIntervalMs: Math.min(5000, config.consumerMinIdleMs) },
       })
     : undefined;
   if (consumer) {
-    addHealthCheck(consumerHealth('consumer', consumer, metrics));
+    observation.watch(consumer);
     app.addHook('onReady', async () => consumer.start());
   }
 
+  const relayObservation = observeRelay({ metrics, health }, { outbox: purchaseKeys.outbox, channel: service.producers.salesPurchase.channel.address });
   const relay = config.roles.includes('relay')
-    ? createOutboxRelay(redis, { outboxKey: purchaseKeys.outbox, producer: service.producers.salesPurchase, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, metrics, logger: app.log })
+    ? createOutboxRelay(redis, { outboxKey: purchaseKeys.outbox, producer: service.producers.salesPurchase, batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, onPublished: relayObservation.onPublished, logger: app.log })
     : undefined;
   if (relay) {
-    addHealthCheck({ name: 'relay', check: async () => ({ ok: relay.running, running: relay.running, backlog: await relay.backlog() }) });
+    relayObservation.watch(relay);
     app.addHook('onReady', async () => relay.start());
   }
 

@@ -1,6 +1,7 @@
 // Reads service configuration from environment variables, failing with HERALD_ERR_CONFIG naming the
 // variable. It never logs values: some are secrets.
 import { HeraldError } from 'herald/runtime';
+import { loadReadinessThresholds, type ReadinessThresholds } from './health.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -54,6 +55,8 @@ export interface BaseServiceConfig<R extends string> {
   bodyLimit: number;
   /** Fault injection for tests: pause between publish and outbox delete. */
   relayAckDelayMs: number;
+  /** When /ready turns unready (READY_* variables). */
+  readiness: ReadinessThresholds;
 }
 
 export function loadBaseServiceConfig<R extends string>(
@@ -72,5 +75,6 @@ export function loadBaseServiceConfig<R extends string>(
     roles: envRoles(env, argv, defaults.roles),
     bodyLimit: envInt(env, 'BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
     relayAckDelayMs: envInt(env, 'RELAY_ACK_DELAY_MS', 0, 0, 60_000),
+    readiness: loadReadinessThresholds(env),
   };
 }

@@ -2,7 +2,6 @@
 // At-least-once by construction: a crash after publish and before XDEL republishes the same event id
 // (consumers dedupe on it). It never re-encodes an event: the bytes committed by the command go out.
 import { duplicateConnection, fieldsToEncodedEvent, type ChannelDefinition, type Producer, type RedisConnection } from 'herald/runtime';
-import type { MetricsRegistry } from './metrics.ts';
 import { text } from './lua-script.ts';
 
 export interface OutboxRelayOptions {
@@ -15,7 +14,8 @@ export interface OutboxRelayOptions {
   blockMs?: number;
   /** Fault injection for tests only: pause between publish and XDEL, so a SIGKILL lands in that window. */
   ackDelayMs?: number;
-  metrics?: MetricsRegistry;
+  /** Told after each published batch: how many entries and how long the publish took (metrics, readiness). */
+  onPublished?: (count: number, seconds: number) => void;
   logger?: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
@@ -34,11 +34,6 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
   let running = false;
   let loop: Promise<void> | undefined;
 
-  options.metrics?.declare('herald_outbox_published_total', 'Outbox entries published to their channel.');
-  options.metrics?.collect(async () => {
-    options.metrics?.set('herald_outbox_backlog', 'Outbox entries waiting to be published.', await relay.backlog(), { outbox: options.outboxKey });
-  });
-
   async function runLoop(): Promise<void> {
     // Always start from the beginning: whatever is still in the outbox was not confirmed published.
     let lastId = '0-0';
@@ -48,11 +43,13 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
         const messages = Array.isArray(reply) ? (reply[0] as { messages?: Array<{ id: unknown; message: Record<string, Buffer | string> }> } | undefined)?.messages ?? [] : [];
         if (messages.length === 0) continue;
         const ids = messages.map((m) => text(m.id));
+        const started = performance.now();
         await options.producer.publishEncoded(messages.map((m) => fieldsToEncodedEvent(m.message)));
+        const seconds = (performance.now() - started) / 1000;
         if (options.ackDelayMs) await new Promise((r) => setTimeout(r, options.ackDelayMs));
         await redis.sendCommand(['XDEL', options.outboxKey, ...ids]);
         lastId = ids[ids.length - 1]!;
-        options.metrics?.inc('herald_outbox_published_total', 'Outbox entries published to their channel.', {}, ids.length);
+        options.onPublished?.(ids.length, seconds);
       } catch (error) {
         if (!running) break;
         options.logger?.error({ err: error, outbox: options.outboxKey, channel: address }, 'outbox relay failed; retrying');
