@@ -1,6 +1,6 @@
 // The Sales handlers of catalog movie events, as the generated consumer (and Pact consumer tests) call
 // them: decoded event in, projection updated or the event refused. They never call Catalog.
-import { DeadLetterError, NotReadyError, type ReceivedEvent } from 'herald/runtime';
+import { DeadLetterError, inSpan, NotReadyError, type ReceivedEvent } from 'herald/runtime';
 import type { CatalogMovieHandlers } from '../../generated/channels/catalog-movie.ts';
 import { MovieStatus, type Movie } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import type { ApplyOutcome, MovieProjection, ProjectedMovie, ProjectionChange } from './projection.ts';
@@ -31,7 +31,8 @@ async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ m
   if (!event.data.movieId || !event.data.version) {
     throw new DeadLetterError('rejected', `${event.name} ${event.envelope.id} has no movieId or no version`);
   }
-  const outcome = await projection.apply(event.envelope.id, change);
+  // Its own span, inside the event's process span: the write that made the event visible in Sales.
+  const outcome = await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change));
   observer.outcome?.(event.name, outcome, event);
   if (outcome === 'early') {
     throw new NotReadyError(`${event.name} v${event.data.version} of movie ${event.data.movieId} arrived before its predecessor`, {

@@ -9,6 +9,7 @@ import {
   type ChannelDefinition, type Consumer, type ConsumerOutcome, type Middleware, type RedisConnection,
 } from 'herald/runtime';
 import { GrowthWatch, ProgressWatch, type Health, type Probe } from './health.ts';
+import { redactUrl } from './logging.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
 declare module 'fastify' {
@@ -22,6 +23,8 @@ declare module 'fastify' {
 // and scrapes are not traced: they would drown the traces that matter.
 const fastifyOtel = new FastifyOtelInstrumentation({
   ignorePaths: ({ url }: { url: string }) => /^\/(health|ready|metrics)(\?|$)/.test(url),
+  // url.path would carry the query string, and a secret in it (?token=...).
+  requestHook: (span, request) => span.setAttribute('url.path', redactUrl(request.url)),
 });
 
 export async function registerObservability(app: FastifyInstance, metrics: ServiceMetrics): Promise<void> {
@@ -31,8 +34,10 @@ export async function registerObservability(app: FastifyInstance, metrics: Servi
   await app.register(fastifyOtel.plugin());
   app.decorateRequest('traceparent', '');
   app.addHook('onRequest', async (request, reply) => {
-    // The span @fastify/otel opened for this request; without an SDK it is the caller's context, unchanged.
-    const headers = traceHeadersOf(trace.getActiveSpan());
+    // The span @fastify/otel opened for this request (not this hook's own span); without an SDK no span
+    // is recording and the caller's context passes on unchanged.
+    const otel = request.opentelemetry();
+    const headers = traceHeadersOf(otel.instrumented ? otel.span ?? undefined : undefined);
     const incoming = request.headers.traceparent;
     request.traceparent = headers.traceparent ?? (typeof incoming === 'string' ? incoming : '');
     if (request.traceparent) reply.header('traceparent', request.traceparent);
