@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Herald needs on this machine, idempotently: Node 24 (from the npm registry when the
-# machine's Node is older), redis-server and chromium (Debian packages, when missing and we may), and
+# machine's Node is older), redis-server, chromium and promtool (Debian packages, when missing and we may), and
 # the npm dependencies (npm ci, only when package-lock.json changed since the last install).
 # Source it (`. scripts/setup.sh [--with-browser]`) so PATH keeps Node 24 afterwards.
 herald_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +29,8 @@ if [ -z "${REDIS_URL:-}" ] || [ "${HERALD_NEED_REDIS_SERVER:-}" = 1 ]; then
 fi
 if [ "${1:-}" = "--with-browser" ]; then
   herald_apt_install chromium chromium || return 1 2>/dev/null || exit 1
+  # promtool (Debian package prometheus): the suite checks both services' /metrics with it.
+  herald_apt_install promtool prometheus || return 1 2>/dev/null || exit 1
 fi
 
 herald_stamp="$herald_root/node_modules/.herald-install-stamp"

@@ -106,6 +106,9 @@ export class ServiceMetrics {
     });
     // process_* and nodejs_* (CPU, memory, event-loop lag, GC), as every Node service exports them.
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges with a counter's `_total` suffix, which promtool rejects. The same
+    // numbers stay exported by type (nodejs_active_handles{type}, ...); sum() gives the totals.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
   }
 
   watchConsumer(source: ConsumerSource): void {
