@@ -51,7 +51,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
         middleware: [...observation.middleware, traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
         onOutcome: observation.onOutcome,
         logger: app.log,
-        config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch, claimIntervalMs: Math.min(5000, config.consumerMinIdleMs) },
+        config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch },
       })
     : undefined;
   if (consumer) {

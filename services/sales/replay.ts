@@ -3,7 +3,7 @@
 // consumer advanced past the replay's end are kept (see swapScript).
 // Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]`.
 import cliProgress from 'cli-progress';
-import { closeConnection, connectRedis, isNotReadyError, replayChannel, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { LuaScript } from '../shared/lua-script.ts';
 import { checkDrift, formatDriftReport } from './drift.ts';
@@ -87,7 +87,7 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   const bar = options.progress
     ? new cliProgress.SingleBar({ stream: options.progress, format: 'replay catalog.movie.v1 [{bar}] {value}/{total} events {percentage}% eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
-  bar?.start(Number(await redis.sendCommand(['XLEN', catalogMovie.address])), 0);
+  bar?.start(Number(await redis.sendCommand(['XLEN', streamKey(catalogMovie)])), 0);
   try {
     const result = await replayChannel(redis, catalogMovie, {
       handlers: tolerant,

@@ -1,5 +1,5 @@
 // The one place where errors become HTTP responses: Herald error codes map to their status
-// (src/runtime/errors.ts), schema failures to 400 naming the field. It never leaks a stack or a secret.
+// (src/runtime/core/errors.ts), schema failures to 400 naming the field. It never leaks a stack or a secret.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorCodes, HeraldError, isHeraldError, type ErrorCode } from 'herald/runtime';
 

@@ -1,6 +1,6 @@
 // Entry point of the `herald` command: parses the subcommand and hands over to its module.
 // It never does the work itself, so each command stays small and loads only what it needs.
-import { isHeraldError } from '../runtime/errors.ts';
+import { isHeraldError } from '../runtime/core/errors.ts';
 
 export interface CommandModule {
   /** One line for `herald help`. */

@@ -6,11 +6,11 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
 import { testChannel } from '../../test/support/test-channel.ts';
-import { createConsumer } from '../runtime/consumer.ts';
-import { DeadLetterError } from '../runtime/errors.ts';
-import { createProducer } from '../runtime/producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from '../runtime/redis.ts';
-import { parseEntries } from '../runtime/stream-replies.ts';
+import { createConsumer } from '../runtime/redis/consumer.ts';
+import { DeadLetterError } from '../runtime/core/errors.ts';
+import { createProducer } from '../runtime/redis/producer.ts';
+import { closeConnection, connectRedis, type RedisConnection } from '../runtime/redis/connection.ts';
+import { parseEntries } from '../runtime/redis/replies.ts';
 import { loadContract } from '../codegen/contract.ts';
 import { aclConfigLines, redisUrlFor, resolveRedisPasswords, serviceScopes } from './redis-acl.ts';
 

@@ -2,6 +2,7 @@
 // commands its code sends and only on its own keys and channels. It never writes a clear-text password
 // into a config file (only SHA-256 hashes) and never reads a password from anywhere but the environment.
 import { createHash, randomBytes } from 'node:crypto';
+import { deadLetterKey } from '../runtime/redis/stream-names.ts';
 
 export type ServiceUser = 'catalog' | 'sales';
 
@@ -33,7 +34,7 @@ export const serviceScopes: Record<ServiceUser, { ownKeys: string; sends: string
 /** The ACL rules of one service user, without its password. */
 export function aclRules(user: ServiceUser): string {
   const scope = serviceScopes[user];
-  const ownKeys = [scope.ownKeys, ...scope.sends, ...scope.sends.map((s) => `${s}.dlq`), ...scope.receives.map((s) => `${s}.dlq`)];
+  const ownKeys = [scope.ownKeys, ...scope.sends, ...scope.sends.map(deadLetterKey), ...scope.receives.map(deadLetterKey)];
   const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...ownKeyCommands[user]])];
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.

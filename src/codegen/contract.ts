@@ -183,7 +183,11 @@ function buildMessage(
   };
 }
 
-/** The payload must be a protobuf schema whose `$ref` names the file that declares the type. */
+/**
+ * The payload must be a protobuf schema. Its `schema` is Herald-managed (the bundled text, inline, kept in
+ * step by `herald generate`; see contract-schemas.ts); a `$ref` to a .proto file, the older form that
+ * `herald generate` replaces, must at least name the file that declares the type.
+ */
 function checkPayload(message: JsonObject, at: string, protoFile: string, protoDir: string, asyncapiPath: string, diagnostics: Diagnostic[]): void {
   const payload = objectAt(message, 'payload');
   const format = stringField(payload, 'schemaFormat') ?? '';
@@ -192,7 +196,7 @@ function checkPayload(message: JsonObject, at: string, protoFile: string, protoD
     return;
   }
   const ref = stringField(objectAt(payload, 'schema'), '$ref');
-  if (ref === undefined) return; // an inline schema is allowed; the bundle replaces it anyway
+  if (ref === undefined) return; // inline (managed) or missing: the bundle is the truth either way
   const target = resolve(join(asyncapiPath, '..'), ref);
   const declared = join(protoDir, protoFile);
   if (target !== declared) {

@@ -1,6 +1,6 @@
 // Contract diagnostics: problems found while loading or validating a contract, collected and reported
 // together (as @asyncapi/parser does) instead of thrown one at a time. Never throws by itself.
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 import { compareStrings } from './ordering.ts';
 
 export type DiagnosticSeverity = 'error' | 'warning' | 'info';

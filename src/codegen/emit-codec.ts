@@ -45,7 +45,7 @@ export function emitCodec(type: Type, name: string, plans: FieldPlan[], refs: Re
     '  },',
     '',
     `  fromJSON(json: JsonValue): ${name} {`,
-    ...indent(override ? override.fromJSON(refs, name) : fromJsonBody(name, plans, refs, protoName(type)), 4),
+    ...indent(override ? messageFormFirst(override.fromJSON(refs, name), fromJsonBody(name, plans, refs, protoName(type))) : fromJsonBody(name, plans, refs, protoName(type)), 4),
     '  },',
     '};',
   ].join('\n');
@@ -259,6 +259,17 @@ function fromJsonBody(name: string, plans: FieldPlan[], refs: Refs, typeName: st
     }
   }
   return [...lines, 'return message;'];
+}
+
+/**
+ * A well-known type with a special proto3 JSON form also reads its plain message form (`{ "paths": [...] }`),
+ * which is how the official AsyncAPI protobuf parser's JSON Schema describes it, so examples written
+ * against that schema decode too. The two forms cannot be confused: the special forms are never objects.
+ */
+function messageFormFirst(special: string[], messageForm: string[]): string[] {
+  // Wrapped here for the 6 columns it will sit at (method body + this block); the outer indent skips it.
+  const body = messageForm.flatMap((l) => wrapLongIf(l, 6)).map((l) => (l ? `  ${l}` : l));
+  return ["if (typeof json === 'object' && json !== null && !Array.isArray(json)) {", ...body, '}', ...special];
 }
 
 function indent(lines: string[], spaces: number): string[] {

@@ -20,7 +20,7 @@ export function emitProtoFile(input: ProtoFileInput): TsFile {
   const path = protoOutputPath(input.protoFile);
   const declared = input.types.flatMap(declaredNames);
   const file = new TsFile(path, declared);
-  const runtime = (name: string, typeOnly = true): string => file.use('herald/runtime', name, { typeOnly });
+  const runtime = (name: string, typeOnly = true): string => file.use('herald/runtime/core', name, { typeOnly });
   const importFrom = (target: string): string => relativeImport(path, target, input.importExtension);
   const local = (type: NamedType): boolean => fileOf(type, input.protoDir) === input.protoFile;
   const refs: Refs = {

@@ -111,6 +111,12 @@ export const Timestamp: MessageCodec<Date> = {
   },
 
   fromJSON(json: JsonValue): Date {
+    // The message form { seconds, nanos } too: the official AsyncAPI protobuf parser's schema describes that one.
+    if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+      const seconds = ${refs.support('readBigint')}(${refs.support('readField')}(json, 'seconds', 'seconds') ?? 0, 'google.protobuf.Timestamp.seconds');
+      const nanos = ${refs.support('readNumber')}(${refs.support('readField')}(json, 'nanos', 'nanos') ?? 0, 'google.protobuf.Timestamp.nanos', true);
+      return new Date(Number(seconds) * 1000 + Math.floor(nanos / 1_000_000));
+    }
     const date = new Date(${refs.support('readString')}(json, 'google.protobuf.Timestamp'));
     if (Number.isNaN(date.getTime())) throw new TypeError('google.protobuf.Timestamp: expected an RFC 3339 date-time');
     return date;

@@ -17,7 +17,7 @@ export interface Refs {
   type(type: Type | Enum): string;
   /** Local name of an enum's `xToJSON` / `xFromJSON` function. */
   enumJson(type: Enum, direction: 'ToJSON' | 'FromJSON'): string;
-  /** Local name of a codec helper imported from herald/runtime (src/runtime/codec-support.ts). */
+  /** Local name of a codec helper imported from herald/runtime (src/runtime/core/codec-support.ts). */
   support(name: string): string;
 }
 

@@ -159,6 +159,11 @@ describe('the shop fixture contract', () => {
       shipmentId: 's', expectedTransit: '90.5s', insuredMicros: '1152921504606846976', trackedFields: 'orderId,parcelIds', dispatchedAt: '2026-01-02T03:04:05.000Z',
     });
     expect(shipping.ShipmentDispatched.fromJSON(shipped)).toEqual(dispatched);
+    // The message form of each well-known type, as the official AsyncAPI parser's JSON Schema describes it.
+    expect(shipping.ShipmentDispatched.fromJSON({
+      shipment_id: 's', expected_transit: { seconds: 90, nanos: 500_000_000 }, insured_micros: { value: '1152921504606846976' },
+      tracked_fields: { paths: ['order_id', 'parcel_ids'] }, dispatched_at: { seconds: 1767323045, nanos: 0 },
+    })).toEqual(dispatched);
   });
 
   it('is wire-compatible with protobufjs reflection in both directions', () => {

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadContract, type Contract } from '../codegen/contract.ts';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 import { buildChangelog } from './changelog.ts';
 import { portalTitle, renderPage, type PortalPage } from './layout.ts';
 import { changelogPage } from './pages/changelog-page.ts';

@@ -1,5 +1,5 @@
-// The portal's changelog: for each release tag (and main, and the working tree) what changed per
-// message and whether it was compatible. The verdicts come from the gates' own diff (buf breaking +
+// The portal's changelog: for each release tag (then main, the checked-out branch, and uncommitted
+// changes) what changed per message and whether it was compatible. The verdicts come from the gates' own diff (buf breaking +
 // the AsyncAPI diff of src/gates/); this module only picks the versions and groups findings.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -34,7 +34,7 @@ export interface MessageChange {
 
 export interface ChangelogSection {
   readonly id: string;
-  /** `v1.2.0`, `main`, `Working tree`. */
+  /** `v1.2.0`, `main`, `feature/x at 1a2b3c4` (the checked-out branch), `Uncommitted changes`. */
   readonly title: string;
   /** What it is compared with, or undefined for the first version. */
   readonly since?: string;
@@ -56,10 +56,13 @@ interface Version {
   readonly label: string;
   /** A commit, or undefined for the working tree. */
   readonly commit?: string;
+  /** The checked-out commit, shown (like the working tree) only when its contract differs. */
+  readonly checkedOut?: boolean;
   readonly date?: string;
 }
 
 const contractPaths = ['asyncapi.yaml', 'buf.yaml', 'buf.lock', 'proto'];
+const uncommitted = 'Uncommitted changes';
 
 function git(root: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
@@ -72,11 +75,14 @@ async function commitOf(root: string, ref: string): Promise<string | undefined> 
   return r.ok && r.out ? r.out : undefined;
 }
 
-/** Release tags oldest first, then main where it moved past the last tag, then the working tree. */
+/**
+ * Release tags oldest first, then main where it moved past the last tag, then the checked-out commit
+ * (a branch's committed work) when it is none of those, then the working tree (uncommitted changes).
+ */
 async function versionsOf(root: string, notes: string[]): Promise<Version[]> {
   if ((await git(root, ['rev-parse', '--is-inside-work-tree'])).out !== 'true') {
     notes.push('Not a git repository: the changelog shows only the current contract.');
-    return [{ label: 'Working tree' }];
+    return [{ label: 'Current contract' }];
   }
   const versions: Version[] = [];
   for (const tag of await releaseTags(root)) {
@@ -85,8 +91,15 @@ async function versionsOf(root: string, notes: string[]): Promise<Version[]> {
   }
   const main = (await commitOf(root, 'main')) ?? (await commitOf(root, 'origin/main'));
   if (main && main !== versions.at(-1)?.commit) versions.push({ label: 'main', commit: main, date: (await git(root, ['log', '-1', '--format=%cs', main])).out });
-  if (!main) notes.push('No main branch here (shallow clone?): the working tree is compared with the latest release tag.');
-  versions.push({ label: 'Working tree' });
+  if (!main) notes.push('No main branch here (shallow clone?): the checked-out commit is compared with the latest release tag.');
+  const head = await commitOf(root, 'HEAD');
+  if (head && !versions.some((v) => v.commit === head)) {
+    const branch = await git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    const short = (await git(root, ['rev-parse', '--short', head])).out;
+    const label = branch.ok && branch.out ? `${branch.out} at ${short}` : `Commit ${short} (detached)`;
+    versions.push({ label, commit: head, checkedOut: true, date: (await git(root, ['log', '-1', '--format=%cs', head])).out });
+  }
+  versions.push({ label: uncommitted });
   return versions;
 }
 
@@ -177,12 +190,12 @@ export async function buildChangelog(root: string, current: Contract): Promise<C
         : [];
       const changed = messages.some((m) => m.change !== 'unchanged') || other.length > 0;
       const breaking = messages.some((m) => !m.compatible) || other.some((f) => f.severity === 'error');
-      const isWorkingTree = !version.commit;
-      // The working tree only earns a section when it differs from the last committed version.
-      if (!(isWorkingTree && previous && !changed)) {
+      // The checked-out branch and the working tree only earn a section when they differ from the version before.
+      const onlyIfChanged = !version.commit || version.checkedOut === true;
+      if (!(onlyIfChanged && previous && !changed)) {
         sections.push({
           id: version.label.toLowerCase().replace(/[^a-z0-9.]+/g, '-'),
-          title: isWorkingTree ? 'Working tree (uncommitted)' : version.label,
+          title: version.label,
           ...(previous ? { since: previous.version.label } : {}),
           ...(version.date ? { date: version.date } : {}),
           verdict: !previous ? 'initial' : breaking ? 'breaking' : changed ? 'compatible' : 'unchanged',

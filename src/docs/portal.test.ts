@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadContract } from '../codegen/contract.ts';
 import { buildPortal, type BuildPortalResult } from './build-portal.ts';
+import { messagePage } from './pages/message-page.ts';
+import { wireFormatPage } from './pages/wire-format-page.ts';
 import { serveSite, type SiteServer } from './serve.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -128,6 +131,11 @@ describe('docs portal in Chromium', () => {
     for (const field of ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'sequence', 'traceparent', 'correlationid', 'causationid', 'data']) {
       expect(wire).toContain(field);
     }
+    const go = await page.getByTestId('snippet-go').innerText();
+    const sample = built.contract.messages.find((m) => m.name === built.contract.channels[0]!.messages[0])!;
+    expect(go).toContain(`var ev moviev1.${sample.name}`);
+    expect(go).toContain(`ev.Get${sample.fields[0]!.name.replace(/(^|_)([a-z])/g, (_, _s, c: string) => c.toUpperCase())}()`);
+    await page.screenshot({ path: join(resultsDir, 'docs-portal-wire-format.png'), fullPage: true });
     await page.locator('.sidebar a', { hasText: 'Changelog' }).click();
     await page.waitForURL('**/changelog.html');
     await expect(page.getByTestId('changelog-section').count()).resolves.toBeGreaterThan(0);
@@ -136,6 +144,43 @@ describe('docs portal in Chromium', () => {
   it('logs no console errors and loads nothing from the network', () => {
     expect(problems).toEqual([]);
     expect(external).toEqual([]);
+  });
+});
+
+describe('portal pages built from another contract', () => {
+  const shopRoot = join(repoRoot, 'test', 'fixtures', 'shop');
+  const thisRepo = /herald\/catalog|herald\.catalog|herald\.sales|catalog\.movie|MovieCreated|GetMovieId|moviev1|movie_id/;
+
+  it('writes the wire-format page in the names of that contract only', async () => {
+    const shop = await loadContract(shopRoot);
+    const body = String(wireFormatPage(shop).body);
+    expect(body).not.toMatch(thisRepo);
+    const channel = shop.channels.find((c) => c.messages.length > 0)!;
+    const first = shop.messages.find((m) => m.name === channel.messages[0])!;
+    const sender = shop.operations.find((o) => o.action === 'send' && o.channel === channel.id)!.service;
+    expect(body).toContain(`<code>herald/${sender}</code>`);
+    expect(body).toContain(`<code>${first.dataschema}</code>`);
+    expect(body).toContain(`redis-cli XRANGE ${channel.address} - + COUNT 1`);
+    expect(body).toContain(`protoc --decode=${first.protoType} -I proto -I /usr/include ${first.protoFile}`);
+    const module = first.protoFile.replace(/\.proto$/, '_pb2').split('/');
+    expect(body).toContain(`from ${module.slice(0, -1).join('.')} import ${module.at(-1)}`);
+    for (const name of channel.messages) {
+      const message = shop.messages.find((m) => m.name === name)!;
+      expect(body).toContain(`&quot;${message.protoType}&quot;: `);
+    }
+    const getter = `Get${first.fields[0]!.name.replace(/(^|_)([a-z])/g, (_, _s, c: string) => c.toUpperCase())}()`;
+    expect(body).toContain(`ev.${getter}`);
+  });
+
+  it('shows the real dataschema in an example written with a placeholder fingerprint, never both', async () => {
+    const contract = await loadContract(repoRoot);
+    const message = contract.messages[0]!;
+    const placeholder = `herald:${message.protoType}#sha256-0000000000000000`;
+    const example = { name: 'written by hand', headers: { type: message.protoType, dataschema: placeholder }, payload: {} };
+    const body = String(messagePage(contract, { ...message, examples: [example] }).body);
+    expect(body).not.toContain('0000000000000000');
+    const shown = body.slice(body.indexOf('<h2>Examples</h2>'));
+    expect(shown).toContain(`&quot;dataschema&quot;: &quot;${message.dataschema}&quot;`);
   });
 });
 

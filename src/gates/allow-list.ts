@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 import type { Diagnostic, GateName } from './diagnostics.ts';
 import { diagnosticId, gateNames } from './diagnostics.ts';
 

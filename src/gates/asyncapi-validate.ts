@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadContract, validateContract } from '../codegen/contract.ts';
 import type { Diagnostic as ContractDiagnostic } from '../codegen/diagnostics.ts';
-import { isHeraldError } from '../runtime/errors.ts';
+import { isHeraldError } from '../runtime/core/errors.ts';
 import type { Diagnostic } from './diagnostics.ts';
 
 function toLint(d: ContractDiagnostic, file: string): Diagnostic {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { HeraldError } from '../runtime/errors.ts';
+import { HeraldError } from '../runtime/core/errors.ts';
 
 export interface Baseline {
   /** What the report calls it, for example `main (e8cb6ca)` or `v1.2.0`. */

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MessageDefinition } from '../runtime/types.ts';
+import type { MessageDefinition } from '../runtime/core/types.ts';
 import type { Diagnostic, GateResult } from './diagnostics.ts';
 import { gateResult } from './diagnostics.ts';
 

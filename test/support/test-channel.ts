@@ -1,8 +1,8 @@
 // A small channel for runtime tests that do not depend on generated code: its codec is a real
 // protobuf codec built by protobufjs reflection from a .proto text.
 import protobuf from 'protobufjs';
-import { defineChannel } from '../../src/runtime/channel.ts';
-import type { MessageCodec } from '../../src/runtime/types.ts';
+import { defineChannel } from '../../src/runtime/core/channel.ts';
+import type { MessageCodec } from '../../src/runtime/core/types.ts';
 
 const root = protobuf.parse(`
 syntax = "proto3";

@@ -2,7 +2,7 @@
 // prints one report; exit 1 on any blocking finding, 2 on bad usage. It never changes the contract.
 import { mkdir, copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HeraldError } from '../../runtime/errors.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import { runBuf } from '../../gates/buf-cli.ts';
 import type { GateName } from '../../gates/diagnostics.ts';
 import { gateNames } from '../../gates/diagnostics.ts';

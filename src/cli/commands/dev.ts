@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { HeraldError } from '../../runtime/errors.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import { aclConfigLines, adminConfigLine, passwordVariables, redisUrlFor, resolveRedisPasswords } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
 import type { CommandContext, CommandModule } from '../main.ts';

@@ -3,7 +3,7 @@
 import type { CommandModule } from '../main.ts';
 import { buildPortal } from '../../docs/build-portal.ts';
 import { serveSite } from '../../docs/serve.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 
 interface DocsArgs {
   out: string;

@@ -1,11 +1,14 @@
 // `herald generate`: reads a contract (this directory's, or the one bundled in the installed herald
-// package) and writes generated/, or with --check only reports stale files. Never writes with --check.
+// package) and writes generated/ and the managed payload schemas of its spec, or with --check only
+// reports what is stale. Never writes with --check, and never writes into an installed package.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syncManagedBlocks } from '../../codegen/contract-schemas.ts';
 import { loadContract, validateContract } from '../../codegen/contract.ts';
 import { contractError, formatDiagnostics, hasErrors } from '../../codegen/diagnostics.ts';
 import { findStale, generateFiles, writeGenerated } from '../../codegen/generate.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage: herald generate [--spec asyncapi.yaml] [--proto proto] [--out generated] [--check]
@@ -13,7 +16,7 @@ const usage = `Usage: herald generate [--spec asyncapi.yaml] [--proto proto] [--
   --spec              AsyncAPI document (default asyncapi.yaml)
   --proto             directory of the buf module's .proto files (default proto)
   --out               output directory (default generated)
-  --check             write nothing; list stale files and exit 1 if any
+  --check             write nothing; list stale files and stale managed blocks of the spec, exit 1 if any
   --from-package      use the contract bundled in the installed herald package
   --import-extension  extension of relative imports in the output (default .ts)
   --no-validate       skip the official AsyncAPI parser run (faster; the loader still checks)
@@ -46,15 +49,30 @@ export const command: CommandModule = {
     const files = generateFiles(contract, { importExtension: args.importExtension });
     const outDir = resolve(ctx.cwd, args.out);
     const shown = relative(ctx.cwd, outDir) || '.';
+    // The payload schemas inline in the spec are Herald's to keep in step with proto/; an installed
+    // package's spec is read-only and shipped in step.
+    const specText = readFileSync(contract.asyncapiPath, 'utf8');
+    const managed = args.fromPackage ? { text: specText, stale: [] } : syncManagedBlocks(specText, contract);
+    const specShown = relative(ctx.cwd, contract.asyncapiPath);
     if (args.check) {
       const stale = findStale(outDir, files);
-      if (!stale.length) {
+      if (managed.stale.length) {
+        ctx.stderr.write(`herald generate --check: ${managed.stale.length} stale managed block(s) in ${specShown}; run \`herald generate\` and commit the result:\n`);
+        for (const b of managed.stale) ctx.stderr.write(`  ${specShown}${b.path} (${b.reason})\n`);
+      }
+      if (!stale.length && !managed.stale.length) {
         ctx.stdout.write(`herald generate: ${shown}/ is up to date (${files.size} files, fingerprint ${contract.fingerprint})\n`);
         return 0;
       }
+      if (!stale.length) return 1;
       ctx.stderr.write(`herald generate --check: ${stale.length} stale file(s) in ${shown}/; run \`herald generate\` and commit the result:\n`);
       for (const s of stale) ctx.stderr.write(`  ${join(shown, s.path)} (${s.reason})\n`);
       return 1;
+    }
+    if (managed.stale.length) {
+      writeFileSync(contract.asyncapiPath, managed.text);
+      ctx.stdout.write(`herald generate: ${managed.stale.length} managed block(s) updated in ${specShown}\n`);
+      if (ctx.verbose) for (const b of managed.stale) ctx.stdout.write(`  ${specShown}${b.path} (${b.reason})\n`);
     }
     const touched = writeGenerated(outDir, files);
     ctx.stdout.write(`herald generate: ${touched.length ? `${touched.length} file(s) updated` : 'no changes'} in ${shown}/ (${files.size} files, fingerprint ${contract.fingerprint})\n`);

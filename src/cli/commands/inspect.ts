@@ -1,8 +1,8 @@
 // `herald inspect`: what is on the wire right now. Per channel of the contract: length, groups, lag,
 // pending, and the dead-letter stream with each entry's reason. Read-only.
 import { parseArgs } from 'node:util';
-import { connectRedis, closeConnection, parseEntries, parseGroups } from '../../runtime/index.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { connectRedis, closeConnection, deadLetterKey, isDeadLetterKey, parseEntries, parseGroups } from '../../runtime/index.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import type { CommandModule } from '../main.ts';
 
 export const command: CommandModule = {
@@ -18,7 +18,7 @@ export const command: CommandModule = {
       for (const stream of streams) {
         const length = Number(await redis.sendCommand(['XLEN', stream]));
         const groups = parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []));
-        const dead = parseEntries(await redis.sendCommand(['XRANGE', `${stream}.dlq`, '-', '+', 'COUNT', '20']));
+        const dead = parseEntries(await redis.sendCommand(['XRANGE', deadLetterKey(stream), '-', '+', 'COUNT', '20']));
         report.push({
           stream, length, groups,
           deadLetters: dead.map((e) => ({ id: e.id, type: e.fields.get('type')?.toString(), reason: e.fields.get('x-dlq-reason')?.toString(), error: e.fields.get('x-dlq-error')?.toString() })),
@@ -46,7 +46,7 @@ async function listStreams(redis: Awaited<ReturnType<typeof connectRedis>>): Pro
   do {
     const [next, keys] = (await redis.sendCommand(['SCAN', cursor, 'TYPE', 'stream', 'COUNT', '1000'])) as [Buffer, Buffer[]];
     cursor = next.toString();
-    for (const key of keys) if (!key.toString().endsWith('.dlq')) found.push(key.toString());
+    for (const key of keys) if (!isDeadLetterKey(key.toString())) found.push(key.toString());
   } while (cursor !== '0');
   return found.sort();
 }

@@ -2,8 +2,8 @@
 // or puts dead-lettered entries back on their channel after a fix. Consumers are idempotent, so a
 // replay re-applies nothing twice. It never deletes an entry.
 import { parseArgs } from 'node:util';
-import { connectRedis, closeConnection, parseEntries, type RedisValue } from '../../runtime/index.ts';
-import { HeraldError } from '../../runtime/errors.ts';
+import { connectRedis, closeConnection, deadLetterKey, parseEntries, type RedisValue } from '../../runtime/index.ts';
+import { HeraldError } from '../../runtime/core/errors.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage:
@@ -49,7 +49,7 @@ export const command: CommandModule = {
 
 /** Moves DLQ entries back to the channel, without the x-dlq-* fields, each in one MULTI with its XDEL. */
 async function requeue(redis: Awaited<ReturnType<typeof connectRedis>>, address: string, reason?: string): Promise<number> {
-  const dlq = `${address}.dlq`;
+  const dlq = deadLetterKey(address);
   let moved = 0;
   let from = '-';
   for (;;) {
@@ -57,6 +57,8 @@ async function requeue(redis: Awaited<ReturnType<typeof connectRedis>>, address:
     if (entries.length === 0) return moved;
     for (const entry of entries) {
       if (reason && entry.fields.get('x-dlq-reason')?.toString() !== reason) continue;
+      // A too-large entry was dead-lettered by reference (no copy of its fields): nothing to put back.
+      if (entry.fields.has('x-dlq-by-reference')) continue;
       const fields: RedisValue[] = [];
       for (const [name, value] of entry.fields) if (!name.startsWith('x-dlq-')) fields.push(name, value);
       const transaction = redis.multi();

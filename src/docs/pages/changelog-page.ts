@@ -57,7 +57,7 @@ export function changelogPage(contract: Contract, changelog: Changelog): PortalP
   const body = html`
 <p class="eyebrow">Changelog</p>
 <h1>What changed, and was it compatible?</h1>
-<p class="lead">Each release tag (<code>v*</code>) compared with the one before, then <code>main</code> since the last tag, then uncommitted changes. The verdicts are those of <code>herald check</code>: <code>buf breaking</code> on the payloads and Herald's AsyncAPI diff on channels, messages and headers. Field lists are shown for reading only.</p>
+<p class="lead">Each release tag (<code>v*</code>) compared with the one before, then <code>main</code> since the last tag, then the checked-out branch's commits since <code>main</code>, then uncommitted changes. The verdicts are those of <code>herald check</code>: <code>buf breaking</code> on the payloads and Herald's AsyncAPI diff on channels, messages and headers. Field lists are shown for reading only.</p>
 ${changelog.notes.map((n) => html`<p class="note">${n}</p>`)}
 ${changelog.sections.map((s) => section(contract, s))}`;
   return { path: 'changelog.html', title: 'Changelog', active: 'changelog.html', body };

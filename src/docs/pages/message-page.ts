@@ -32,11 +32,22 @@ function linkList(root: string, items: { href: string; label: string }[]): SafeH
   return html`${items.map((item, i) => html`${i > 0 ? ', ' : ''}<a href="${root}${item.href}">${item.label}</a>`)}`;
 }
 
-/** Examples are written by hand; say so when one carries a dataschema other than the real one. */
-function exampleSchemaNote(headers: unknown, dataschema: string): SafeHtml {
+/**
+ * Example headers as a reader should see them: an example written with a placeholder or an outdated
+ * fingerprint of this message's type shows the real `dataschema`, so the page never shows two.
+ */
+function shownHeaders(headers: unknown, message: ContractMessage): unknown {
+  if (typeof headers !== 'object' || headers === null) return headers;
+  const written = (headers as { dataschema?: unknown }).dataschema;
+  if (typeof written !== 'string' || !written.startsWith(`herald:${message.protoType}#`)) return headers;
+  return { ...headers, dataschema: message.dataschema };
+}
+
+/** An example whose dataschema names another type is a mistake in the contract; say so next to it. */
+function exampleSchemaNote(headers: unknown, message: ContractMessage): SafeHtml {
   const written = (headers as { dataschema?: unknown } | undefined)?.dataschema;
-  if (typeof written !== 'string' || written === dataschema) return html``;
-  return html`<p class="note">This example's <code>dataschema</code> is illustrative; events on the wire carry <code>${dataschema}</code>.</p>`;
+  if (typeof written !== 'string' || written.startsWith(`herald:${message.protoType}#`)) return html``;
+  return html`<p class="note">This example's <code>dataschema</code> does not name ${message.protoType}; events on the wire carry <code>${message.dataschema}</code>.</p>`;
 }
 
 export function messagePage(contract: Contract, message: ContractMessage): PortalPage {
@@ -74,7 +85,7 @@ ${highlightProto(protoFile?.source ?? message.bundledProto)}
 <details class="panel"><summary>Self-contained schema (what the AsyncAPI parser and the fingerprint see)</summary>${highlightProto(message.bundledProto)}</details>
 ${examples.length > 0 ? html`<h2>Examples</h2>${examples.map(
     (example) => html`<h3>${example.name ?? 'Example'}${example.summary ? html` <span class="note">· ${example.summary}</span>` : ''}</h3>
-<pre class="code"><code>${JSON.stringify({ headers: example.headers, payload: example.payload }, null, 2)}</code></pre>${exampleSchemaNote(example.headers, message.dataschema)}`,
+<pre class="code" data-testid="example"><code>${JSON.stringify({ headers: shownHeaders(example.headers, message), payload: example.payload }, null, 2)}</code></pre>${exampleSchemaNote(example.headers, message)}`,
   )}` : ''}
 <p><a href="${root}reference/index.html#message-${message.name}">Open ${message.name} in the AsyncAPI reference →</a></p>`;
   return { path, title: message.name, active: path, body };

@@ -1,0 +1,154 @@
+// Typed publishing to a channel's Redis stream: one XADD per event, batches in one pipelined round
+// trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
+import type { Span } from '@opentelemetry/api';
+import { messageByName } from '../core/channel.ts';
+import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
+import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
+import type { RedisConnection, RedisValue } from './connection.ts';
+import { trimSafely } from './retention.ts';
+import { streamKey } from './stream-names.ts';
+import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
+import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from '../core/types.ts';
+
+export interface ProducerOptions {
+  /** CloudEvents `source`, for example `herald/catalog`. */
+  source: string;
+  /**
+   * Retention: the stream is trimmed towards this many entries, but never past an entry that a
+   * consumer group has not yet acknowledged. 1 M entries of ~200 B is ~250 MB of Redis memory.
+   */
+  maxLen?: number;
+  /** Trim after every this many published events (trimming scans at most this many ids). */
+  trimEvery?: number;
+  /** Largest event (all stream fields, envelope and data) accepted; larger ones throw HERALD_ERR_EVENT_TOO_LARGE. */
+  maxEventBytes?: number;
+}
+
+export const producerDefaults = { maxLen: 1_000_000, trimEvery: 1000, maxEventBytes: defaultMaxEventBytes } as const;
+
+export type OutgoingEvent<C extends ChannelDefinition> = {
+  [N in MessageName<C>]: { name: N; data: PayloadOf<C, N>; options?: PublishOptions };
+}[MessageName<C>];
+
+export interface Producer<C extends ChannelDefinition> {
+  readonly channel: C;
+  /** Publishes one event; resolves to its stream entry id. */
+  publish<N extends MessageName<C>>(name: N, data: PayloadOf<C, N>, options?: PublishOptions): Promise<string>;
+  /** Publishes many events in one pipelined round trip, in order; resolves to their entry ids. */
+  publishBatch(items: ReadonlyArray<OutgoingEvent<C>>): Promise<string[]>;
+  /** Encodes an event without sending it (an outbox stores this and a relay publishes it later). */
+  encode<N extends MessageName<C>>(name: N, data: PayloadOf<C, N>, options?: PublishOptions): EncodedEvent;
+  /** Publishes already-encoded events unchanged (same id, same time), in one round trip. */
+  publishEncoded(events: ReadonlyArray<EncodedEvent>): Promise<string[]>;
+}
+
+export function createProducer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ProducerOptions): Producer<C> {
+  const maxLen = options.maxLen ?? producerDefaults.maxLen;
+  const trimEvery = options.trimEvery ?? producerDefaults.trimEvery;
+  const maxEventBytes = options.maxEventBytes ?? producerDefaults.maxEventBytes;
+  const stream = streamKey(channel);
+  let sinceTrim = 0;
+
+  const encodeUnder = (span: Span, name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
+    const definition = messageByName(channel, name);
+    // The event carries the context of the span it was built under, so its traceparent names that span.
+    const envelope = buildEnvelope(definition, options.source, withSpanTrace(publishOptions, span));
+    if (span.isRecording()) span.setAttributes(eventAttributes(envelope));
+    const bytes = definition.codec.encode(data).finish();
+    // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
+    return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+  };
+
+  const xaddArgs = (event: EncodedEvent): RedisValue[] => {
+    const args: RedisValue[] = ['XADD', stream, '*'];
+    const fields = encodedEventToFields(event, args);
+    assertEventSize(fields, maxEventBytes, stream, event.envelope.type, 3);
+    return args;
+  };
+
+  const afterPublish = async (count: number): Promise<void> => {
+    sinceTrim += count;
+    if (sinceTrim < trimEvery) return;
+    sinceTrim = 0;
+    await trimSafely(redis, stream, maxLen, Math.max(trimEvery * 10, 10_000));
+  };
+
+  /** Encodes for an outbox: a PRODUCER `create` span, the event's creation context, ends at once. */
+  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
+    const span = startPublishSpan('create', stream, publishOptions);
+    let failure: unknown;
+    try {
+      return encodeUnder(span, name, data, publishOptions);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      endSpan(span, failure);
+    }
+  };
+
+  /** Sends events, each under its `send` span, ended when Redis answered. */
+  const sendTraced = async (events: ReadonlyArray<EncodedEvent>, spans: Span[]): Promise<string[]> => {
+    let failure: unknown;
+    try {
+      return await send(events);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      for (const span of spans) endSpan(span, failure);
+    }
+  };
+
+  /** Builds each event under a new `send` span (its creation context, as the conventions allow for a direct send). */
+  const encodeForSend = (items: ReadonlyArray<{ name: string; data: unknown; options?: PublishOptions | undefined }>) => {
+    const spans: Span[] = [];
+    try {
+      const events = items.map((item) => {
+        const span = startPublishSpan('send', stream, item.options);
+        spans.push(span);
+        return encodeUnder(span, item.name, item.data, item.options);
+      });
+      return { events, spans };
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+  };
+
+  const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
+    if (events.length === 0) return [];
+    // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
+    const commands = events.map(xaddArgs);
+    let ids: string[];
+    if (events.length === 1) {
+      ids = [String(await redis.sendCommand(commands[0]!))];
+    } else {
+      const pipeline = redis.multi();
+      for (const command of commands) pipeline.addCommand(command);
+      const replies = (await pipeline.execAsPipeline()) as unknown[];
+      ids = replies.map((reply) => {
+        if (reply instanceof Error) throw reply;
+        return String(reply);
+      });
+    }
+    await afterPublish(events.length);
+    return ids;
+  };
+
+  return {
+    channel,
+    encode: encode as Producer<C>['encode'],
+    // An outbox relay's events keep their envelope; each `send` span continues the event's own trace.
+    publishEncoded: (events) => sendTraced(events, events.map((event) => startRelaySpan(stream, event.envelope))),
+    async publish(name, data, publishOptions) {
+      const { events, spans } = encodeForSend([{ name, data, options: publishOptions }]);
+      const [id] = await sendTraced(events, spans);
+      return id!;
+    },
+    async publishBatch(items) {
+      const { events, spans } = encodeForSend(items);
+      return sendTraced(events, spans);
+    },
+  };
+}

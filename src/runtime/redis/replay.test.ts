@@ -1,0 +1,67 @@
+// replayChannel against a real redis-server: every retained event handled once, in stream order per
+// subject, subjects concurrently, and a handler failure stops the replay.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { testChannel } from '../../../test/support/test-channel.ts';
+import { createProducer } from './producer.ts';
+import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import { replayChannel } from './replay.ts';
+import type { ReceivedEvent } from '../core/types.ts';
+
+let server: RedisServer & { cleanup(): Promise<void> };
+let redis: RedisConnection;
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = await connectRedis(server.url);
+});
+afterAll(async () => {
+  await closeConnection(redis);
+  await server.cleanup();
+});
+
+async function publishPings(address: string, subjects: number, perSubject: number) {
+  const channel = testChannel(address);
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  const items = [];
+  for (let seq = 1; seq <= perSubject; seq++) {
+    for (let s = 0; s < subjects; s++) {
+      items.push({ name: 'Ping' as const, data: { subject: `s${s}`, seq, blob: new Uint8Array() }, options: { subject: `s${s}`, sequence: seq } });
+    }
+  }
+  await producer.publishBatch(items);
+  return channel;
+}
+
+test('replays every event once, in stream order per subject, with subjects handled concurrently', async () => {
+  const channel = await publishPings('replay.order', 8, 25);
+  const seen = new Map<string, number[]>();
+  let running = 0;
+  let maxRunning = 0;
+  const ping = async (event: ReceivedEvent<{ subject: string; seq: number }>) => {
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    running--;
+    seen.set(event.data.subject, [...(seen.get(event.data.subject) ?? []), event.data.seq]);
+  };
+  const result = await replayChannel(redis, channel, { handlers: { Ping: ping, Pong: async () => {} }, batchSize: 50, concurrency: 4 });
+
+  expect(result.applied).toBe(200);
+  expect([...seen.keys()].sort()).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7']);
+  for (const seqs of seen.values()) expect(seqs).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  expect(maxRunning).toBeGreaterThan(1);
+  expect(maxRunning).toBeLessThanOrEqual(4);
+});
+
+test('stops at the first failing handler and rethrows its error', async () => {
+  const channel = await publishPings('replay.failure', 4, 50);
+  let handled = 0;
+  const ping = async (event: ReceivedEvent<{ seq: number }>) => {
+    if (event.data.seq === 3) throw new Error('projection write failed');
+    handled++;
+  };
+  await expect(replayChannel(redis, channel, { handlers: { Ping: ping, Pong: async () => {} }, batchSize: 20 })).rejects.toThrow('projection write failed');
+  // The first batch (seq 1..5 of 4 subjects) failed at seq 3: no later batch was handled.
+  expect(handled).toBeLessThan(20);
+});
