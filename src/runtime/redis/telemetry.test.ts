@@ -105,7 +105,8 @@ describe('runtime spans (messaging semantic conventions)', () => {
         Pong: () => {},
       },
     });
-    await producer.publish('Ping', { subject: 'c', seq: 1, blob: new Uint8Array() }, { subject: 'c' });
+    const caller = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await producer.publish('Ping', { subject: 'c', seq: 1, blob: new Uint8Array() }, { subject: 'c', traceparent: caller, tracestate: 'vendor=abc' });
     await consumer.start();
     try {
       await until(() => (handled.length > 0 && spans().some((s) => s.name === `process ${channel.address}`) ? true : undefined));
@@ -119,6 +120,8 @@ describe('runtime spans (messaging semantic conventions)', () => {
     expect(process.spanContext().traceId).toBe(send.spanContext().traceId);
     expect(process.parentSpanContext?.spanId).toBe(send.spanContext().spanId);
     expect(apply.parentSpanContext?.spanId).toBe(process.spanContext().spanId);
+    // tracestate travelled in the envelope: the consumer's span carries the producer's vendor state.
+    expect(process.spanContext().traceState?.get('vendor')).toBe('abc');
     expect(process.attributes).toMatchObject({
       'messaging.system': 'redis', 'messaging.operation.type': 'process', 'messaging.destination.name': channel.address,
       'messaging.consumer.group.name': 'g1', 'messaging.client.id': 'c1',
