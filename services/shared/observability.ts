@@ -1,6 +1,6 @@
 // Wires a service's observability: OpenTelemetry HTTP spans (@fastify/otel), each request's trace
 // context, HTTP and consumer/relay metrics, and the probes behind /health and /ready. It never decides
-// business outcomes and never invents a span id (see src/runtime/telemetry.ts).
+// business outcomes and never invents a span id (see src/runtime/core/telemetry.ts).
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { trace } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
