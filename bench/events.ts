@@ -1,7 +1,8 @@
 // Benchmark fixtures: realistic catalog events built with the generated codecs, the producer the
 // benchmarks publish with, and a fast pipelined fill of the stream. It never measures anything itself.
 import type { OutgoingEvent, RedisConnection } from 'herald/runtime';
-import { catalogMovie, createCatalogMovieProducer, type CatalogMovieChannel } from '../generated/channels/catalog-movie.ts';
+import { catalogMovie, type CatalogMovieChannel } from '../generated/channels/catalog-movie.ts';
+import { createCatalogService } from '../generated/services/catalog.ts';
 import type { MovieCreated, MovieUpdated } from '../generated/herald/catalog/movie/v1/events.ts';
 import { MovieStatus, type Movie } from '../generated/herald/catalog/movie/v1/movie.ts';
 
@@ -47,7 +48,7 @@ export function catalogEvent(i: number, movies: number): OutgoingEvent<BenchChan
 }
 
 export function createBenchProducer(redis: RedisConnection, maxLen?: number) {
-  return createCatalogMovieProducer(redis, { source: 'herald/catalog', ...(maxLen ? { maxLen } : {}) });
+  return createCatalogService(redis, { producer: maxLen ? { maxLen } : {} }).producers.catalogMovie;
 }
 
 /**

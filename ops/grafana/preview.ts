@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeConnection, connectRedis } from 'herald/runtime';
 import { chromium } from 'playwright-core';
-import { createCatalogMovieProducer } from '../../generated/channels/catalog-movie.ts';
+import { createCatalogService } from '../../generated/services/catalog.ts';
 import { freePort } from '../../src/cli/redis-server.ts';
 import { http, startStack, waitFor } from '../../test/support/services.ts';
 import { renderPreview, type PanelResult } from './preview-html.ts';
@@ -44,7 +44,7 @@ try {
   await waitFor('Prometheus to answer', async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, 30_000, 200);
   const started = Date.now() / 1000;
   const redis = await connectRedis(stack.redisUrl);
-  const catalogProducer = createCatalogMovieProducer(redis, { source: 'herald/catalog' });
+  const catalogProducer = createCatalogService(redis).producers.catalogMovie;
   const movies: Array<{ id: string; version: number }> = [];
   for (let tick = 0; Date.now() / 1000 - started < seconds; tick++) {
     if (movies.length < 20 || tick % 10 === 0) {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
-import { createCatalogMovieProducer } from '../../generated/channels/catalog-movie.ts';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
+import { createCatalogService } from '../../generated/services/catalog.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import { startTestRedis } from '../../test/support/redis.ts';
 import { buildApp } from './app.ts';
@@ -15,12 +15,12 @@ import { rebuildProjection } from './replay.ts';
 let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
 let app: FastifyInstance;
-let catalog: ReturnType<typeof createCatalogMovieProducer>;
+let catalog: ReturnType<typeof createCatalogService>['producers']['catalogMovie'];
 
 beforeAll(async () => {
   server = await startTestRedis();
   redis = await connectRedis(server.url);
-  catalog = createCatalogMovieProducer(redis, { source: 'herald/catalog' });
+  catalog = createCatalogService(redis).producers.catalogMovie;
   app = await buildApp(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'sales-test', CONSUMER_MIN_IDLE_MS: '300' }, []));
   await app.ready();
 });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCatalogMovieProducer } from '../../generated/channels/catalog-movie.ts';
+import { createCatalogService } from '../../generated/services/catalog.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import { startTestRedis } from '../../test/support/redis.ts';
 import { buildApp as buildCatalog } from '../catalog/app.ts';
@@ -62,7 +62,7 @@ describe('/ready', () => {
     const { app, redis } = await stack((url) => buildSales(loadSalesConfig({ ...base, REDIS_URL: url, CONSUMER_NAME: 'ready-stall', CONSUMER_DELAY_MS: '2000' }, [])));
     expect((await app.inject('/ready')).json().status).toBe('ready');
     const movieId = randomUUID();
-    await createCatalogMovieProducer(redis, { source: 'herald/catalog' }).publish('MovieCreated', movie(movieId), { subject: movieId, sequence: 1 });
+    await createCatalogService(redis).producers.catalogMovie.publish('MovieCreated', movie(movieId), { subject: movieId, sequence: 1 });
     const response = await readyUntil(app, 'unready');
     expect(response.statusCode).toBe(503);
     expect(response.json().reasons).toEqual(['consumer-stalled']);
@@ -89,7 +89,7 @@ describe('/ready', () => {
     expect((await app.inject('/ready')).json()).toMatchObject({ status: 'ready', checks: { deadLetters: { depth: 0 } } });
     const movieId = randomUUID();
     // A MovieCreated without a price: Sales rejects it, it is dead-lettered at once.
-    await createCatalogMovieProducer(redis, { source: 'herald/catalog' }).publish('MovieCreated', movie(movieId, false), { subject: movieId, sequence: 1 });
+    await createCatalogService(redis).producers.catalogMovie.publish('MovieCreated', movie(movieId, false), { subject: movieId, sequence: 1 });
     const response = await readyUntil(app, 'unready');
     expect(response.json().reasons).toEqual(['dead-letters-growing']);
     expect(response.json().checks.deadLetters).toMatchObject({ ok: false, stream: 'catalog.movie.v1.dlq', depth: 1, grownInWindow: 1 });

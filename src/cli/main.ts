@@ -25,6 +25,8 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   replay: async () => (await import('./commands/replay.ts')).command,
   inspect: async () => (await import('./commands/inspect.ts')).command,
   dev: async () => (await import('./commands/dev.ts')).command,
+  fingerprint: async () => (await import('./commands/fingerprint.ts')).command,
+  schemas: async () => (await import('./commands/schemas.ts')).command,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -63,7 +65,7 @@ async function usage(): Promise<string> {
   const lines = ['Usage: herald <command> [options] [--cwd <dir>] [--verbose]', '', 'Commands:'];
   for (const [name, load] of Object.entries(commands)) {
     const summary = await load().then((c) => c.summary, () => '(not available)');
-    lines.push(`  ${name.padEnd(10)} ${summary}`);
+    lines.push(`  ${name.padEnd(12)} ${summary}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -138,3 +138,37 @@ describe('Redis ACL users per service', () => {
     expect(letters.map((l) => l.fields.get('x-dlq-reason')?.toString()).sort()).toEqual(['invalid-envelope', 'rejected']);
   });
 });
+
+describe('Redis ACL users for people and tools', () => {
+  const rows: Array<{ user: 'reader' | 'producer' | 'sales'; command: string[]; expect: 'allowed' | 'refused' }> = [
+    { user: 'reader', command: ['XRANGE', 'catalog.movie.v1', '-', '+', 'COUNT', '1'], expect: 'allowed' },
+    { user: 'reader', command: ['XREAD', 'COUNT', '1', 'STREAMS', 'sales.purchase.v1', '0'], expect: 'allowed' },
+    { user: 'reader', command: ['XRANGE', 'catalog.movie.v1.dlq', '-', '+'], expect: 'allowed' },
+    { user: 'reader', command: ['XINFO', 'GROUPS', 'catalog.movie.v1'], expect: 'allowed' },
+    { user: 'reader', command: ['HGETALL', 'herald:schemas:herald.catalog.movie.v1.MovieCreated'], expect: 'allowed' },
+    { user: 'reader', command: ['SCAN', '0', 'TYPE', 'stream'], expect: 'allowed' },
+    { user: 'reader', command: ['XADD', 'catalog.movie.v1', '*', 'k', 'v'], expect: 'refused' },
+    { user: 'reader', command: ['XREADGROUP', 'GROUP', 'sales', 'r', 'COUNT', '1', 'STREAMS', 'catalog.movie.v1', '>'], expect: 'refused' },
+    { user: 'reader', command: ['XGROUP', 'SETID', 'catalog.movie.v1', 'sales', '0'], expect: 'refused' },
+    { user: 'reader', command: ['HSET', 'herald:schemas:x', 'f', 'v'], expect: 'refused' },
+    { user: 'reader', command: ['GET', 'sales:purchase:p1'], expect: 'refused' },
+    { user: 'reader', command: ['LRANGE', 'catalog:movie:m1:events', '0', '-1'], expect: 'refused' },
+    { user: 'producer', command: ['XADD', 'catalog.movie.v1', '*', 'k', 'v'], expect: 'allowed' },
+    { user: 'producer', command: ['XADD', 'sales.purchase.v1', '*', 'k', 'v'], expect: 'allowed' },
+    { user: 'producer', command: ['HGET', 'herald:schemas:herald.catalog.movie.v1.MovieCreated', '0000000000000000'], expect: 'allowed' },
+    { user: 'producer', command: ['XRANGE', 'catalog.movie.v1', '-', '+'], expect: 'refused' },
+    { user: 'producer', command: ['XDEL', 'catalog.movie.v1', '0-1'], expect: 'refused' },
+    { user: 'producer', command: ['XADD', 'catalog:movie:m1:events', '*', 'k', 'v'], expect: 'refused' },
+    { user: 'producer', command: ['HSET', 'herald:schemas:x', 'f', 'v'], expect: 'refused' },
+    { user: 'sales', command: ['HEXISTS', 'herald:schemas:herald.catalog.movie.v1.MovieCreated', '0000000000000000'], expect: 'allowed' },
+    { user: 'sales', command: ['HSET', 'herald:schemas:herald.catalog.movie.v1.MovieCreated', '0000000000000000', 'x'], expect: 'refused' },
+  ];
+  test.each(rows.map((row) => ({ ...row, name: row.command.slice(0, 3).join(' ').slice(0, 48) })))('$user: $name is $expect', async ({ user, command, expect: verdict }) => {
+    const client = user === 'sales' ? sales : await connectRedis(redisUrlFor(server.url, user, passwords[user]), { name: `${user}:test` });
+    try {
+      expect(await attempt(client, command)).toBe(verdict);
+    } finally {
+      if (client !== sales) await closeConnection(client);
+    }
+  });
+});

@@ -3,6 +3,7 @@
 // into a config file (only SHA-256 hashes) and never reads a password from anywhere but the environment.
 import { createHash, randomBytes } from 'node:crypto';
 import { deadLetterKey } from '../runtime/redis/stream-names.ts';
+import { schemaRegistryPrefix } from '../runtime/redis/schema-registry-keys.ts';
 
 export type ServiceUser = 'catalog' | 'sales';
 
@@ -31,6 +32,9 @@ export const serviceScopes: Record<ServiceUser, { ownKeys: string; sends: string
   sales: { ownKeys: 'sales:*', sends: ['sales.purchase.v1'], receives: ['catalog.movie.v1'] },
 };
 
+/** Every service may read the schema registry (the strict dataschema check looks up unseen fingerprints). */
+const registryRead = `(%R~${schemaRegistryPrefix}* +hexists +hget +hkeys)`;
+
 /** The ACL rules of one service user, without its password. */
 export function aclRules(user: ServiceUser): string {
   const scope = serviceScopes[user];
@@ -39,16 +43,43 @@ export function aclRules(user: ServiceUser): string {
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.
   const selectors = scope.receives.map((channel) => `(~${channel} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
-  return [...root, ...selectors].join(' ');
+  return [...root, ...selectors, registryRead].join(' ');
+}
+
+/** Users for people and tools outside the services (see README "Credentials"). */
+export type ToolUser = 'reader' | 'producer';
+
+/** Every channel of the contract, with its dead-letter stream. */
+function allChannels(): string[] {
+  return [...new Set(Object.values(serviceScopes).flatMap((s) => [...s.sends, ...s.receives]))].sort();
+}
+
+/**
+ * `reader`: reads every channel, its dead letters and the schema registry (XRANGE, XREAD, XINFO, ...),
+ * and can change nothing, not even a consumer group's position (no XREADGROUP). `herald inspect` uses it.
+ * `producer`: XADD to any channel of the contract, and reads the registry: for a producer written
+ * outside this repository (another language). It cannot read or delete entries, or touch service state.
+ */
+export function toolAclRules(user: ToolUser): string {
+  const channels = allChannels();
+  const housekeeping = connection.map((c) => `+${c}`);
+  if (user === 'reader') {
+    const keys = [...channels, ...channels.map((c) => deadLetterKey(c)), `${schemaRegistryPrefix}*`].map((k) => `%R~${k}`);
+    const commands = ['xrange', 'xrevrange', 'xread', 'xlen', 'xinfo|stream', 'xinfo|groups', 'xinfo|consumers', 'xpending', 'hget', 'hgetall', 'hkeys', 'hexists', 'scan', 'type'];
+    return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, ...commands.map((c) => `+${c}`), ...keys].join(' ');
+  }
+  return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, '+xadd', ...channels.map((c) => `~${c}`), registryRead].join(' ');
 }
 
 export function passwordHash(password: string): string {
   return createHash('sha256').update(password).digest('hex');
 }
 
-/** `user <name> ...` redis.conf lines for both services; passwords appear only as SHA-256 hashes. */
-export function aclConfigLines(passwords: Record<ServiceUser, string>): string[] {
-  return (Object.keys(serviceScopes) as ServiceUser[]).map((user) => `user ${user} reset on #${passwordHash(passwords[user])} ${aclRules(user)}`);
+/** `user <name> ...` redis.conf lines for both services (and the tool users given a password); passwords appear only as SHA-256 hashes. */
+export function aclConfigLines(passwords: Record<ServiceUser, string> & Partial<Record<ToolUser, string>>): string[] {
+  const services = (Object.keys(serviceScopes) as ServiceUser[]).map((user) => `user ${user} reset on #${passwordHash(passwords[user])} ${aclRules(user)}`);
+  const tools = (['reader', 'producer'] as const).flatMap((user) => (passwords[user] ? [`user ${user} reset on #${passwordHash(passwords[user])} ${toolAclRules(user)}`] : []));
+  return [...services, ...tools];
 }
 
 /** The `default` user as the operators' account: every right, but only with the admin password. */
@@ -61,6 +92,8 @@ export const passwordVariables = {
   catalog: 'HERALD_REDIS_CATALOG_PASSWORD',
   sales: 'HERALD_REDIS_SALES_PASSWORD',
   admin: 'HERALD_REDIS_ADMIN_PASSWORD',
+  reader: 'HERALD_REDIS_READER_PASSWORD',
+  producer: 'HERALD_REDIS_PRODUCER_PASSWORD',
 } as const;
 
 export interface RedisPasswords {
@@ -68,6 +101,9 @@ export interface RedisPasswords {
   sales: string;
   /** The `default` user's password: for `herald inspect`/`replay` and operators, never for a service. */
   admin: string;
+  /** The read-only `reader` user and the `producer` user, for people and tools (toolAclRules). */
+  reader: string;
+  producer: string;
   /** Which of them were generated because the environment had none. */
   generated: Array<keyof typeof passwordVariables>;
 }
@@ -81,7 +117,7 @@ export function resolveRedisPasswords(env: Record<string, string | undefined> = 
     generated.push(name);
     return randomBytes(24).toString('base64url');
   };
-  return { catalog: pick('catalog'), sales: pick('sales'), admin: pick('admin'), generated };
+  return { catalog: pick('catalog'), sales: pick('sales'), admin: pick('admin'), reader: pick('reader'), producer: pick('producer'), generated };
 }
 
 /** `baseUrl` (redis:// or rediss://, host and port) with `user:password` put in. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,20 @@ describe('loadContract diagnostics', () => {
     const contract = await loadContract(dir);
     expect(contract.diagnostics.map((d) => d.code).sort()).toEqual(['missing-proto-type', 'missing-service', 'proto-parse', 'unknown-proto-type']);
     expect(contract.diagnostics.find((d) => d.code === 'proto-parse')!.path).toBe('demo/v1/broken.proto');
+  });
+
+  it('reads x-herald-partitions and refuses a count that is not an integer from 1 to 1024', async () => {
+    const shop = await loadContract(join(repoRoot, 'test/fixtures/shop'));
+    expect(shop.channels.find((c) => c.id === 'shopOrders')!.partitions).toBe(4);
+    expect(shop.channels.find((c) => c.id === 'shopBilling')!.partitions).toBeUndefined();
+    for (const bad of ['0', '2.5', '"8"', '2000']) {
+      const text = readFileSync(join(repoRoot, 'test/fixtures/shop/asyncapi.yaml'), 'utf8').replace('x-herald-partitions: 4', `x-herald-partitions: ${bad}`);
+      const copy = mkdtempSync(join(tmpdir(), 'herald-partitions-'));
+      writeFileSync(join(copy, 'asyncapi.yaml'), text);
+      cpSync(join(repoRoot, 'test/fixtures/shop/proto'), join(copy, 'proto'), { recursive: true });
+      const contract = await loadContract(copy);
+      expect(contract.diagnostics.map((d) => d.code)).toContain('invalid-partitions');
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
 } from './asyncapi-walk.ts';
 import { contractError, type Diagnostic } from './diagnostics.ts';
 import { compareStrings, sortedBy } from './ordering.ts';
+import { canonicalSchemaText, dataschemaOf, schemaFingerprint } from './fingerprint.ts';
 import { bundleMessage } from './proto-bundle.ts';
 import { loadProtoDirectory } from './proto-load.ts';
 import { fieldLabel, fieldsOf, fieldTypeText, fileOf, isMessageType, jsonNameOf, realOneof } from './proto-model.ts';
@@ -37,9 +38,9 @@ export interface ContractMessage {
   protoType: string;
   /** Path under proto/, for example `herald/catalog/movie/v1/events.proto`. */
   protoFile: string;
-  /** Self-contained single-root proto text the official parser accepts. */
+  /** Self-contained single-root proto text the official parser accepts, in canonical form (fingerprint.ts). */
   bundledProto: string;
-  /** First 16 hex digits of the sha256 of `bundledProto`. */
+  /** First 16 hex digits of the sha256 of the UTF-8 bytes of `bundledProto`. */
   fingerprint: string;
   /** `herald:<protoType>#sha256-<fingerprint>`. */
   dataschema: string;
@@ -59,6 +60,8 @@ export interface ContractChannel {
   description?: string;
   /** Message names. */
   messages: string[];
+  /** `x-herald-partitions`, when the channel has more than one partition. */
+  partitions?: number;
 }
 
 export interface ContractOperation {
@@ -125,7 +128,7 @@ export async function loadContract(root: string, options: { asyncapiPath?: strin
     const message = buildMessage(document, bundledDocument, entry, protos.root, protoDir, asyncapiPath, diagnostics);
     if (message) messages.push(message);
   }
-  const channels = buildChannels(document, found);
+  const channels = buildChannels(document, found, diagnostics);
   const operations = buildOperations(document, found, diagnostics);
   const bundledJson = JSON.stringify(bundledDocument);
   return {
@@ -164,16 +167,18 @@ function buildMessage(
   checkPayload(message, at, protoFile, protoDir, asyncapiPath, diagnostics);
   const bundle = bundleMessage(type, protoDir);
   if (bundle.problem) diagnostics.push({ severity: 'error', path: protoFile, code: 'bundle-root', message: bundle.problem });
-  const fingerprint = sha256Hex(bundle.text).slice(0, 16);
-  const dataschema = `herald:${protoType}#sha256-${fingerprint}`;
-  rewriteBundled(bundled, at, bundle.text, dataschema);
+  // The hashed bytes are the canonical schema text (fingerprint.ts), shipped as generated/contract/schemas/<type>.proto.
+  const schemaText = canonicalSchemaText(bundle.text);
+  const fingerprint = schemaFingerprint(schemaText);
+  const dataschema = dataschemaOf(protoType, fingerprint);
+  rewriteBundled(bundled, at, schemaText, dataschema);
   const examples = Array.isArray(message['examples']) ? message['examples'] : [];
   const headers = headersOf(document, message);
   return {
     name: entry.name,
     protoType,
     protoFile,
-    bundledProto: bundle.text,
+    bundledProto: schemaText,
     fingerprint,
     dataschema,
     ...optionalStrings(message, ['title', 'summary', 'description']),
@@ -234,7 +239,10 @@ function fieldInfos(type: Type): ProtoFieldInfo[] {
   });
 }
 
-function buildChannels(document: JsonObject, found: Map<string, FoundMessage>): ContractChannel[] {
+/** Largest `x-herald-partitions`; the runtime refuses more (MAX_PARTITIONS). */
+const MAX_CHANNEL_PARTITIONS = 1024;
+
+function buildChannels(document: JsonObject, found: Map<string, FoundMessage>, diagnostics: Diagnostic[]): ContractChannel[] {
   const channels: ContractChannel[] = [];
   for (const [id, raw] of Object.entries(objectAt(document, 'channels'))) {
     const channel = deref(document, raw, pointerOf('channels', id)).value;
@@ -242,7 +250,18 @@ function buildChannels(document: JsonObject, found: Map<string, FoundMessage>): 
     const names = Object.keys(objectAt(channel, 'messages'))
       .map((key) => messageNameAt(document, pointerOf('channels', id, 'messages', key), found))
       .filter((n): n is string => n !== undefined);
-    channels.push({ id, address: stringField(channel, 'address') ?? id, ...optionalStrings(channel, ['title', 'description']), messages: names.sort(compareStrings) });
+    const partitions = channel['x-herald-partitions'];
+    const valid = partitions === undefined || (Number.isInteger(partitions) && (partitions as number) >= 1 && (partitions as number) <= MAX_CHANNEL_PARTITIONS);
+    if (!valid) {
+      diagnostics.push({ severity: 'error', path: pointerOf('channels', id, 'x-herald-partitions'), code: 'invalid-partitions', message: `x-herald-partitions of channel "${id}" must be an integer from 1 to ${MAX_CHANNEL_PARTITIONS}, got ${JSON.stringify(partitions)}` });
+    }
+    channels.push({
+      id,
+      address: stringField(channel, 'address') ?? id,
+      ...optionalStrings(channel, ['title', 'description']),
+      messages: names.sort(compareStrings),
+      ...(valid && typeof partitions === 'number' && partitions > 1 ? { partitions } : {}),
+    });
   }
   return sortedBy(channels, (c) => c.id);
 }

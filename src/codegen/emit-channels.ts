@@ -1,5 +1,6 @@
 // Emits generated/channels/<channel>.ts: the channel definition (address, messages, codecs, dataschema)
-// and its typed producer and consumer factories. Thin calls into herald/runtime; no transport logic.
+// and its event and handler types. Producers and consumers come from the service facades
+// (emit-services.ts), the one way in; no transport logic here.
 import type { Contract, ContractChannel } from './contract.ts';
 import { protoOutputPath, camelCase, channelOutputPath, pascalCase, propertyKey, quote, relativeImport, tsTypeName, qualifiedAlias } from './ts-names.ts';
 import { jsDoc, TsFile } from './ts-file.ts';
@@ -19,7 +20,7 @@ export function channelNames(channel: ContractChannel): ChannelNames {
 export function emitChannelFile(contract: Contract, channel: ContractChannel, importExtension: string): TsFile {
   const path = channelOutputPath(channel.id);
   const { constName, stem } = channelNames(channel);
-  const declared = [constName, `${stem}Channel`, `${stem}Event`, `${stem}Handlers`, `create${stem}Producer`, `create${stem}Consumer`];
+  const declared = [constName, `${stem}Channel`, `${stem}Event`, `${stem}Handlers`];
   const file = new TsFile(path, declared);
   const runtime = (name: string, typeOnly = false): string => file.use('herald/runtime', name, { typeOnly });
   const entries: string[] = [];
@@ -45,6 +46,7 @@ export function emitChannelFile(contract: Contract, channel: ContractChannel, im
     `export const ${constName} = ${runtime('defineChannel')}({`,
     `  id: ${quote(channel.id)},`,
     `  address: ${quote(channel.address)},`,
+    ...(channel.partitions ? [`  partitions: ${channel.partitions},`] : []),
     '  messages: {',
     ...entries,
     '  },',
@@ -57,19 +59,6 @@ export function emitChannelFile(contract: Contract, channel: ContractChannel, im
     '',
     `/** One handler per message of {@link ${constName}}: the compiler insists on every one. */`,
     `export type ${stem}Handlers = ${runtime('ChannelHandlers', true)}<${channelType}>;`,
-    '',
-    `/** A producer that can publish only the messages of {@link ${constName}}. */`,
-    `export function create${stem}Producer(redis: ${runtime('RedisConnection', true)}, options: ${runtime('ProducerOptions', true)}): ${runtime('Producer', true)}<${channelType}> {`,
-    `  return ${runtime('createProducer')}(redis, ${constName}, options);`,
-    '}',
-    '',
-    `/** A consumer-group member of {@link ${constName}}, with a typed handler for each message. */`,
-    `export function create${stem}Consumer(`,
-    `  redis: ${runtime('RedisConnection', true)},`,
-    `  options: ${runtime('ConsumerOptions', true)}<${channelType}>,`,
-    `): ${runtime('Consumer', true)}<${channelType}> {`,
-    `  return ${runtime('createConsumer')}(redis, ${constName}, options);`,
-    '}',
   );
   return file;
 }

@@ -56,17 +56,17 @@ export function emitServiceFile(contract: Contract, service: ContractService, im
     const names = channelNames(channel);
     const receiveOps = ops.filter((o) => o.action === 'receive' && o.channel === channel.id);
     const channelType = fromChannel(channel, `${names.stem}Channel`, true);
-    const createConsumer = fromChannel(channel, `create${names.stem}Consumer`);
+    const channelConst = fromChannel(channel, names.constName);
     const doc = receiveOps.map((o) => `${o.title ?? o.id} (operation ${o.id}).`).join(' ');
     consumerTypes.push(
-      jsDoc([doc, '', `Handlers must cover every message on ${channel.address}. The group defaults to \`${service.name}\`.`], '  '),
+      jsDoc([doc, '', `Handlers must cover every message on ${channel.address}. Options not given here come from the`, `facade's \`consumer\` options; the group defaults to \`${service.name}\`.`], '  '),
       `  consume${names.stem}(`,
       `    options: Omit<${runtime('ConsumerOptions')}<${channelType}>, 'group'> & { group?: string },`,
-      `  ): ${runtime('Consumer')}<${channelType}>;`,
+      `  ): ${runtime(channel.partitions ? 'PartitionedConsumer' : 'Consumer')}<${channelType}>;`,
     );
     consumerValues.push(
       `    consume${names.stem}: (consumerOptions) =>`,
-      `      ${createConsumer}(redis, { ...consumerOptions, group: consumerOptions.group ?? ${quote(service.name)} }),`,
+      `      ${runtime(channel.partitions ? 'createPartitionedConsumer' : 'createConsumer', false)}(redis, ${channelConst}, { ...consumerDefaults, ...consumerOptions, group: consumerOptions.group ?? consumerDefaults.group ?? ${quote(service.name)} }),`,
     );
   }
 
@@ -87,19 +87,19 @@ export function emitServiceFile(contract: Contract, service: ContractService, im
     ...consumerTypes,
     '}',
     '',
-    `/** Wires {@link ${interfaceName}} to a Redis connection; events carry source \`herald/${service.name}\` by default. */`,
+    jsDoc([
+      `Wires {@link ${interfaceName}} to a Redis connection: the one way into the generated SDK.`,
+      `\`options.producer\` goes to every producer (events carry source \`herald/${service.name}\` unless it says otherwise),`,
+      '`options.consumer` holds defaults for every consumer.',
+    ]),
     `export function ${factory}(`,
     `  redis: ${runtime('RedisConnection')},`,
-    '  options: { source?: string; maxLen?: number } = {},',
+    `  options: ${runtime('ServiceOptions')} = {},`,
     `): ${interfaceName} {`,
     ...(producerValues.length
-      ? [
-          `  const producerOptions: ${runtime('ProducerOptions')} = {`,
-          `    source: options.source ?? ${quote(`herald/${service.name}`)},`,
-          '    ...(options.maxLen !== undefined ? { maxLen: options.maxLen } : {}),',
-          '  };',
-        ]
+      ? [`  const producerOptions: ${runtime('ProducerOptions')} = { ...options.producer, source: options.producer?.source ?? ${quote(`herald/${service.name}`)} };`]
       : []),
+    ...(consumerValues.length ? ['  const consumerDefaults = options.consumer ?? {};'] : []),
     '  return {',
     ...(producerValues.length ? ['    producers: {', ...producerValues, '    },'] : ['    producers: {},']),
     ...consumerValues,

@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, partitionOf, type RedisConnection } from 'herald/runtime';
 import { startTestRedis } from '../../test/support/redis.ts';
 import { loadContract, validateContract, type Contract } from './contract.ts';
 import { generateFiles } from './generate.ts';
@@ -216,6 +216,10 @@ describe('the shop fixture over Redis', () => {
     expect(received).toHaveLength(1);
     expect(received[0].name).toBe('OrderPlaced');
     expect(received[0].data).toEqual(placed);
+    // shopOrders declares 4 partitions: the event sits in the partition its subject hashes to.
+    const partition = partitionOf('o-1', 4);
+    expect(Number(await redis.sendCommand(['XLEN', `{shop.orders.v1#${partition}}`]))).toBe(1);
+    expect(Number(await redis.sendCommand(['EXISTS', 'shop.orders.v1']))).toBe(0);
     expect(received[0].envelope).toMatchObject({
       source: 'herald/orders',
       type: 'shop.order.v1.OrderPlaced',

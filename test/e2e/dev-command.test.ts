@@ -1,19 +1,21 @@
 // `herald dev` as a user runs it: private Redis with AOF under the project, both services, Ctrl-C.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/cli/redis-server.ts';
 import { http, waitFor } from '../support/services.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
 const project = mkdtempSync(join(tmpdir(), 'herald-dev-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 describe('herald dev', () => {
-  it('starts Redis (AOF under .data/redis), Catalog and Sales, prints where, and stops cleanly on SIGINT', async () => {
+  it('starts Redis (AOF under .data/redis), Catalog and Sales, prints where, hands over credentials, and stops cleanly on SIGINT', async () => {
     const [catalogPort, salesPort] = [await freePort(), await freePort()];
     const env = { ...process.env };
     delete env.REDIS_URL;
@@ -33,6 +35,10 @@ describe('herald dev', () => {
       const listening = out.split('\n').filter((line) => line.includes('listening on'));
       expect(listening.map((line) => JSON.parse(line).service).sort()).toEqual(['catalog', 'sales']);
       expect(out).not.toMatch(/^\[(catalog|sales)\] \{/m);
+      // The generated credentials reach their owner: a private file that `herald inspect` reads by itself.
+      expect(statSync(join(project, '.data', 'redis', 'credentials.env')).mode & 0o777).toBe(0o600);
+      const inspect = await run(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'inspect', '--cwd', project, '--json'], { cwd: root, env });
+      expect((JSON.parse(inspect.stdout) as Array<{ stream: string }>).map((s) => s.stream)).toContain('catalog.movie.v1');
     } finally {
       dev.kill('SIGINT');
     }

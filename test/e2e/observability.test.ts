@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeConnection, connectRedis, parseEntries } from 'herald/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCatalogMovieProducer } from '../../generated/channels/catalog-movie.ts';
+import { createCatalogService } from '../../generated/services/catalog.ts';
 import { http, startStack, waitFor, type Stack } from '../support/services.ts';
 
 interface ExportedSpan { service: string; traceId: string; spanId: string; parentSpanId: string; name: string; kind: number; attributes: Record<string, unknown> }
@@ -62,7 +62,7 @@ beforeAll(async () => {
   const redis = await connectRedis(stack.redisUrl);
   try {
     const poison = 'poison-movie';
-    await createCatalogMovieProducer(redis, { source: 'herald/catalog' }).publish('MovieCreated', { movieId: poison, version: 1, movie: { movieId: poison, title: 'No price', genres: [], releaseYear: 2000, status: 1 } }, { subject: poison, sequence: 1 });
+    await createCatalogService(redis).producers.catalogMovie.publish('MovieCreated', { movieId: poison, version: 1, movie: { movieId: poison, title: 'No price', genres: [], releaseYear: 2000, status: 1 } }, { subject: poison, sequence: 1 });
   } finally {
     await closeConnection(redis);
   }

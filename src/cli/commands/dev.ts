@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/core/errors.ts';
+import { writeCredentialsFile } from '../credentials-file.ts';
 import { aclConfigLines, adminConfigLine, passwordVariables, redisUrlFor, resolveRedisPasswords } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
 import type { CommandContext, CommandModule } from '../main.ts';
@@ -127,7 +128,8 @@ export const command: CommandModule = {
       redisUrl = redis.url;
       urlOf.catalog = redisUrlFor(redis.url, 'catalog', passwords.catalog);
       urlOf.sales = redisUrlFor(redis.url, 'sales', passwords.sales);
-      ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users catalog, sales)\n`);
+      ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users catalog, sales, reader, producer)\n`);
+      ctx.stdout.write(`herald dev: redis    credentials in ${writeCredentialsFile(dir, redis.url, passwords)} (mode 0600; used by herald inspect and the README's snippets)\n`);
       if (passwords.generated.length > 0) {
         const names = passwords.generated.map((name) => passwordVariables[name]).join(', ');
         ctx.stdout.write(`herald dev: redis    generated passwords for this run (set ${names} to choose them)\n`);

@@ -15,6 +15,7 @@ export {
 export { composeHandler, retry, waitWhenNotReady, deadLetterAfter, type BackoffOptions } from './reliability.ts';
 export { createHandleStage, readEntry, type HandleStage, type HandleStageOptions, type HandleOutcome, type ReadEntry, type DeadLetter } from './handle-stage.ts';
 export { partitionOf, MAX_PARTITIONS } from './partition.ts';
+export { schemaCheck, schemaFilter, parseDataschema, DEFAULT_SCHEMA_POLICY, type SchemaPolicy, type SchemaLookup } from './schema-check.ts';
 export { createSubjectLanes, type SubjectLanes, type Outcome } from './subject-lanes.ts';
 // Helpers the generated codecs call (bigint <-> Long, base64, proto3 JSON readers).
 export * from './codec-support.ts';

@@ -46,6 +46,11 @@ export interface ChannelDefinition<M extends Record<string, MessageDefinition<an
   readonly id: string;
   /** Stream key, for example `catalog.movie.v1`. */
   readonly address: string;
+  /**
+   * Partitions (`x-herald-partitions`, default 1): each is its own stream, and an event goes to
+   * `partitionOf(subject, partitions)`, so one aggregate's events keep their order.
+   */
+  readonly partitions?: number;
   readonly messages: M;
 }
 

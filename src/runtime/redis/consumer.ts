@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHandleStage, errorText, type HandleOutcome, type ReadEntry } from '../core/handle-stage.ts';
 import { silentLogger, type RuntimeLogger } from '../core/logger.ts';
+import { schemaCheck, type SchemaPolicy } from '../core/schema-check.ts';
 import { createSubjectLanes } from '../core/subject-lanes.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware } from '../core/types.ts';
 import { createClaimStage, type RunBatch } from './claim-stage.ts';
@@ -13,6 +14,7 @@ import { resolveConsumerConfig, type ConsumerConfig } from './consumer-config.ts
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { groupLag, type LagMemory } from './lag.ts';
 import { createReadStage, type ReadStage } from './read-stage.ts';
+import { redisSchemaLookup } from './schema-registry.ts';
 import { deadLetterKey, streamKey } from './stream-names.ts';
 
 export interface ConsumerOptions<C extends ChannelDefinition> {
@@ -25,6 +27,8 @@ export interface ConsumerOptions<C extends ChannelDefinition> {
   middleware?: Middleware[];
   config?: Partial<ConsumerConfig>;
   logger?: RuntimeLogger;
+  /** Which `dataschema` fingerprints to accept (core/schema-check.ts); default `registered`, the strict check. */
+  schemas?: SchemaPolicy;
   /** Told the outcome of each entry (for metrics); it must not throw. */
   onOutcome?: (outcome: ConsumerOutcome) => void;
 }
@@ -57,7 +61,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   const handleStage = createHandleStage({
     channel, stream, config, logger,
     handlers: options.handlers as Record<string, Handler<any>>,
-    middleware: options.middleware ?? [],
+    middleware: [schemaCheck(channel, redisSchemaLookup(redis), options.schemas), ...(options.middleware ?? [])],
     signal: () => stopping.signal,
     deadLetter: (entry, letter) => deadLetter(redis, target, entry, letter),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),

@@ -6,7 +6,8 @@ import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
-import { streamKey } from './stream-names.ts';
+import { partitionOf } from '../core/partition.ts';
+import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
 import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from '../core/types.ts';
 
@@ -47,22 +48,33 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const trimEvery = options.trimEvery ?? producerDefaults.trimEvery;
   const maxEventBytes = options.maxEventBytes ?? producerDefaults.maxEventBytes;
   const stream = streamKey(channel);
+  const partitions = channel.partitions ?? 1;
+  /** The stream an event goes to: the channel's, or its subject's partition of it. */
+  const streamOf = (event: EncodedEvent): string =>
+    partitions === 1 ? stream : partitionStreamKey(channel, partitionOf(event.envelope.subject, partitions), partitions);
+  const touched = new Set<string>();
   let sinceTrim = 0;
 
   const encodeUnder = (span: Span, name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
     const definition = messageByName(channel, name);
     // The event carries the context of the span it was built under, so its traceparent names that span.
     const envelope = buildEnvelope(definition, options.source, withSpanTrace(publishOptions, span));
-    if (span.isRecording()) span.setAttributes(eventAttributes(envelope));
+    if (span.isRecording()) {
+      span.setAttributes(eventAttributes(envelope));
+      // messaging.destination.name stays the channel's stream; the partition is its own attribute.
+      if (partitions > 1) span.setAttribute('messaging.destination.partition.id', String(partitionOf(envelope.subject, partitions)));
+    }
     const bytes = definition.codec.encode(data).finish();
     // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
     return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   };
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
-    const args: RedisValue[] = ['XADD', stream, '*'];
+    const target = streamOf(event);
+    if (partitions > 1) touched.add(target);
+    const args: RedisValue[] = ['XADD', target, '*'];
     const fields = encodedEventToFields(event, args);
-    assertEventSize(fields, maxEventBytes, stream, event.envelope.type, 3);
+    assertEventSize(fields, maxEventBytes, target, event.envelope.type, 3);
     return args;
   };
 
@@ -70,7 +82,14 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     sinceTrim += count;
     if (sinceTrim < trimEvery) return;
     sinceTrim = 0;
-    await trimSafely(redis, stream, maxLen, Math.max(trimEvery * 10, 10_000));
+    if (partitions === 1) {
+      await trimSafely(redis, stream, maxLen, Math.max(trimEvery * 10, 10_000));
+      return;
+    }
+    // Each partition keeps maxLen / partitions entries, so the channel as a whole keeps about maxLen.
+    const streams = [...touched];
+    touched.clear();
+    for (const key of streams) await trimSafely(redis, key, Math.max(1, Math.ceil(maxLen / partitions)), Math.max(trimEvery * 10, 10_000));
   };
 
   /** Encodes for an outbox: a PRODUCER `create` span, the event's creation context, ends at once. */

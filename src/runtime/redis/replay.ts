@@ -1,9 +1,12 @@
 // Replays the retained entries of a channel straight from the stream (XRANGE, no consumer group), for
-// rebuilding a projection. Entries that cannot be decoded are counted and skipped: the live consumer
-// has already dead-lettered them, and a rebuild must not stop on one bad entry.
+// rebuilding a projection. Entries that cannot be decoded, or whose dataschema the live consumer would
+// not accept, are counted and skipped: it has already dead-lettered them, and a rebuild must not stop
+// on one bad entry.
 import { messageByType } from '../core/channel.ts';
 import { readWireEvent, receivedWireEvent } from '../core/envelope.ts';
+import { schemaFilter, type SchemaPolicy } from '../core/schema-check.ts';
 import type { RedisConnection } from './connection.ts';
+import { redisSchemaLookup } from './schema-registry.ts';
 import { streamKey } from './stream-names.ts';
 import { parseEntries, parseRawEntries, type RawEntry } from './replies.ts';
 import type { ChannelDefinition, ChannelHandlers, Handler, ReceivedEvent } from '../core/types.ts';
@@ -25,6 +28,8 @@ export interface ReplayOptions<C extends ChannelDefinition> {
   /** Called with a whole decoded batch before its events are handled one by one (or instead, if it returns true). */
   handleBatch?: (events: ReceivedEvent<unknown>[]) => Promise<boolean>;
   onProgress?: (done: number, total: number) => void;
+  /** Which `dataschema` fingerprints to apply (schema-check.ts), as the live consumer does; default `registered`. */
+  schemas?: SchemaPolicy;
 }
 
 export interface ReplayResult {
@@ -44,6 +49,7 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
   let applied = 0;
   let skipped = 0;
   let lastId: string | null = null;
+  const knownSchemas = schemaFilter(channel, redisSchemaLookup(redis), options.schemas);
   const page = (start: string): Promise<RawEntry[]> => redis.sendCommand(['XRANGE', stream, start, toId, 'COUNT', String(batchSize)]).then(parseRawEntries);
   // The next page is read while this one is decoded and handled: Redis's work and the round trip overlap ours.
   let reading: Promise<RawEntry[]> | undefined = page(from);
@@ -57,7 +63,7 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
       reading = page(from);
       reading.catch(() => {}); // awaited on the next turn; a failure there is not unhandled meanwhile
     }
-    const events: ReceivedEvent<unknown>[] = [];
+    let events: ReceivedEvent<unknown>[] = [];
     for (const entry of entries) {
       if (!entry.flat) continue;
       try {
@@ -70,6 +76,10 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
         skipped++;
       }
     }
+    // Skipped like an undecodable entry: the live consumer dead-lettered it as unknown-schema.
+    const decoded = events.length;
+    events = await knownSchemas(events);
+    skipped += decoded - events.length;
     const batchHandled = options.handleBatch ? await options.handleBatch(events) : false;
     if (!batchHandled) await handleBySubject(events, handlers, options.concurrency ?? 64);
     applied += events.length;
