@@ -22,6 +22,8 @@ declare module 'fastify' {
 // One instrumentation per process (it is an OpenTelemetry instrumentation); a plugin per app. Probes
 // and scrapes are not traced: they would drown the traces that matter.
 const fastifyOtel = new FastifyOtelInstrumentation({
+  // A span per request and per handler; none per hook (anonymous hooks give a trace of unnamed spans).
+  instrumentHooks: false,
   ignorePaths: ({ url }: { url: string }) => /^\/(health|ready|metrics)(\?|$)/.test(url),
   // url.path would carry the query string, and a secret in it (?token=...).
   requestHook: (span, request) => span.setAttribute('url.path', redactUrl(request.url)),

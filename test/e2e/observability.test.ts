@@ -149,6 +149,9 @@ describe('OTLP trace export (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     const patch = received.find((s) => s.service === 'catalog' && s.kind === 2 && s.attributes['http.request.method'] === 'PATCH');
     expect(patch, 'an HTTP SERVER span for the PATCH').toBeDefined();
     expect(patch!.traceId).toBe(patchTraceId); // the traceparent response header names this trace
+    // One SERVER span per request (node:http's instrumentation); @fastify/otel's request span is INTERNAL inside it.
+    expect(received.filter((s) => s.traceId === patchTraceId && s.service === 'catalog' && s.kind === 2)).toHaveLength(1);
+    expect(received.find((s) => s.traceId === patchTraceId && s.name === 'request')).toMatchObject({ kind: 1, parentSpanId: patch!.spanId });
     const processed = await waitFor('the Sales process span of the update', async () => received.find((s) => s.service === 'sales' && s.name === 'process catalog.movie.v1' && s.traceId === patchTraceId));
     expect(processed.attributes).toMatchObject({ 'messaging.system': 'redis', 'messaging.consumer.group.name': 'sales', 'messaging.client.id': 'sales-e2e' });
     // The traceparent stored in the event names a span that was exported (by Catalog), not a made-up one.
