@@ -151,7 +151,7 @@ async function runAtRate(stack: Stack, watch: VisibilityWatch, movies: string[],
   const instances = Array.from({ length: slices }, (_, slice) => new Promise<autocannon.Result>((resolve, reject) => {
     setTimeout(() => {
       const instance = autocannon({
-        url: stack.catalog.url,
+        url: stack.process('catalog').url,
         connections,
         overallRate: perSlice,
         duration: seconds,
@@ -222,7 +222,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     stopTail = await tailChannel(stack.redisUrl, watch);
 
     const created = performance.now();
-    const movies = await createMovies(stack.catalog.url, movieCount);
+    const movies = await createMovies(stack.process('catalog').url, movieCount);
     const versions = new Map<string, number>();
     const visibleBy = Date.now() + 60_000;
     while (Number(await reader.hLen(liveProjectionKeys.movies)) < movieCount) {

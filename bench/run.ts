@@ -4,8 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { closeConnection, connectRedis } from 'herald/runtime';
 import { startRedisServer } from '../src/cli/redis-server.ts';
+import { functionLibraries } from '../src/cli/service-manifests.ts';
+import { loadFunctionLibraries } from '../src/runtime/redis/functions.ts';
 import { codec } from './codec.ts';
 import { consumer } from './consumer.ts';
 import { endToEnd } from './end-to-end.ts';
@@ -47,6 +50,8 @@ export async function runBenchmarks(options: BenchRunOptions = {}): Promise<Benc
   // AOF on, fsync every second: the setting the services run with (src/cli/redis-server.ts).
   const redis = await startRedisServer({ dir, appendfsync: APPENDFSYNC });
   const admin = await connectRedis(redis.url, { name: 'bench:admin' });
+  // The admin step `herald redis setup` does: producers trim and services apply through these functions.
+  await loadFunctionLibraries(admin, functionLibraries(join(import.meta.dirname, '..')));
   const load = loadavg();
   const rows: ResultRow[] = [];
   const failures: BenchRunResult['failures'] = [];
@@ -89,23 +94,24 @@ export async function runBenchmarks(options: BenchRunOptions = {}): Promise<Benc
   return { rows, markdown, failures };
 }
 
-function parseArgs(argv: readonly string[]): BenchRunOptions {
-  const options: { quick?: boolean; only?: string[]; runs?: number; scale?: number } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--quick') options.quick = true;
-    else if (arg === '--only') options.only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (arg.startsWith('--only=')) options.only = arg.slice(7).split(',').filter(Boolean);
-    else if (arg === '--runs') options.runs = Number(argv[++i]);
-    else if (arg === '--scale') options.scale = Number(argv[++i]);
-    else throw new Error(`unknown option ${arg} (use --quick, --only <name>[,<name>], --runs <n>, --scale <factor>)`);
+function benchOptions(argv: string[]): BenchRunOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { quick: { type: 'boolean' }, only: { type: 'string' }, runs: { type: 'string' }, scale: { type: 'string' } } }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (use --quick, --only <name>[,<name>], --runs <n>, --scale <factor>)`);
   }
-  return options;
+  return {
+    ...(values.quick ? { quick: true } : {}),
+    ...(values.only !== undefined ? { only: values.only.split(',').filter(Boolean) } : {}),
+    ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
+    ...(values.scale !== undefined ? { scale: Number(values.scale) } : {}),
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    const result = await runBenchmarks(parseArgs(process.argv.slice(2)));
+    const result = await runBenchmarks(benchOptions(process.argv.slice(2)));
     process.stdout.write(`${result.markdown}\n`);
     process.exitCode = result.failures.length > 0 ? 1 : 0;
   } catch (error) {

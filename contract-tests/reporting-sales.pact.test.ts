@@ -5,7 +5,7 @@ import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { afterAll, describe, expect, it } from 'vitest';
 import { salesPurchase } from '../generated/channels/sales-purchase.ts';
 import { dataschemaPattern, receivedFromPact, stagedPactDir } from './pact-support.ts';
-import { revenueLine } from './reporting/revenue.ts';
+import { revenueLine } from '../services/reporting/revenue.ts';
 
 const { like, integer, regex } = MatchersV3;
 process.env.PACT_DO_NOT_TRACK = 'true';

@@ -34,8 +34,8 @@ const prometheusUrl = `http://127.0.0.1:${promPort}`;
 writeFileSync(join(work, 'prometheus.yml'), [
   'global: { scrape_interval: 1s, evaluation_interval: 1s }',
   'scrape_configs:',
-  `  - { job_name: catalog, static_configs: [ { targets: ["${new URL(stack.catalog.url).host}"] } ] }`,
-  `  - { job_name: sales, static_configs: [ { targets: ["${new URL(stack.sales.url).host}"] } ] }`,
+  `  - { job_name: catalog, static_configs: [ { targets: ["${new URL(stack.process('catalog').url).host}"] } ] }`,
+  `  - { job_name: sales, static_configs: [ { targets: ["${new URL(stack.process('sales').url).host}"] } ] }`,
   '',
 ].join('\n'));
 const prometheus = spawn('prometheus', [`--config.file=${join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${join(work, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
@@ -48,14 +48,14 @@ try {
   const movies: Array<{ id: string; version: number }> = [];
   for (let tick = 0; Date.now() / 1000 - started < seconds; tick++) {
     if (movies.length < 20 || tick % 10 === 0) {
-      const created = await http(stack.catalog.url, 'POST', '/movies', { title: `Movie ${tick}`, price: { amountMinor: 500 + tick, currencyCode: 'EUR' }, genres: [], releaseYear: 2000 + (tick % 25) }, auth);
+      const created = await http(stack.process('catalog').url, 'POST', '/movies', { title: `Movie ${tick}`, price: { amountMinor: 500 + tick, currencyCode: 'EUR' }, genres: [], releaseYear: 2000 + (tick % 25) }, auth);
       movies.push({ id: created.body.movieId, version: 1 });
     }
     const movie = movies[tick % movies.length]!;
-    const patched = await http(stack.catalog.url, 'PATCH', `/movies/${movie.id}`, { expectedVersion: movie.version, price: { amountMinor: 400 + tick, currencyCode: 'EUR' } }, auth);
+    const patched = await http(stack.process('catalog').url, 'PATCH', `/movies/${movie.id}`, { expectedVersion: movie.version, price: { amountMinor: 400 + tick, currencyCode: 'EUR' } }, auth);
     if (patched.status === 200) movie.version += 1;
-    if (tick % 3 === 0) await http(stack.sales.url, 'POST', '/purchases', { movieId: movies[(tick * 7) % movies.length]!.id, customerId: `c${tick % 13}`, quantity: 1 + (tick % 3) }, auth);
-    if (tick % 17 === 0) await http(stack.catalog.url, 'GET', `/movies/00000000-0000-4000-8000-${String(tick).padStart(12, '0')}`);
+    if (tick % 3 === 0) await http(stack.process('sales').url, 'POST', '/purchases', { movieId: movies[(tick * 7) % movies.length]!.id, customerId: `c${tick % 13}`, quantity: 1 + (tick % 3) }, auth);
+    if (tick % 17 === 0) await http(stack.process('catalog').url, 'GET', `/movies/00000000-0000-4000-8000-${String(tick).padStart(12, '0')}`);
     if (tick % 150 === 75) {
       // A poison event (no price): Sales dead-letters it, so the dead-letter panels have something to show.
       const id = `poison-${tick}`;

@@ -1,7 +1,9 @@
-// Catalog's commands: load the movie, decide the event, encode it for the channel and append it with
-// its outbox entry in one atomic script. It never publishes directly: only the relay does.
+// Catalog's commands: load the movie, decide the event, encode it for the channel (refusing one the
+// channel would refuse) and append it with its outbox entry in one atomic function. It never publishes
+// directly: only the relay does.
 import { randomUUID } from 'node:crypto';
-import { encodedEventToFields, HeraldError, type Producer } from 'herald/runtime';
+import { outboxEntry, uuidv7, type Producer } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
 import type { CatalogMovieChannel } from '../../generated/channels/catalog-movie.ts';
 import type { MovieEventStore } from './event-store.ts';
 import { outgoingEvent } from './events.ts';
@@ -20,18 +22,18 @@ export interface MovieCommands {
 
 export function createMovieCommands(store: MovieEventStore, producer: Producer<CatalogMovieChannel>, now: () => Date = () => new Date()): MovieCommands {
   const commit = async (draft: DraftMovieEvent, before: MovieState | undefined, context: CommandContext = {}): Promise<MovieState> => {
-    const withTrace = { ...draft, ...(context.traceparent ? { traceparent: context.traceparent } : {}) } as DraftMovieEvent;
-    const provisional = applyEvent(before, { ...withTrace, eventId: '' } as StoredMovieEvent);
-    const outgoing = outgoingEvent(withTrace, provisional);
-    const encoded = producer.encode(outgoing.name, outgoing.data as never, outgoing.options);
-    const stored = { ...withTrace, eventId: encoded.envelope.id } as StoredMovieEvent;
-    await store.append(stored, provisional, encodedEventToFields(encoded));
-    return provisional;
+    // The command chooses the event id: the stored event, the state and the envelope all carry it.
+    const event: StoredMovieEvent = { ...draft, eventId: uuidv7(), ...(context.traceparent ? { traceparent: context.traceparent } : {}) };
+    const after = applyEvent(before, event);
+    // Throws HERALD_ERR_EVENT_TOO_LARGE before anything is written: the relay must never meet it.
+    const encoded = producer.encodeEvent(outgoingEvent(event, after));
+    await store.append(event, after, outboxEntry(producer.channel.address, encoded));
+    return after;
   };
 
   const existing = async (movieId: string): Promise<MovieState> => {
     const state = await store.load(movieId);
-    if (!state) throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${movieId} does not exist`, { field: 'params.id' });
+    if (!state) throw new DomainError('HERALD_ERR_NOT_FOUND', `movie ${movieId} does not exist`, { field: 'movieId' });
     return state;
   };
 
@@ -44,8 +46,8 @@ export function createMovieCommands(store: MovieEventStore, producer: Producer<C
     async update(movieId, expectedVersion, changes, context) {
       const state = await existing(movieId);
       if (state.version !== expectedVersion) {
-        throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
-          field: 'body.expectedVersion', currentVersion: state.version,
+        throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
+          field: 'expectedVersion', currentVersion: state.version,
         });
       }
       const draft = decideUpdate(state, changes, eventTime(state, now()));
@@ -55,8 +57,8 @@ export function createMovieCommands(store: MovieEventStore, producer: Producer<C
     async retire(movieId, reason, expectedVersion, context) {
       const state = await existing(movieId);
       if (expectedVersion !== undefined && state.version !== expectedVersion && state.status !== 'retired') {
-        throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
-          field: 'body.expectedVersion', currentVersion: state.version,
+        throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
+          field: 'expectedVersion', currentVersion: state.version,
         });
       }
       const draft = decideRetire(state, reason, eventTime(state, now()));

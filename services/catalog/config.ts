@@ -1,6 +1,7 @@
 // Catalog's configuration, read from the environment once at start-up (documented in docs/services.md).
 // It never holds defaults that would be wrong in production silently: secrets have no default at all.
 import { envInt, loadBaseServiceConfig, type BaseServiceConfig, type Env } from '../shared/env.ts';
+import manifest from './manifest.json' with { type: 'json' };
 
 export const catalogRoles = ['api', 'relay'] as const;
 export type CatalogRole = (typeof catalogRoles)[number];
@@ -12,7 +13,7 @@ export interface CatalogConfig extends BaseServiceConfig<CatalogRole> {
 
 export function loadCatalogConfig(env: Env = process.env, argv: readonly string[] = process.argv): CatalogConfig {
   return {
-    ...loadBaseServiceConfig(env, argv, { port: 3001, roles: catalogRoles }),
+    ...loadBaseServiceConfig(env, argv, { port: manifest.port, roles: catalogRoles }),
     snapshotEvery: envInt(env, 'SNAPSHOT_EVERY', 20, 0, 1_000_000),
   };
 }

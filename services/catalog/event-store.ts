@@ -1,5 +1,6 @@
 // Catalog's event store in Redis: per-movie event lists, periodic snapshots, the movie index, and the
-// outbox, all written by one Lua script so a command is atomic. It never publishes to the channel itself.
+// outbox, all written by one Redis Function (functions.lua: catalog_append) so a command is atomic. It
+// never publishes to the channel itself.
 //
 // Key layout (every key starts with `catalog:`; Sales never reads them):
 //   catalog:movie:<id>:events     LIST   stored events as JSON, index i holds version i+1
@@ -7,11 +8,12 @@
 //   catalog:movies:current        HASH   id -> current state JSON (the read model behind GET /movies)
 //   catalog:movies:index          ZSET   score = creation sequence, member = id (stable paging order)
 //   catalog:movies:seq            STRING the creation sequence counter
-//   catalog:outbox                STREAM encoded events (envelope fields + data) waiting for the relay
-import type { RedisConnection } from 'herald/runtime';
-import { HeraldError } from 'herald/runtime';
-import { LuaScript, text, type RedisArg } from '../shared/lua-script.ts';
-import { foldEvents, parseStored, serialize, type MovieState, type StoredMovieEvent } from './movie.ts';
+//   catalog:outbox                STREAM outbox entries (channel + envelope fields + data) waiting for the relay
+//   catalog:outbox:parked         STREAM entries the relay could never publish, with the reason
+import { fcallWithOutbox, outboxKey, type RedisConnection, type RedisValue } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
+import { text } from '../shared/redis-replies.ts';
+import { foldEvents, parseEvent, parseState, serialize, type MovieState, type StoredMovieEvent } from './movie.ts';
 
 export const catalogKeys = {
   events: (id: string) => `catalog:movie:${id}:events`,
@@ -19,29 +21,9 @@ export const catalogKeys = {
   current: 'catalog:movies:current',
   index: 'catalog:movies:index',
   seq: 'catalog:movies:seq',
-  outbox: 'catalog:outbox',
+  outbox: outboxKey('catalog'),
 } as const;
 
-const appendScript = new LuaScript(`
--- KEYS: events, snapshots, current, index, seq, outbox
--- ARGV: movieId, expectedVersion, eventJson, stateJson, snapshotEvery, outbox fields...
-local current = redis.call('LLEN', KEYS[1])
-if current ~= tonumber(ARGV[2]) then
-  return {'conflict', current}
-end
-redis.call('RPUSH', KEYS[1], ARGV[3])
-local version = current + 1
-local every = tonumber(ARGV[5])
-if every > 0 and version % every == 0 then
-  redis.call('ZADD', KEYS[2], version, ARGV[4])
-end
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
-if version == 1 then
-  redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[1])
-end
-local id = redis.call('XADD', KEYS[6], '*', unpack(ARGV, 6))
-return {'ok', version, id}
-`);
 
 export interface MoviePage {
   items: MovieState[];
@@ -51,7 +33,7 @@ export interface MoviePage {
 
 export interface MovieEventStore {
   /** Appends one event if the movie is still at `expectedVersion`; writes state, snapshot and outbox with it. */
-  append(event: StoredMovieEvent, stateAfter: MovieState, outboxFields: readonly RedisArg[]): Promise<void>;
+  append(event: StoredMovieEvent, stateAfter: MovieState, outboxEntry: readonly RedisValue[]): Promise<void>;
   /** Current state: latest snapshot plus the events after it. */
   load(movieId: string): Promise<MovieState | undefined>;
   /** State as it was at `asOf` (events with `at <= asOf`), or undefined if the movie did not exist yet. */
@@ -63,26 +45,27 @@ export interface MovieEventStore {
 export function createMovieEventStore(redis: RedisConnection, options: { snapshotEvery: number }): MovieEventStore {
   const rangeOfEvents = async (movieId: string, from: number): Promise<StoredMovieEvent[]> => {
     const raw = (await redis.sendCommand(['LRANGE', catalogKeys.events(movieId), String(from), '-1'])) as unknown[];
-    return raw.map((json) => parseStored<StoredMovieEvent>(text(json)));
+    return raw.map((json) => parseEvent(text(json)));
   };
 
   return {
-    async append(event, stateAfter, outboxFields) {
-      const reply = (await appendScript.run(
-        redis,
-        [catalogKeys.events(event.movieId), catalogKeys.snapshots(event.movieId), catalogKeys.current, catalogKeys.index, catalogKeys.seq, catalogKeys.outbox],
-        [event.movieId, String(event.version - 1), serialize(event), serialize(stateAfter), String(options.snapshotEvery), ...outboxFields],
-      )) as unknown[];
+    async append(event, stateAfter, outboxEntry) {
+      const reply = (await fcallWithOutbox(redis, 'catalog_append', {
+        outbox: catalogKeys.outbox,
+        entry: outboxEntry,
+        keys: [catalogKeys.events(event.movieId), catalogKeys.snapshots(event.movieId), catalogKeys.current, catalogKeys.index, catalogKeys.seq],
+        args: [event.movieId, String(event.version - 1), serialize(event), serialize(stateAfter), String(options.snapshotEvery)],
+      })) as unknown[];
       if (text(reply[0]) === 'conflict') {
-        throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId} is at version ${text(reply[1])}, not ${event.version - 1}`, {
-          field: 'body.expectedVersion', currentVersion: Number(text(reply[1])),
+        throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId} is at version ${text(reply[1])}, not ${event.version - 1}`, {
+          field: 'expectedVersion', currentVersion: Number(text(reply[1])),
         });
       }
     },
 
     async load(movieId) {
       const latest = (await redis.sendCommand(['ZRANGE', catalogKeys.snapshots(movieId), '-1', '-1'])) as unknown[];
-      const snapshot = latest.length > 0 ? parseStored<MovieState>(text(latest[0])) : undefined;
+      const snapshot = latest.length > 0 ? parseState(text(latest[0])) : undefined;
       return foldEvents(snapshot, await rangeOfEvents(movieId, snapshot?.version ?? 0));
     },
 
@@ -91,7 +74,7 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
       const all = (await redis.sendCommand(['ZRANGE', catalogKeys.snapshots(movieId), '0', '-1'])) as unknown[];
       let start: MovieState | undefined;
       for (const json of all) {
-        const snapshot = parseStored<MovieState>(text(json));
+        const snapshot = parseState(text(json));
         if (Date.parse(snapshot.updatedAt) <= limit) start = snapshot;
       }
       const events = await rangeOfEvents(movieId, start?.version ?? 0);
@@ -109,7 +92,7 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
       const pairs = flattenPairs(raw);
       if (pairs.length === 0) return { items: [] };
       const states = (await redis.sendCommand(['HMGET', catalogKeys.current, ...pairs.map((p) => p.member)])) as unknown[];
-      const items = states.filter((s) => s !== null && s !== undefined).map((s) => parseStored<MovieState>(text(s)));
+      const items = states.filter((s) => s !== null && s !== undefined).map((s) => parseState(text(s)));
       const last = pairs[pairs.length - 1]!;
       return pairs.length === limit ? { items, nextCursor: String(last.score) } : { items };
     },

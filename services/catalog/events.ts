@@ -4,7 +4,7 @@ import type { OutgoingEvent } from 'herald/runtime';
 import type { CatalogMovieChannel } from '../../generated/channels/catalog-movie.ts';
 import type { MovieCreated, MovieRetired, MovieUpdated } from '../../generated/herald/catalog/movie/v1/events.ts';
 import { MovieStatus, type Movie } from '../../generated/herald/catalog/movie/v1/movie.ts';
-import type { DraftMovieEvent, MovieState } from './movie.ts';
+import type { MovieState, StoredMovieEvent } from './movie.ts';
 
 export function movieMessage(state: MovieState): Movie {
   return {
@@ -31,14 +31,14 @@ export function movieRetired(state: MovieState, reason: string): MovieRetired {
 
 /** The channel event for a stored domain event, with its envelope options (subject, sequence, time, trace). */
 export function outgoingEvent(
-  event: DraftMovieEvent,
+  event: StoredMovieEvent,
   stateAfter: MovieState,
 ): OutgoingEvent<CatalogMovieChannel> {
   const options = {
     subject: event.movieId,
     sequence: event.version,
     time: new Date(event.at),
-    ...(event.eventId ? { id: event.eventId } : {}),
+    id: event.eventId,
     ...(event.traceparent ? { traceparent: event.traceparent } : {}),
   };
   switch (event.type) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, decideCreate, decideRetire, decideUpdate, foldEvents, parseStored, serialize, type MovieFields, type MovieState, type StoredMovieEvent } from './movie.ts';
+import { applyEvent, decideCreate, decideRetire, decideUpdate, foldEvents, parseEvent, parseState, serialize, type MovieFields, type MovieState, type StoredMovieEvent } from './movie.ts';
 
 const dune: MovieFields = { title: 'Dune', price: { currencyCode: 'EUR', amountMinor: 1299n }, genres: ['sf'], releaseYear: 2021 };
 const id = '3f1c2a9e-6b7d-4e8f-9a0b-1c2d3e4f5a6b';
@@ -39,8 +39,15 @@ describe('movie aggregate', () => {
     expect(() => applyEvent(created(), { type: 'MovieRetired', movieId: id, version: 3, at: 'x', eventId: 'e3', reason: '' })).toThrow(/does not follow 1/);
   });
 
-  it('round-trips bigint amounts through stored JSON', () => {
+  it('round-trips bigint amounts through stored JSON, states and events', () => {
     const big = { ...created(), price: { currencyCode: 'JPY', amountMinor: 900719925474099300n } };
-    expect(parseStored<MovieState>(serialize(big)).price.amountMinor).toBe(900719925474099300n);
+    expect(parseState(serialize(big)).price.amountMinor).toBe(900719925474099300n);
+    const update = { ...decideUpdate(created(), { price: big.price }, '2026-01-02T00:00:00.000Z')!, eventId: 'e2' } as StoredMovieEvent;
+    expect(parseEvent(serialize(update))).toEqual(update);
+  });
+
+  it('revives bigints only at declared paths: a title that looks like a number stays a string', () => {
+    const state = { ...created(), title: '1234567890123456789', price: { currencyCode: 'EUR', amountMinor: 5n } };
+    expect(parseState(serialize(state))).toEqual(state);
   });
 });

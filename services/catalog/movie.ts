@@ -1,6 +1,7 @@
 // The Catalog's movie aggregate: its state, its stored events, how events fold into state and how
 // commands decide which event to emit. Pure: no Redis, no HTTP, no clock of its own.
-import { HeraldError } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
+import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
 
 export interface Money {
   currencyCode: string;
@@ -57,7 +58,7 @@ export const fieldPaths: Record<keyof MovieFields, string> = {
 export function applyEvent(state: MovieState | undefined, event: StoredMovieEvent): MovieState {
   const expected = (state?.version ?? 0) + 1;
   if (event.version !== expected) {
-    throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId}: event version ${event.version} does not follow ${expected - 1}`);
+    throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId}: event version ${event.version} does not follow ${expected - 1}`);
   }
   switch (event.type) {
     case 'MovieCreated':
@@ -94,7 +95,7 @@ export function decideCreate(movieId: string, fields: MovieFields, at: string): 
 /** The update event, or undefined when nothing actually changes (no event for a no-op). */
 export function decideUpdate(state: MovieState, changes: Partial<MovieFields>, at: string): NewEvent<'MovieUpdated'> | undefined {
   if (state.status === 'retired') {
-    throw new HeraldError('HERALD_ERR_MOVIE_RETIRED', `movie ${state.movieId} is retired and can no longer be changed`);
+    throw new DomainError('HERALD_ERR_MOVIE_RETIRED', `movie ${state.movieId} is retired and can no longer be changed`);
   }
   const changed: Partial<MovieFields> = {};
   const paths: string[] = [];
@@ -115,18 +116,19 @@ export function decideRetire(state: MovieState, reason: string, at: string): New
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a, bigintReplacer) === JSON.stringify(b, bigintReplacer);
+  return stringifyJsonWithBigInts(a) === stringifyJsonWithBigInts(b);
 }
 
-function bigintReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
-}
-
-// Stored JSON: bigint amounts travel as decimal strings and come back as bigint.
+// Stored JSON: bigint amounts travel as decimal strings and come back as bigint at the paths named here.
 export function serialize(value: StoredMovieEvent | MovieState): string {
-  return JSON.stringify(value, bigintReplacer);
+  return stringifyJsonWithBigInts(value);
 }
 
-export function parseStored<T extends StoredMovieEvent | MovieState>(json: string): T {
-  return JSON.parse(json, (key, value) => (key === 'amountMinor' && typeof value === 'string' ? BigInt(value) : value)) as T;
+export function parseState(json: string): MovieState {
+  return parseJsonWithBigInts<MovieState>(json, ['price.amountMinor']);
+}
+
+/** A stored event: MovieCreated carries `fields.price`, MovieUpdated may carry `changes.price`. */
+export function parseEvent(json: string): StoredMovieEvent {
+  return parseJsonWithBigInts<StoredMovieEvent>(json, ['fields.price.amountMinor', 'changes.price.amountMinor']);
 }

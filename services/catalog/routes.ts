@@ -1,8 +1,8 @@
 // Catalog's HTTP routes: translate requests into commands and queries, and state into JSON.
 // Schemas (schemas.ts) validate; errors map to HTTP in services/shared/http-errors.ts, never here.
 import type { FastifyInstance } from 'fastify';
-import { HeraldError } from 'herald/runtime';
 import { moneyFromJson, moneyToJson, type MoneyJson } from '../shared/money-schema.ts';
+import { httpError } from '../shared/errors.ts';
 import { requireToken } from '../shared/token-auth.ts';
 import type { MovieCommands } from './commands.ts';
 import type { MovieEventStore } from './event-store.ts';
@@ -41,9 +41,12 @@ function eventToJson(event: StoredMovieEvent) {
   }
 }
 
-function notFound(id: string): HeraldError {
-  return new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${id} does not exist`, { field: 'params.id' });
+function notFound(id: string) {
+  return httpError('HERALD_ERR_NOT_FOUND', `movie ${id} does not exist`, 'params.id');
 }
+
+/** Where the domain fields of a movie command came from in the request. */
+const commandFields = { config: { fields: { movieId: 'params.id', expectedVersion: 'body.expectedVersion' } } } as const;
 
 export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: MovieCommands; store: MovieEventStore; serviceToken?: string }): void {
   const { commands, store } = deps;
@@ -56,7 +59,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
     return reply.status(201).header('location', `/movies/${state.movieId}`).send(movieToJson(state));
   });
 
-  app.patch<{ Params: { id: string }; Body: FieldsJson & { expectedVersion: number } }>('/movies/:id', { schema: updateMovieSchema, onRequest: guard }, async (request) => {
+  app.patch<{ Params: { id: string }; Body: FieldsJson & { expectedVersion: number } }>('/movies/:id', { schema: updateMovieSchema, onRequest: guard, ...commandFields }, async (request) => {
     const { expectedVersion, ...changes } = request.body;
     return movieToJson(await commands.update(request.params.id, expectedVersion, fieldsFromJson(changes), { traceparent: request.traceparent }));
   });
@@ -64,7 +67,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
   app.post<{ Params: { id: string }; Body: { reason?: string; expectedVersion?: number } | undefined }>(
     '/movies/:id/retire',
     // The body is optional (`curl -X POST .../retire` works); an absent body validates as `{}`.
-    { schema: retireMovieSchema, onRequest: guard, preValidation: async (request) => void (request.body ??= {}) },
+    { schema: retireMovieSchema, onRequest: guard, ...commandFields, preValidation: async (request) => void (request.body ??= {}) },
     async (request) => {
       const body = request.body ?? {};
       const state = await commands.retire(request.params.id, body.reason ?? '', body.expectedVersion, { traceparent: request.traceparent });
@@ -77,7 +80,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
     const state = request.query.asOf ? await store.loadAsOf(id, new Date(request.query.asOf)) : await store.load(id);
     if (!state) {
       if (request.query.asOf && (await store.load(id))) {
-        throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${id} did not exist yet at ${request.query.asOf}`, { field: 'query.asOf' });
+        throw httpError('HERALD_ERR_NOT_FOUND', `movie ${id} did not exist yet at ${request.query.asOf}`, 'query.asOf');
       }
       throw notFound(id);
     }

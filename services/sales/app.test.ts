@@ -96,6 +96,40 @@ describe('sales service', () => {
     expect(await purchaseCount()).toBe(before);
   });
 
+  it('refuses a purchase whose PurchaseCompleted would be over the channel limit with 413 naming the movie, and writes nothing', async () => {
+    // A movie the consumer accepted (just under 1 MiB on catalog.movie.v1) whose snapshot makes the
+    // purchase event too large: it must be refused before commit, never left to block the relay.
+    // Measured: MovieCreated is the title + 406 bytes, PurchaseCompleted the title + 444 bytes without a
+    // traceparent (+66 with one), so this title is 19 bytes under the limit on one and 19 over on the other.
+    const title = 'x'.repeat(1_048_576 - 425);
+    const movieId = randomUUID();
+    await catalog.publish('MovieCreated', { movieId, version: 1, movie: movie(movieId, title, 100n) }, { subject: movieId, sequence: 1 });
+    await projected(movieId, 1);
+    const before = { purchases: await purchaseCount(), outbox: Number(await redis.sendCommand(['XLEN', 'sales:outbox'])), published: Number(await redis.sendCommand(['XLEN', salesPurchase.address])) };
+    const response = await buy(movieId);
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toMatchObject({ code: 'HERALD_ERR_EVENT_TOO_LARGE', field: 'body.movieId' });
+    expect(response.json().message).toMatch(new RegExp(`movie ${movieId} cannot be sold: its PurchaseCompleted would be \\d+ bytes, over the 1048576 bytes sales.purchase.v1 accepts`));
+    expect(await purchaseCount()).toBe(before.purchases);
+    expect(Number(await redis.sendCommand(['XLEN', 'sales:outbox']))).toBe(0);
+    expect(Number(await redis.sendCommand(['XLEN', salesPurchase.address]))).toBe(before.published);
+    // A normal movie still sells: nothing is stuck behind the refusal.
+    expect((await buy(await seedMovie('Small', 100n))).statusCode).toBe(201);
+  });
+
+  it('catches a redelivered event id after it left the inbox window, by the row’s last applied id', async () => {
+    const movieId = await seedMovie('Window', 100n);
+    const v2Id = randomUUID();
+    const v2 = { movieId, version: 2, changedFields: { paths: ['title'] }, movie: movie(movieId, 'Window 2', 100n) };
+    await catalog.publish('MovieUpdated', v2, { subject: movieId, sequence: 2, id: v2Id });
+    await projected(movieId, 2);
+    // Drop the id from the window, as 100 000 later events would; a forged "v3" with v2's id stays a duplicate.
+    await redis.sendCommand(['ZREM', 'sales:inbox:window', v2Id]);
+    await catalog.publish('MovieUpdated', { ...v2, version: 3, movie: movie(movieId, 'Forged', 1n) }, { subject: movieId, sequence: 3, id: v2Id });
+    await catalog.publish('MovieRetired', { movieId, version: 3, reason: 'x' }, { subject: movieId, sequence: 3 });
+    expect(await projected(movieId, 3)).toMatchObject({ title: 'Window 2', price: { amountMinor: 100 }, status: 'retired' });
+  });
+
   it('applies a redelivered event once and waits for an early one', async () => {
     const movieId = await seedMovie('Alien', 500n);
     const v2 = { movieId, version: 2, changedFields: { paths: ['title'] }, movie: movie(movieId, 'Alien 2', 500n) };

@@ -1,9 +1,8 @@
 // Drift check: compares Sales' projection with Catalog's state folded from the catalog channel itself
 // (never an HTTP call to Catalog). Reports every difference; it never repairs anything.
-import { replayChannel, type RedisConnection } from 'herald/runtime';
-import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
-import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
-import { createMovieProjection, liveProjectionKeys, type ProjectedMovie, type ProjectionKeys } from './projection.ts';
+import type { RedisConnection } from 'herald/runtime';
+import { createFoldingProjection, createMovieProjection, liveProjectionKeys, rebuildProjectionKeys, type ProjectedMovie, type ProjectionKeys } from './projection.ts';
+import { foldCatalogStream } from './replay.ts';
 
 export interface Drift {
   movieId: string;
@@ -18,33 +17,14 @@ export interface DriftReport {
   differences: Drift[];
 }
 
-/** Catalog's state per movie, folded from the channel: the highest version of each movie wins. */
+/**
+ * Catalog's state per movie, folded from the channel by the projection rule itself (applyToRow, through
+ * the rebuild's fold), in memory: nothing is written, the live projection is never touched.
+ */
 export async function foldCatalogChannel(redis: RedisConnection): Promise<Map<string, ProjectedMovie>> {
-  const state = new Map<string, ProjectedMovie>();
-  const upsert = (movieId: string, version: number, next: (prev: ProjectedMovie | undefined) => ProjectedMovie | undefined) => {
-    const prev = state.get(movieId);
-    if (prev && prev.version >= version) return; // duplicate or out of date
-    const value = next(prev);
-    if (value) state.set(movieId, value);
-  };
-  await replayChannel(redis, catalogMovie, {
-    batchSize: 1000,
-    handlers: {
-      MovieCreated: (e) => upsert(e.data.movieId, e.data.version, () => fromMovie(e.data.movieId, e.data.version, e.data.movie)),
-      MovieUpdated: (e) => upsert(e.data.movieId, e.data.version, () => fromMovie(e.data.movieId, e.data.version, e.data.movie)),
-      MovieRetired: (e) => upsert(e.data.movieId, e.data.version, (prev) => (prev ? { ...prev, status: 'retired', version: e.data.version } : undefined)),
-    },
-  });
-  return state;
-}
-
-function fromMovie(movieId: string, version: number, movie: { title: string; price?: { amountMinor: bigint; currencyCode: string }; status: number } | undefined): ProjectedMovie | undefined {
-  if (!movie?.price) return undefined;
-  return {
-    movieId, version, title: movie.title,
-    price: { amountMinor: BigInt(movie.price.amountMinor), currencyCode: movie.price.currencyCode },
-    status: movie.status === MovieStatus.RETIRED ? 'retired' : 'active',
-  };
+  const folded = createFoldingProjection(redis, rebuildProjectionKeys('drift-never-written'));
+  await foldCatalogStream(redis, folded, { write: false });
+  return new Map((await folded.all()).map((row) => [row.movieId, row]));
 }
 
 export async function checkDrift(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys): Promise<DriftReport> {

@@ -32,7 +32,7 @@ describe('sales catalog-movie handlers', () => {
     await expect(handlers.MovieRetired(received('MovieRetired', 'e3', { movieId, version: 3, reason: 'x' }))).rejects.toMatchObject({ name: 'NotReadyError' });
     await handlers.MovieCreated(received('MovieCreated', 'e1', created));
     await handlers.MovieCreated(received('MovieCreated', 'e1', created));
-    expect(await projection.get(movieId)).toEqual({ movieId, title: 'Dune', price: { amountMinor: 1299n, currencyCode: 'EUR' }, status: 'active', version: 1 });
+    expect(await projection.get(movieId)).toEqual({ movieId, title: 'Dune', price: { amountMinor: 1299n, currencyCode: 'EUR' }, status: 'active', version: 1, lastEventId: 'e1' });
     await handlers.MovieUpdated(received('MovieUpdated', 'e2', { movieId, version: 2, changedFields: { paths: ['title'] }, movie: { ...created.movie!, title: 'Dune I' } }));
     await handlers.MovieRetired(received('MovieRetired', 'e3', { movieId, version: 3, reason: 'x' }));
     expect(await projection.get(movieId)).toMatchObject({ title: 'Dune I', status: 'retired', version: 3 });

@@ -1,18 +1,21 @@
 // Purchases: validated against the projection only, stored as an immutable snapshot of the movie as
-// sold, and written to Sales' outbox in the same Lua script. It never calls Catalog and never
-// overwrites a stored purchase.
+// sold, and written to Sales' outbox in the same Redis Function (functions.lua: sales_purchase). It never
+// calls Catalog, never overwrites a stored purchase, and never commits an event its relay would refuse.
 //
-// Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM.
+// Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM;
+// sales:outbox:parked STREAM (entries the relay could never publish).
 import { randomUUID } from 'node:crypto';
-import { encodedEventToFields, HeraldError, type Producer, type RedisConnection } from 'herald/runtime';
+import { fcallWithOutbox, isHeraldError, outboxEntry, outboxKey, uuidv7, type Producer, type RedisConnection } from 'herald/runtime';
+import { DomainError } from '../shared/errors.ts';
 import type { SalesPurchaseChannel } from '../../generated/channels/sales-purchase.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
-import { LuaScript, text } from '../shared/lua-script.ts';
+import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
+import { text } from '../shared/redis-replies.ts';
 import type { MovieProjection, ProjectedMovie } from './projection.ts';
 
 export const purchaseKeys = {
   purchase: (id: string) => `sales:purchase:${id}`,
-  outbox: 'sales:outbox',
+  outbox: outboxKey('sales'),
 } as const;
 
 export interface Purchase {
@@ -26,17 +29,6 @@ export interface Purchase {
   eventId: string;
 }
 
-const purchaseScript = new LuaScript(`
--- KEYS: movies, purchase, outbox   ARGV: movieId, expectedVersion, purchaseJson, outbox fields...
-local row = redis.call('HGET', KEYS[1], ARGV[1])
-if not row then return {'missing'} end
-local movie = cjson.decode(row)
-if movie.status ~= 'active' then return {'retired'} end
-if tonumber(movie.version) ~= tonumber(ARGV[2]) then return {'stale'} end
-if not redis.call('SET', KEYS[2], ARGV[3], 'NX') then return {'exists'} end
-redis.call('XADD', KEYS[3], '*', unpack(ARGV, 4))
-return {'ok'}
-`);
 
 /** The PurchaseCompleted payload for a purchase: the contract mapping, pure. */
 export function purchaseCompleted(purchase: Purchase): PurchaseCompleted {
@@ -51,17 +43,32 @@ export function purchaseCompleted(purchase: Purchase): PurchaseCompleted {
   };
 }
 
-function serialize(purchase: Purchase): string {
-  return JSON.stringify(purchase, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-}
-
-function parse(json: string): Purchase {
-  return JSON.parse(json, (k, v: unknown) => (k === 'amountMinor' && typeof v === 'string' ? BigInt(v) : v)) as Purchase;
-}
+/** Where a stored purchase's bigints live. */
+const purchaseBigInts = ['movie.unitPrice.amountMinor', 'total.amountMinor'];
 
 function refuse(movieId: string, outcome: string): never {
-  if (outcome === 'missing') throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${movieId} is not in the catalog`, { field: 'body.movieId' });
-  throw new HeraldError('HERALD_ERR_NOT_SELLABLE', `movie ${movieId} is retired and cannot be bought`, { field: 'body.movieId' });
+  if (outcome === 'missing') throw new DomainError('HERALD_ERR_NOT_FOUND', `movie ${movieId} is not in the catalog`, { field: 'movieId' });
+  throw new DomainError('HERALD_ERR_NOT_SELLABLE', `movie ${movieId} is retired and cannot be bought`, { field: 'movieId' });
+}
+
+/**
+ * The PurchaseCompleted of a purchase, encoded, or a refusal naming the movie when the event would be
+ * larger than sales.purchase.v1 accepts (a movie snapshot too large to sell): checked before the purchase
+ * is committed, so the relay never meets an event it must refuse.
+ */
+function encodeOrRefuse(producer: Producer<SalesPurchaseChannel>, purchase: Purchase, traceparent: string | undefined) {
+  try {
+    return producer.encodeEvent({
+      name: 'PurchaseCompleted',
+      data: purchaseCompleted(purchase),
+      options: { id: purchase.eventId, subject: purchase.purchaseId, sequence: 1, time: new Date(purchase.purchasedAt), ...(traceparent ? { traceparent } : {}) },
+    });
+  } catch (error) {
+    if (!isHeraldError(error) || error.code !== 'HERALD_ERR_EVENT_TOO_LARGE') throw error;
+    throw new DomainError('HERALD_ERR_EVENT_TOO_LARGE', `movie ${purchase.movie.movieId} cannot be sold: its PurchaseCompleted would be ${String(error.details.size)} bytes, over the ${String(error.details.limit)} bytes ${producer.channel.address} accepts`, {
+      ...error.details, field: 'movieId',
+    });
+  }
 }
 
 export interface PurchaseService {
@@ -73,22 +80,22 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
   const attempt = async (movie: ProjectedMovie, input: { customerId: string; quantity: number }, traceparent: string | undefined): Promise<{ outcome: string; purchase: Purchase }> => {
     const purchaseId = randomUUID();
     const purchasedAt = now();
-    const draft = {
+    const purchase = {
       purchaseId,
       customerId: input.customerId,
       quantity: input.quantity,
       movie: { movieId: movie.movieId, title: movie.title, unitPrice: { ...movie.price }, catalogVersion: movie.version },
       total: { amountMinor: movie.price.amountMinor * BigInt(input.quantity), currencyCode: movie.price.currencyCode },
       purchasedAt: purchasedAt.toISOString(),
-      eventId: '',
+      eventId: uuidv7(purchasedAt.getTime()),
     } satisfies Purchase;
-    const encoded = producer.encode('PurchaseCompleted', purchaseCompleted(draft), {
-      subject: purchaseId, sequence: 1, time: purchasedAt, ...(traceparent ? { traceparent } : {}),
-    });
-    const purchase = { ...draft, eventId: encoded.envelope.id };
-    const reply = (await purchaseScript.run(redis, [projection.keys.movies, purchaseKeys.purchase(purchaseId), purchaseKeys.outbox], [
-      movie.movieId, String(movie.version), serialize(purchase), ...encodedEventToFields(encoded),
-    ])) as unknown[];
+    const encoded = encodeOrRefuse(producer, purchase, traceparent);
+    const reply = (await fcallWithOutbox(redis, 'sales_purchase', {
+      outbox: purchaseKeys.outbox,
+      entry: outboxEntry(producer.channel.address, encoded),
+      keys: [projection.keys.movies, purchaseKeys.purchase(purchaseId)],
+      args: [movie.movieId, String(movie.version), stringifyJsonWithBigInts(purchase)],
+    })) as unknown[];
     return { outcome: text(reply[0]), purchase };
   };
 
@@ -103,11 +110,11 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
         if (outcome === 'ok') return purchase;
         if (outcome !== 'stale' && outcome !== 'exists') refuse(input.movieId, outcome);
       }
-      throw new HeraldError('HERALD_ERR_VERSION_CONFLICT', `movie ${input.movieId} kept changing while buying; try again`, { field: 'body.movieId' });
+      throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${input.movieId} kept changing while buying; try again`, { field: 'movieId' });
     },
     async get(purchaseId) {
       const raw = await redis.sendCommand(['GET', purchaseKeys.purchase(purchaseId)]);
-      return raw === null || raw === undefined ? undefined : parse(text(raw));
+      return raw === null || raw === undefined ? undefined : parseJsonWithBigInts<Purchase>(text(raw), purchaseBigInts);
     },
   };
 }

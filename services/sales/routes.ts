@@ -1,8 +1,8 @@
 // Sales' HTTP routes: buy, read a purchase, read the movie projection. Schemas validate; errors map
 // to HTTP in services/shared/http-errors.ts. Nothing here calls Catalog.
 import type { FastifyInstance } from 'fastify';
-import { HeraldError } from 'herald/runtime';
 import { moneyToJson } from '../shared/money-schema.ts';
+import { httpError } from '../shared/errors.ts';
 import { requireToken } from '../shared/token-auth.ts';
 import type { MovieProjection, ProjectedMovie } from './projection.ts';
 import type { Purchase, PurchaseService } from './purchases.ts';
@@ -20,7 +20,7 @@ export function registerSalesRoutes(app: FastifyInstance, deps: { purchases: Pur
   const { purchases, projection } = deps;
   const guard = requireToken(deps.serviceToken);
 
-  app.post<{ Body: { movieId: string; customerId: string; quantity: number } }>('/purchases', { schema: createPurchaseSchema, onRequest: guard }, async (request, reply) => {
+  app.post<{ Body: { movieId: string; customerId: string; quantity: number } }>('/purchases', { schema: createPurchaseSchema, onRequest: guard, config: { fields: { movieId: 'body.movieId' } } }, async (request, reply) => {
     const purchase = await purchases.buy(request.body, { traceparent: request.traceparent });
     deps.onPurchase?.();
     return reply.status(201).header('location', `/purchases/${purchase.purchaseId}`).send(purchaseToJson(purchase));
@@ -28,13 +28,13 @@ export function registerSalesRoutes(app: FastifyInstance, deps: { purchases: Pur
 
   app.get<{ Params: { id: string } }>('/purchases/:id', { schema: getPurchaseSchema }, async (request) => {
     const purchase = await purchases.get(request.params.id);
-    if (!purchase) throw new HeraldError('HERALD_ERR_NOT_FOUND', `purchase ${request.params.id} does not exist`, { field: 'params.id' });
+    if (!purchase) throw httpError('HERALD_ERR_NOT_FOUND', `purchase ${request.params.id} does not exist`, 'params.id');
     return purchaseToJson(purchase);
   });
 
   app.get<{ Params: { id: string } }>('/movies/:id', { schema: getProjectedMovieSchema }, async (request) => {
     const movie = await projection.get(request.params.id);
-    if (!movie) throw new HeraldError('HERALD_ERR_NOT_FOUND', `movie ${request.params.id} is not in the sales projection`, { field: 'params.id' });
+    if (!movie) throw httpError('HERALD_ERR_NOT_FOUND', `movie ${request.params.id} is not in the sales projection`, 'params.id');
     return projectedMovieToJson(movie);
   });
 

@@ -1,5 +1,6 @@
 // Reads service configuration from environment variables, failing with HERALD_ERR_CONFIG naming the
 // variable. It never logs values: some are secrets.
+import { parseArgs } from 'node:util';
 import { HeraldError } from 'herald/runtime';
 import { loadReadinessThresholds, type ReadinessThresholds } from './health.ts';
 
@@ -25,9 +26,11 @@ export function envInt(env: Env, name: string, fallback: number, min = 0, max = 
   return value;
 }
 
-/** Roles a process runs, from `--roles=a,b` or ROLES; every known role when neither is given. */
+/** Roles a process runs, from `--roles=a,b` (or `--roles a,b`) or ROLES; every known role when neither is given. */
 export function envRoles<R extends string>(env: Env, argv: readonly string[], known: readonly R[]): R[] {
-  const flag = argv.find((a) => a.startsWith('--roles='))?.slice('--roles='.length);
+  // argv may be process.argv (node and script first) or just the options; only --roles matters here.
+  const { values } = parseArgs({ args: [...argv], options: { roles: { type: 'string' } }, strict: false, allowPositionals: true });
+  const flag = typeof values.roles === 'string' ? values.roles : undefined;
   const raw = flag ?? env.ROLES;
   if (!raw) return [...known];
   const roles = raw.split(',').map((r) => r.trim()).filter(Boolean);
@@ -76,5 +79,28 @@ export function loadBaseServiceConfig<R extends string>(
     bodyLimit: envInt(env, 'BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
     relayAckDelayMs: envInt(env, 'RELAY_ACK_DELAY_MS', 0, 0, 60_000),
     readiness: loadReadinessThresholds(env),
+  };
+}
+
+/** The settings of a service that consumes a channel (documented once in docs/services.md). */
+export interface ConsumerSettings {
+  /** Consumer name in the service's group: stable per instance so a restart resumes its own pending entries. */
+  consumerName: string;
+  /** An entry pending this long on a dead consumer is reclaimed by a live one. */
+  consumerMinIdleMs: number;
+  consumerBatch: number;
+  /** Fault injection for tests only: each handled event takes this much longer, so a SIGKILL finds entries in flight. */
+  consumerDelayMs: number;
+  /** Event ids the inbox keeps (INBOX_WINDOW); older redeliveries are caught by each aggregate's own mark. */
+  inboxWindow: number;
+}
+
+export function loadConsumerSettings(env: Env, service: string, defaults: { hostname: string; inboxWindow: number }): ConsumerSettings {
+  return {
+    consumerName: envString(env, 'CONSUMER_NAME', `${service}-${defaults.hostname}`),
+    consumerMinIdleMs: envInt(env, 'CONSUMER_MIN_IDLE_MS', 30_000, 100, 3_600_000),
+    consumerBatch: envInt(env, 'CONSUMER_BATCH', 200, 1, 10_000),
+    consumerDelayMs: envInt(env, 'CONSUMER_DELAY_MS', 0, 0, 60_000),
+    inboxWindow: envInt(env, 'INBOX_WINDOW', defaults.inboxWindow, 100, 100_000_000),
   };
 }

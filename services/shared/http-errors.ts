@@ -1,7 +1,10 @@
-// The one place where errors become HTTP responses: Herald error codes map to their status
-// (src/runtime/core/errors.ts), schema failures to 400 naming the field. It never leaks a stack or a secret.
+// The one place where errors become HTTP responses: Herald error codes map to the status their layer
+// registered (runtime or services), a domain error's domain field to the route's request field, schema
+// failures to 400 naming the field. It never leaks a stack or a secret.
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { errorCodes, HeraldError, isHeraldError, type ErrorCode } from 'herald/runtime';
+import { errorCodeInfo, isHeraldError } from 'herald/runtime';
+import { httpError, isDomainError, type ServiceErrorCode } from './errors.ts';
 
 /** JSON schema of every error body, shared by all routes' 4xx/5xx responses. */
 export const errorBodySchema = {
@@ -25,10 +28,8 @@ export interface ErrorBody {
   field?: string;
 }
 
-const reasons: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
-  415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable',
-};
+/** The reason phrase of a status, from Node's own table. */
+const reason = (status: number): string => STATUS_CODES[status] ?? 'Error';
 
 interface AjvError {
   keyword: string;
@@ -46,7 +47,12 @@ export function fieldOf(context: string | undefined, error: AjvError): string {
   return [where, ...path].join('.');
 }
 
-export function toErrorBody(error: unknown): ErrorBody {
+/**
+ * The HTTP body of an error. `fields` maps a domain error's field (`expectedVersion`) to the request
+ * field of the route that failed (`body.expectedVersion`); a domain field the route does not map is left
+ * out rather than named as a request field the client never sent.
+ */
+export function toErrorBody(error: unknown, fields: Readonly<Record<string, string>> = {}): ErrorBody {
   const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fastifyError?.validation && fastifyError.validation.length > 0) {
     const first = fastifyError.validation[0]!;
@@ -54,34 +60,35 @@ export function toErrorBody(error: unknown): ErrorBody {
     const detail = first.keyword === 'required' ? 'is required'
       : first.keyword === 'additionalProperties' ? 'is not allowed'
         : (first.message ?? 'is invalid');
-    return { statusCode: 400, code: 'HERALD_ERR_VALIDATION', error: reasons[400]!, message: `${field} ${detail}`, field };
+    return { statusCode: 400, code: 'HERALD_ERR_VALIDATION', error: reason(400), message: `${field} ${detail}`, field };
   }
   if (isHeraldError(error)) {
-    const status = errorCodes[error.code].status;
-    const field = typeof error.details.field === 'string' ? error.details.field : undefined;
-    const message = status >= 500 ? errorCodes[error.code].meaning : error.message;
-    return { statusCode: status, code: error.code, error: reasons[status] ?? 'Error', message, ...(field ? { field } : {}) };
+    const info = errorCodeInfo(error.code)!;
+    const named = typeof error.details.field === 'string' ? error.details.field : undefined;
+    const field = named && isDomainError(error) ? fields[named] : named;
+    const message = info.status >= 500 ? info.meaning : error.message;
+    return { statusCode: info.status, code: error.code, error: reason(info.status), message, ...(field ? { field } : {}) };
   }
   const status = typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 ? fastifyError.statusCode : 500;
   if (status < 500) {
     // fastify's own 4xx (malformed JSON, body too large, wrong content type): the body as a whole is the
     // field at fault. Its message names no secret. (`__proto__` keys are refused by json-body.ts, by name.)
     const field = 'body';
-    return { statusCode: status, code: 'HERALD_ERR_VALIDATION', error: reasons[status] ?? 'Error', message: `${field}: ${fastifyError.message}`, field };
+    return { statusCode: status, code: 'HERALD_ERR_VALIDATION', error: reason(status), message: `${field}: ${fastifyError.message}`, field };
   }
-  return { statusCode: 500, code: 'HERALD_ERR_INTERNAL' satisfies ErrorCode, error: reasons[500]!, message: 'Internal error; see the service log.' };
+  return { statusCode: 500, code: 'HERALD_ERR_INTERNAL' satisfies ServiceErrorCode, error: reason(500), message: 'Internal error; see the service log.' };
 }
 
 export function registerErrorMapping(app: FastifyInstance): void {
   app.addSchema(errorBodySchema);
   app.setErrorHandler((error, request, reply) => {
-    const body = toErrorBody(error);
+    const body = toErrorBody(error, request.routeOptions.config?.fields);
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, field: body.field }, body.message);
     return reply.status(body.statusCode).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const body = toErrorBody(new HeraldError('HERALD_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    const body = toErrorBody(httpError('HERALD_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
     return reply.status(404).send(body);
   });
 }

@@ -1,7 +1,7 @@
 // The services' JSON body parser: plain JSON.parse, then a refusal naming the path of any `__proto__` or
 // `constructor` key (fastify's default only says "Body is not valid JSON"). It never returns such a body.
 import { errorCodes, type FastifyInstance } from 'fastify';
-import { HeraldError } from 'herald/runtime';
+import { httpError } from './errors.ts';
 
 /** Keys that could reach an object's prototype if a body were ever merged into another object. */
 const forbiddenKeys = new Set(['__proto__', 'constructor']);
@@ -30,7 +30,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       return done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
     }
     const field = forbiddenKeyPath(body);
-    if (field) return done(new HeraldError('HERALD_ERR_VALIDATION', `${field} is a forbidden key`, { field }), undefined);
+    if (field) return done(httpError('HERALD_ERR_VALIDATION', `${field} is a forbidden key`, field), undefined);
     done(null, body);
   });
 }

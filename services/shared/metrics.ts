@@ -23,7 +23,7 @@ export interface ConsumerSource {
 
 /** What /metrics reads from a running outbox relay at scrape time. */
 export interface RelaySource {
-  labels: { outbox: string; channel: string };
+  labels: { outbox: string };
   backlog(): Promise<number>;
 }
 
@@ -101,7 +101,7 @@ export class ServiceMetrics {
     this.gauge('herald_dead_letter_entries', 'Entries in the dead-letter stream of a consumed channel.', ['channel', 'stream'] as const, async (gauge) => {
       for (const source of consumers) gauge.set({ channel: source.labels.channel, stream: source.deadLetterStream }, await source.deadLetterDepth());
     });
-    this.gauge('herald_outbox_backlog', 'Outbox entries committed but not yet published.', ['outbox', 'channel'] as const, async (gauge) => {
+    this.gauge('herald_outbox_backlog', 'Outbox entries committed but not yet published (an outbox may feed several channels).', ['outbox'] as const, async (gauge) => {
       for (const source of relays) gauge.set(source.labels, await source.backlog());
     });
     // process_* and nodejs_* (CPU, memory, event-loop lag, GC), as every Node service exports them.

@@ -142,31 +142,36 @@ export function observeConsumer(
 }
 
 export interface RelayObservation {
-  /** The relay's onPublished hook. */
-  onPublished(count: number, seconds: number): void;
-  watch(relay: { readonly running: boolean; backlog(): Promise<number> }): void;
+  /** After each published batch: how many entries went to `channel`, and how long the round trip took. */
+  onPublished(count: number, seconds: number, channel: string): void;
+  /** An entry was parked (it left the backlog without being published). */
+  onParked(): void;
+  watch(relay: { readonly running: boolean; status(): Promise<{ running: boolean; backlog: number; parked: number; published: number; failing?: string }> }): void;
 }
 
 /** Metrics and the readiness probe of one outbox relay. */
-export function observeRelay(context: { metrics: ServiceMetrics; health: Health }, labels: { outbox: string; channel: string }): RelayObservation {
+export function observeRelay(context: { metrics: ServiceMetrics; health: Health }, labels: { outbox: string }): RelayObservation {
   const { metrics, health } = context;
   const progress = new ProgressWatch();
   return {
-    onPublished(count, seconds) {
-      metrics.outboxPublished.inc(labels, count);
-      metrics.outboxPublishDuration.observe(labels, seconds);
+    onPublished(count, seconds, channel) {
+      metrics.outboxPublished.inc({ ...labels, channel }, count);
+      metrics.outboxPublishDuration.observe({ ...labels, channel }, seconds);
+      progress.progressed();
+    },
+    onParked() {
       progress.progressed();
     },
     watch(relay) {
-      metrics.watchRelay({ labels, backlog: () => relay.backlog() });
+      metrics.watchRelay({ labels, backlog: async () => (await relay.status()).backlog });
       health.add({
         name: 'relay',
         live: () => ({ ok: relay.running, running: relay.running }),
         async ready() {
-          const backlog = await relay.backlog();
-          const stalledMs = progress.observe(backlog > 0);
-          const facts = { running: relay.running, backlog, stalledMs };
-          if (!relay.running) return { ok: false, reason: 'relay-stopped', ...facts };
+          const status = await relay.status();
+          const stalledMs = progress.observe(status.backlog > 0);
+          const facts = { ...status, stalledMs };
+          if (!status.running) return { ok: false, reason: 'relay-stopped', ...facts };
           if (stalledMs > health.thresholds.relayStallMs) return { ok: false, reason: 'relay-stuck', ...facts };
           return { ok: true, ...facts };
         },

@@ -7,14 +7,14 @@ import { startTestRedis } from '../../test/support/redis.ts';
 import { connectServiceRedis } from './redis-connect.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const passwords = { catalog: 'catalog-right-pw', sales: 'sales-right-pw' };
+const passwords = { of: (user: string) => `${user}-right-pw` };
 let redis: Awaited<ReturnType<typeof startTestRedis>>;
 let base: string;
 const warnings: string[] = [];
 const log = { warn: (_: object, msg: string) => void warnings.push(msg) };
 
 beforeAll(async () => {
-  redis = await startTestRedis({ extraConfig: [adminConfigLine('admin-right-pw'), ...aclConfigLines(passwords)] });
+  redis = await startTestRedis({ extraConfig: [adminConfigLine('admin-right-pw'), ...aclConfigLines(passwords)], functions: [] });
   base = `redis://127.0.0.1:${redis.port}`;
 });
 afterAll(async () => redis.cleanup());
@@ -45,7 +45,7 @@ describe('connectServiceRedis with refused credentials', () => {
   });
 
   it('still connects with the right password', async () => {
-    const client = await connectServiceRedis(redisUrlFor(base, 'catalog', passwords.catalog), { name: 'ok', log });
+    const client = await connectServiceRedis(redisUrlFor(base, 'catalog', passwords.of('catalog')), { name: 'ok', log });
     expect(await client.ping()).toBe('PONG');
     await closeConnection(client);
   });

@@ -2,7 +2,7 @@
 // and compares in constant time so a wrong guess learns nothing from timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { HeraldError } from 'herald/runtime';
+import { httpError } from './errors.ts';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -16,7 +16,7 @@ export function requireToken(token: string | undefined): (request: FastifyReques
     const header = request.headers.authorization;
     const given = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!given || !timingSafeEqual(digest(given), expected)) {
-      throw new HeraldError('HERALD_ERR_UNAUTHORIZED', 'this route needs Authorization: Bearer <SERVICE_TOKEN>', { field: 'headers.authorization' });
+      throw httpError('HERALD_ERR_UNAUTHORIZED', 'this route needs Authorization: Bearer <SERVICE_TOKEN>', 'headers.authorization');
     }
   };
 }

@@ -8,7 +8,7 @@ import { credentialsFileName, readCredentialsFile, resolveCliRedisUrl, writeCred
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const passwords = { catalog: 'c-pw', sales: 's-pw', admin: "it's (a) $ecret!*", reader: 'r/pw:@#', producer: 'p pw', generated: [] };
+const passwords = { users: new Map([['catalog', 'c-pw'], ['sales', 's-pw']]), admin: "it's (a) $ecret!*", reader: 'r/pw:@#', producer: 'p pw' };
 
 describe('credentials file', () => {
   test('is mode 0600, even over an existing wider file', () => {

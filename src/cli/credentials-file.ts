@@ -10,16 +10,13 @@ export const credentialsFileName = 'credentials.env';
 /** The data folder `herald dev` uses by default, relative to the project root. */
 export const defaultDataDir = join('.data', 'redis');
 
-/** Variable names in the file, by Redis user. */
-export const credentialVariables = {
-  admin: 'HERALD_REDIS_ADMIN_URL',
-  reader: 'HERALD_REDIS_READER_URL',
-  producer: 'HERALD_REDIS_PRODUCER_URL',
-  catalog: 'HERALD_REDIS_CATALOG_URL',
-  sales: 'HERALD_REDIS_SALES_URL',
-} as const;
+/** The people's and tools' users; each service (one per manifest) has its own user too. */
+export type CredentialUser = 'admin' | 'reader' | 'producer' | (string & {});
 
-export type CredentialUser = keyof typeof credentialVariables;
+/** The variable holding a user's URL in the file: `HERALD_REDIS_<USER>_URL` (`HERALD_REDIS_ADMIN_URL`, ...). */
+export function credentialVariable(user: CredentialUser): string {
+  return `HERALD_REDIS_${user.toUpperCase()}_URL`;
+}
 
 /** encodeURIComponent leaves !'()* as they are; a shell would not. */
 function strictEncode(value: string): string {
@@ -32,22 +29,21 @@ export function userUrl(baseUrl: string, user: string, password: string): string
 }
 
 /** Writes `<dir>/credentials.env` with mode 0600 (also when it existed with a wider mode); returns its path. */
-export function writeCredentialsFile(dir: string, baseUrl: string, passwords: RedisPasswords): string {
+export function writeCredentialsFile(dir: string, baseUrl: string, passwords: Pick<RedisPasswords, 'admin' | 'reader' | 'producer' | 'users'>): string {
   const path = join(dir, credentialsFileName);
   const url = new URL(baseUrl);
   const users: Record<CredentialUser, [string, string]> = {
     admin: ['default', passwords.admin],
     reader: ['reader', passwords.reader],
     producer: ['producer', passwords.producer],
-    catalog: ['catalog', passwords.catalog],
-    sales: ['sales', passwords.sales],
+    ...Object.fromEntries([...passwords.users].map(([service, password]) => [service, [service, password]])),
   };
   const lines = [
     '# Written by `herald dev` for its private redis-server; rewritten at every start. Keep it private (mode 0600).',
     '# reader: read-only (streams, dead letters, schema registry). producer: XADD to the contract\'s channels.',
     '# admin: everything (the default user). Shell: set -a; . ./credentials.env; set +a. Python: see README.',
     `HERALD_REDIS_URL=${url.protocol}//${url.host}`,
-    ...Object.entries(users).map(([name, [user, password]]) => `${credentialVariables[name as CredentialUser]}=${userUrl(baseUrl, user, password)}`),
+    ...Object.entries(users).map(([name, [user, password]]) => `${credentialVariable(name)}=${userUrl(baseUrl, user, password)}`),
   ];
   writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -74,6 +70,6 @@ export function resolveCliRedisUrl(cwd: string, user: CredentialUser, options: {
   if (process.env['REDIS_URL']) return { url: process.env['REDIS_URL'], from: 'REDIS_URL' };
   const path = join(resolve(cwd, options.data ?? defaultDataDir), credentialsFileName);
   if (!existsSync(path)) return undefined;
-  const url = readCredentialsFile(path)[credentialVariables[user]];
+  const url = readCredentialsFile(path)[credentialVariable(user)];
   return url ? { url, from: path } : undefined;
 }

@@ -1,6 +1,6 @@
 // The per-service Redis ACL users against a real redis-server: each service is refused outside its
 // rights and allowed everything the runtime does on its behalf (publish, trim, consume, reclaim, DLQ).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -12,7 +12,8 @@ import { createProducer } from '../runtime/redis/producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from '../runtime/redis/connection.ts';
 import { parseEntries } from '../runtime/redis/replies.ts';
 import { loadContract } from '../codegen/contract.ts';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords, serviceScopes } from './redis-acl.ts';
+import { aclConfigLines, redisUrlFor, resolveRedisPasswords, serviceAccess } from './redis-acl.ts';
+import { readServiceManifests } from './service-manifests.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
 let admin: RedisConnection;
@@ -23,8 +24,8 @@ const passwords = resolveRedisPasswords({});
 beforeAll(async () => {
   server = await startTestRedis({ extraConfig: aclConfigLines(passwords) });
   admin = await connectRedis(server.url);
-  catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.catalog), { name: 'catalog:test' });
-  sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.sales), { name: 'sales:test' });
+  catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.of('catalog')), { name: 'catalog:test' });
+  sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.of('sales')), { name: 'sales:test' });
   await admin.sendCommand(['SET', 'sales:purchase:p1', '{"secret":true}']);
   await admin.sendCommand(['RPUSH', 'catalog:movie:m1:events', '{}']);
 });
@@ -43,14 +44,23 @@ const attempt = async (client: RedisConnection, command: string[]): Promise<stri
 };
 
 describe('Redis ACL users per service', () => {
-  test('each user may send and receive exactly the channels the contract gives its service', async () => {
-    const contract = await loadContract(join(import.meta.dirname, '../..'));
+  test('each service with a manifest gets a user that sends and receives exactly the channels the contract parser gives it', async () => {
+    const root = join(import.meta.dirname, '../..');
+    const contract = await loadContract(root);
     const address = (id: string) => contract.channels.find((c) => c.id === id)!.address;
-    // Every service implemented in services/ needs a user; contract-only services (reporting) have none yet.
-    const implemented = contract.services.filter((s) => existsSync(join(import.meta.dirname, '../../services', s.name)));
-    const fromContract = Object.fromEntries(implemented.map((s) => [s.name, { sends: s.sends.map(address).sort(), receives: s.receives.map(address).sort() }]));
-    const fromAcl = Object.fromEntries(Object.entries(serviceScopes).map(([name, s]) => [name, { sends: [...s.sends].sort(), receives: [...s.receives].sort() }]));
+    const manifests = readServiceManifests(root).map((m) => m.name);
+    const fromContract = Object.fromEntries(contract.services.filter((s) => manifests.includes(s.name)).map((s) => [s.name, { sends: s.sends.map(address).sort(), receives: s.receives.map(address).sort() }]));
+    const fromAcl = Object.fromEntries(serviceAccess(root).map((a) => [a.name, { sends: a.sends, receives: a.receives }]));
     expect(fromAcl).toEqual(fromContract);
+    expect(Object.keys(fromAcl).sort()).toEqual([...manifests].sort());
+  });
+
+  test('the ACL module names no service and no stream: both come from manifests and the contract', async () => {
+    const source = readFileSync(join(import.meta.dirname, 'redis-acl.ts'), 'utf8');
+    const contract = await loadContract(join(import.meta.dirname, '../..'));
+    for (const name of [...contract.services.map((s) => s.name), ...contract.channels.map((c) => c.address)]) {
+      expect(source, name).not.toMatch(new RegExp(`['"\`]${name.replace(/\./g, '\\.')}`));
+    }
   });
 
   const table: Array<{ user: 'catalog' | 'sales'; command: string[]; expect: 'allowed' | 'refused' }> = [
@@ -83,6 +93,15 @@ describe('Redis ACL users per service', () => {
     { user: 'sales', command: ['XADD', 'sales.purchase.v1', '*', 'k', 'v'], expect: 'allowed' },
     { user: 'sales', command: ['SET', 'sales:purchase:p2', '{}', 'NX'], expect: 'allowed' },
     { user: 'sales', command: ['FLUSHDB'], expect: 'refused' },
+    // Server-side code: only the installed functions, never a script body (a busy loop would freeze Redis).
+    { user: 'sales', command: ['EVAL', 'local i=0 while i<960000000 do i=i+1 end', '0'], expect: 'refused' },
+    { user: 'sales', command: ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'], expect: 'refused' },
+    { user: 'sales', command: ['SCRIPT', 'LOAD', 'return 1'], expect: 'refused' },
+    { user: 'sales', command: ['FUNCTION', 'LOAD', '#!lua name=evil\nredis.register_function("evil", function() return 1 end)'], expect: 'refused' },
+    { user: 'catalog', command: ['FUNCTION', 'FLUSH'], expect: 'refused' },
+    { user: 'catalog', command: ['FUNCTION', 'DELETE', 'catalog'], expect: 'refused' },
+    { user: 'sales', command: ['FCALL', 'sales_apply', '2', 'sales:movies', 'sales:inbox:window', 'm9', 'e9', '1', 'upsert', '{"movieId":"m9","title":"t","price":{"amountMinor":"1","currencyCode":"EUR"},"status":"active","version":1}', '10'], expect: 'allowed' },
+    { user: 'catalog', command: ['FCALL', 'sales_apply', '2', 'sales:movies', 'sales:inbox:window', 'm9', 'e9', '1', 'upsert', '{}', '10'], expect: 'refused' },
   ];
   test.each(table.map((row) => ({ ...row, name: row.command.slice(0, 3).join(' ').slice(0, 40) })))('$user: $name is $expect', async ({ user, command, expect: verdict }) => {
     expect(await attempt(user === 'catalog' ? catalog : sales, command)).toBe(verdict);
@@ -98,7 +117,7 @@ describe('Redis ACL users per service', () => {
   test('the config file holds password hashes only, never a password', () => {
     const config = readFileSync(join(server.dir, 'redis.conf'), 'utf8');
     expect(config).toMatch(/^user sales reset on #[0-9a-f]{64} /m);
-    for (const password of [passwords.catalog, passwords.sales]) expect(config).not.toContain(password);
+    for (const password of passwords.users.values()) expect(config).not.toContain(password);
   });
 
   test('the runtime works within the rights: publish and trim, consume, reclaim, dead-letter, stats', async () => {

@@ -1,57 +1,103 @@
-// Least-privilege Redis users for the reference services: one ACL user per service, allowed only the
-// commands its code sends and only on its own keys and channels. It never writes a clear-text password
-// into a config file (only SHA-256 hashes) and never reads a password from anywhere but the environment.
+// Least-privilege Redis users, one per service: allowed only the commands its code and the runtime send,
+// only on its own keys and on the channels the contract's operations give it. Which service sends or
+// receives which channel comes from asyncapi.yaml (operations with `x-herald-service`); which keys and
+// commands are its own comes from its manifest (services/<name>/manifest.json). Nothing here names a
+// service or a stream. It never writes a clear-text password into a config file (only SHA-256 hashes)
+// and never reads a password from anywhere but the environment.
 import { createHash, randomBytes } from 'node:crypto';
-import { deadLetterKey } from '../runtime/redis/stream-names.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { HeraldError } from '../runtime/core/errors.ts';
 import { schemaRegistryPrefix } from '../runtime/redis/schema-registry-keys.ts';
+import { deadLetterKey } from '../runtime/redis/stream-names.ts';
+import { readServiceManifests, type ServiceManifest } from './service-manifests.ts';
 
-export type ServiceUser = 'catalog' | 'sales';
+const defaultRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Connection housekeeping every client sends (node-redis: HELLO 3 AUTH ... SETNAME, PING for /health). */
 const connection = ['hello', 'auth', 'ping', 'client|setname', 'client|getname', 'client|id', 'select', 'quit', 'reset'];
-/** Lua scripts (EVALSHA with SCRIPT LOAD fallback; retention's safe trim uses EVAL). Every command a script calls is checked too. */
-const scripting = ['evalsha', 'eval', 'script|load', 'script|exists'];
-/** MULTI/EXEC: the dead-letter write and its XACK are one transaction. */
+/**
+ * Server-side code: only FCALL of the functions the deployer installed (`herald redis setup`). No EVAL,
+ * no SCRIPT, no FUNCTION: a service can never run a script body of its own. Every command a function
+ * calls is checked against these same rules.
+ */
+const scripting = ['fcall', 'fcall_ro'];
+/** MULTI/EXEC: the dead-letter write and its XACK are one transaction, and so are a park and its XDEL. */
 const transactions = ['multi', 'exec', 'discard'];
-/** Publishing to an owned channel, relaying an owned outbox, and the safe trim (retention.ts). */
+/** Publishing to an owned channel, relaying an owned outbox, and the safe trim (herald_trim_safely). */
 const ownStreams = ['xadd', 'xread', 'xrange', 'xrevrange', 'xlen', 'xdel', 'xtrim', 'xinfo|groups', 'xinfo|stream', 'xpending'];
 /** Consuming a channel with a consumer group (consumer.ts), replaying it (replay.ts) and reading lag. */
 const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xgroup|create', 'xpending', 'xinfo|groups', 'xinfo|stream', 'xrange', 'xrevrange', 'xlen'];
 
-/** What each service's code sends on its own keys (see the key layouts in services/<name>/*.ts). */
-const ownKeyCommands: Record<ServiceUser, string[]> = {
-  // event-store.ts: LLEN/RPUSH/LRANGE events, ZADD/ZRANGE snapshots and index, HSET/HMGET current, INCR seq.
-  catalog: ['llen', 'rpush', 'lrange', 'zadd', 'zrange', 'hset', 'hmget', 'incr'],
-  // projection.ts, purchases.ts, replay.ts: movies hash, inbox set, purchases (SET NX), rebuild swap.
-  sales: ['hget', 'hset', 'hgetall', 'hvals', 'hlen', 'sismember', 'sadd', 'sunionstore', 'get', 'set', 'del', 'exists', 'rename'],
-};
+/** What one service user may touch: its own key prefix and commands, and the contract's channels. */
+export interface ServiceAccess {
+  name: string;
+  keyPrefix: string;
+  redisCommands: string[];
+  /** Channel addresses its send operations name. */
+  sends: string[];
+  /** Channel addresses its receive operations name. */
+  receives: string[];
+}
 
-/** The Redis keys and channels of each service, derived from the contract's channel addresses. */
-export const serviceScopes: Record<ServiceUser, { ownKeys: string; sends: string[]; receives: string[] }> = {
-  catalog: { ownKeys: 'catalog:*', sends: ['catalog.movie.v1'], receives: [] },
-  sales: { ownKeys: 'sales:*', sends: ['sales.purchase.v1'], receives: ['catalog.movie.v1'] },
-};
+/** Channel addresses each service sends to and receives from, read from the operations of `asyncapiPath`. */
+export function contractChannelsByService(asyncapiPath: string): Map<string, { sends: string[]; receives: string[] }> {
+  const document = parseYaml(readFileSync(asyncapiPath, 'utf8')) as {
+    channels?: Record<string, { address?: string }>;
+    operations?: Record<string, { action?: string; channel?: { $ref?: string }; 'x-herald-service'?: string }>;
+  };
+  const byService = new Map<string, { sends: Set<string>; receives: Set<string> }>();
+  for (const [id, operation] of Object.entries(document.operations ?? {})) {
+    const service = operation['x-herald-service'];
+    const channelId = operation.channel?.$ref?.replace(/^#\/channels\//, '');
+    const address = channelId ? document.channels?.[channelId]?.address : undefined;
+    if (!service || !address) throw new HeraldError('HERALD_ERR_CONTRACT', `operation ${id} in ${asyncapiPath} names no x-herald-service or no channel address`, { operation: id });
+    const entry = byService.get(service) ?? { sends: new Set<string>(), receives: new Set<string>() };
+    (operation.action === 'send' ? entry.sends : entry.receives).add(address);
+    byService.set(service, entry);
+  }
+  return new Map([...byService].map(([name, s]) => [name, { sends: [...s.sends].sort(), receives: [...s.receives].sort() }]));
+}
+
+/** The access of every service that has a manifest under `root`, with its channels from `root`'s contract. */
+export function serviceAccess(root: string = defaultRoot, manifests: ServiceManifest[] = readServiceManifests(root)): ServiceAccess[] {
+  const channels = contractChannelsByService(join(root, 'asyncapi.yaml'));
+  return manifests.map((manifest) => ({
+    name: manifest.name,
+    keyPrefix: manifest.keyPrefix,
+    redisCommands: manifest.redisCommands,
+    sends: channels.get(manifest.name)?.sends ?? [],
+    receives: channels.get(manifest.name)?.receives ?? [],
+  }));
+}
 
 /** Every service may read the schema registry (the strict dataschema check looks up unseen fingerprints). */
 const registryRead = `(%R~${schemaRegistryPrefix}* +hexists +hget +hkeys)`;
 
-/** The ACL rules of one service user, without its password. */
-export function aclRules(user: ServiceUser): string {
-  const scope = serviceScopes[user];
-  const ownKeys = [scope.ownKeys, ...scope.sends, ...scope.sends.map(deadLetterKey), ...scope.receives.map(deadLetterKey)];
-  const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...ownKeyCommands[user]])];
+/** The ACL rules of one service user, without its password, as ACL SETUSER arguments. */
+export function aclRuleTokens(access: ServiceAccess): string[] {
+  const ownKeys = [`${access.keyPrefix}:*`, ...access.sends, ...access.sends.map(deadLetterKey), ...access.receives.map(deadLetterKey)];
+  const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...access.redisCommands])];
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.
-  const selectors = scope.receives.map((channel) => `(~${channel} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
-  return [...root, ...selectors, registryRead].join(' ');
+  const selectors = access.receives.map((channel) => `(~${channel} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
+  return [...root, ...selectors, registryRead];
+}
+
+/** The ACL rules of one service user, without its password, as a redis.conf `user` line says them. */
+export function aclRules(access: ServiceAccess): string {
+  return aclRuleTokens(access).join(' ');
 }
 
 /** Users for people and tools outside the services (see README "Credentials"). */
 export type ToolUser = 'reader' | 'producer';
 
-/** Every channel of the contract, with its dead-letter stream. */
-function allChannels(): string[] {
-  return [...new Set(Object.values(serviceScopes).flatMap((s) => [...s.sends, ...s.receives]))].sort();
+/** Every channel address of the contract (whoever sends or receives it), sorted. */
+export function contractChannels(root: string = defaultRoot): string[] {
+  const byService = contractChannelsByService(join(root, 'asyncapi.yaml'));
+  return [...new Set([...byService.values()].flatMap((s) => [...s.sends, ...s.receives]))].sort();
 }
 
 /**
@@ -60,25 +106,39 @@ function allChannels(): string[] {
  * `producer`: XADD to any channel of the contract, and reads the registry: for a producer written
  * outside this repository (another language). It cannot read or delete entries, or touch service state.
  */
-export function toolAclRules(user: ToolUser): string {
-  const channels = allChannels();
+export function toolAclRuleTokens(user: ToolUser, channels: string[] = contractChannels()): string[] {
   const housekeeping = connection.map((c) => `+${c}`);
   if (user === 'reader') {
     const keys = [...channels, ...channels.map((c) => deadLetterKey(c)), `${schemaRegistryPrefix}*`].map((k) => `%R~${k}`);
     const commands = ['xrange', 'xrevrange', 'xread', 'xlen', 'xinfo|stream', 'xinfo|groups', 'xinfo|consumers', 'xpending', 'hget', 'hgetall', 'hkeys', 'hexists', 'scan', 'type'];
-    return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, ...commands.map((c) => `+${c}`), ...keys].join(' ');
+    return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, ...commands.map((c) => `+${c}`), ...keys];
   }
-  return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, '+xadd', ...channels.map((c) => `~${c}`), registryRead].join(' ');
+  return ['resetkeys', 'resetchannels', '-@all', ...housekeeping, '+xadd', ...channels.map((c) => `~${c}`), registryRead];
+}
+
+/** The tool user's rules as a redis.conf `user` line says them. */
+export function toolAclRules(user: ToolUser, channels: string[] = contractChannels()): string {
+  return toolAclRuleTokens(user, channels).join(' ');
 }
 
 export function passwordHash(password: string): string {
   return createHash('sha256').update(password).digest('hex');
 }
 
-/** `user <name> ...` redis.conf lines for both services (and the tool users given a password); passwords appear only as SHA-256 hashes. */
-export function aclConfigLines(passwords: Record<ServiceUser, string> & Partial<Record<ToolUser, string>>): string[] {
-  const services = (Object.keys(serviceScopes) as ServiceUser[]).map((user) => `user ${user} reset on #${passwordHash(passwords[user])} ${aclRules(user)}`);
-  const tools = (['reader', 'producer'] as const).flatMap((user) => (passwords[user] ? [`user ${user} reset on #${passwordHash(passwords[user])} ${toolAclRules(user)}`] : []));
+/** Each user's password, by user name; the tool users' when they have one. */
+export interface PasswordSource {
+  of(user: string): string;
+  readonly reader?: string;
+  readonly producer?: string;
+}
+
+/** `user <name> ...` redis.conf lines for every service (and the tool users given a password); passwords appear only as SHA-256 hashes. */
+export function aclConfigLines(passwords: PasswordSource, access: ServiceAccess[] = serviceAccess()): string[] {
+  const services = access.map((a) => `user ${a.name} reset on #${passwordHash(passwords.of(a.name))} ${aclRules(a)}`);
+  const tools = (['reader', 'producer'] as const).flatMap((user) => {
+    const password = passwords[user];
+    return password ? [`user ${user} reset on #${passwordHash(password)} ${toolAclRules(user)}`] : [];
+  });
   return [...services, ...tools];
 }
 
@@ -87,37 +147,44 @@ export function adminConfigLine(password: string): string {
   return `user default on #${passwordHash(password)} ~* &* +@all`;
 }
 
-/** Environment variables that hold each user's password. */
-export const passwordVariables = {
-  catalog: 'HERALD_REDIS_CATALOG_PASSWORD',
-  sales: 'HERALD_REDIS_SALES_PASSWORD',
-  admin: 'HERALD_REDIS_ADMIN_PASSWORD',
-  reader: 'HERALD_REDIS_READER_PASSWORD',
-  producer: 'HERALD_REDIS_PRODUCER_PASSWORD',
-} as const;
-
-export interface RedisPasswords {
-  catalog: string;
-  sales: string;
-  /** The `default` user's password: for `herald inspect`/`replay` and operators, never for a service. */
-  admin: string;
-  /** The read-only `reader` user and the `producer` user, for people and tools (toolAclRules). */
-  reader: string;
-  producer: string;
-  /** Which of them were generated because the environment had none. */
-  generated: Array<keyof typeof passwordVariables>;
+/** The environment variable that holds a user's password: `HERALD_REDIS_<USER>_PASSWORD`. */
+export function passwordVariable(user: string): string {
+  return `HERALD_REDIS_${user.toUpperCase()}_PASSWORD`;
 }
 
-/** Passwords from the environment, or fresh random ones (192 bits) for those not set. */
-export function resolveRedisPasswords(env: Record<string, string | undefined> = process.env): RedisPasswords {
-  const generated: RedisPasswords['generated'] = [];
-  const pick = (name: keyof typeof passwordVariables): string => {
-    const value = env[passwordVariables[name]];
+export interface RedisPasswords extends PasswordSource {
+  /** The `default` user's password: for `herald inspect`/`replay`/`redis setup` and operators, never for a service. */
+  readonly admin: string;
+  /** The read-only `reader` user and the `producer` user, for people and tools (toolAclRules). */
+  readonly reader: string;
+  readonly producer: string;
+  /** Every service user's password, by name. */
+  readonly users: ReadonlyMap<string, string>;
+  /** The variables that were unset, so their passwords were generated. */
+  readonly generated: string[];
+}
+
+/** Passwords from the environment, or fresh random ones (192 bits) for those not set: one per service user, the admin's and the tool users'. */
+export function resolveRedisPasswords(env: Record<string, string | undefined> = process.env, users: string[] = serviceAccess().map((a) => a.name)): RedisPasswords {
+  const generated: string[] = [];
+  const pick = (user: string): string => {
+    const value = env[passwordVariable(user)];
     if (value) return value;
-    generated.push(name);
+    generated.push(passwordVariable(user));
     return randomBytes(24).toString('base64url');
   };
-  return { catalog: pick('catalog'), sales: pick('sales'), admin: pick('admin'), reader: pick('reader'), producer: pick('producer'), generated };
+  const map = new Map(users.map((user) => [user, pick(user)]));
+  const others = { admin: pick('admin'), reader: pick('reader'), producer: pick('producer') };
+  return {
+    ...others,
+    users: map,
+    generated,
+    of(user) {
+      const password = map.get(user) ?? (Object.hasOwn(others, user) ? others[user as keyof typeof others] : undefined);
+      if (password === undefined) throw new HeraldError('HERALD_ERR_CONFIG', `no Redis user "${user}": no services/${user}/manifest.json`, { user });
+      return password;
+    },
+  };
 }
 
 /** `baseUrl` (redis:// or rediss://, host and port) with `user:password` put in. */

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HeraldError } from '../runtime/core/errors.ts';
 
 export interface RedisServerOptions {
@@ -115,7 +116,7 @@ async function waitForPort(port: number, child: ChildProcess, stderr: () => stri
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   child.kill('SIGKILL');
   throw new HeraldError('HERALD_ERR_TOOL', `redis-server did not listen on port ${port} within 15 s`);

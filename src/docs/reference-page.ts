@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingPeersError } from '../optional-peers.ts';
 import { HeraldError } from '../runtime/core/errors.ts';
 
 export interface ReferenceOptions {
@@ -37,7 +38,7 @@ export const referenceParams: Readonly<Record<string, string>> = {
 };
 
 /** Resolves a package from the project first, then from Herald's own install (a downstream repo). */
-function packageDir(root: string, name: string): { dir: string; version: string } {
+function packageDir(root: string, name: string): { dir: string; version: string } | undefined {
   for (const base of [join(root, 'package.json'), fileURLToPath(import.meta.url)]) {
     try {
       const packageJson = createRequire(base).resolve(`${name}/package.json`);
@@ -46,7 +47,7 @@ function packageDir(root: string, name: string): { dir: string; version: string 
       // not installed there; try the next place
     }
   }
-  throw new HeraldError('HERALD_ERR_TOOL', `${name} is not installed (looked in ${root}/node_modules and beside herald); run npm ci`, { name });
+  return undefined;
 }
 
 /** The worker sits next to this module, as .ts in the source tree and .js once built. */
@@ -59,6 +60,11 @@ export async function buildReferencePage(options: ReferenceOptions): Promise<Ref
   const started = Date.now();
   const template = packageDir(options.root, '@asyncapi/html-template');
   const generator = packageDir(options.root, '@asyncapi/generator');
+  // Both are optional peers of herald: a downstream repo that wants the reference page installs them.
+  if (!template || !generator) {
+    const missing = [...(generator ? [] : ['@asyncapi/generator' as const]), ...(template ? [] : ['@asyncapi/html-template' as const])];
+    throw missingPeersError(missing, 'The AsyncAPI reference page of `herald docs`');
+  }
   const documentText = JSON.stringify(options.document, null, 2);
   const key = createHash('sha256')
     .update(`${generator.version}\n${template.version}\n${JSON.stringify(referenceParams)}\n${documentText}`)

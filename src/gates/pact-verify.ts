@@ -8,12 +8,23 @@ import type { MessageProviders } from './pact.ts';
 const { providersModule, provider, pactUrls } = JSON.parse(process.argv[2] ?? '{}') as { providersModule: string; provider: string; pactUrls: string[] };
 process.env.PACT_DO_NOT_TRACK = 'true';
 
-const loaded = (await import(pathToFileURL(providersModule).href)) as { messageProviders?: MessageProviders };
-const builders = loaded.messageProviders?.[provider];
-if (!builders) {
-  console.error(`No message providers for "${provider}" in ${providersModule} (export const messageProviders = { '${provider}': { ... } }).`);
-  process.exit(2);
+/** The last stdout line is machine-readable for the gate; everything above is Pact's own report. */
+const resultMarker = 'HERALD_PACT_RESULT ';
+
+/** Verification cannot start: say why in one line the gate shows as it is (never a stack's tail). */
+function fatal(message: string): never {
+  console.log(`${resultMarker}${JSON.stringify({ ok: false, errors: [], providerErrors: [], fatal: message })}`);
+  process.exit(1);
 }
+
+let loaded: { messageProviders?: MessageProviders };
+try {
+  loaded = (await import(pathToFileURL(providersModule).href)) as { messageProviders?: MessageProviders };
+} catch (error) {
+  fatal(`cannot load the message providers module ${providersModule}: ${error instanceof Error ? error.message : String(error)}`);
+}
+const builders = loaded.messageProviders?.[provider];
+if (!builders) fatal(`no message providers for "${provider}" in ${providersModule} (export const messageProviders = { '${provider}': { ... } })`);
 
 /** Builder crashes, by interaction: Pact only sees an empty answer, people need the reason. */
 const providerErrors: { description: string; message: string }[] = [];
@@ -29,18 +40,23 @@ const messageProviders = Object.fromEntries(
           throw error;
         });
       const { message, data } = built;
-      const wire = message.codec.encode(data).finish();
-      const decoded = message.codec.decode(wire);
-      return {
-        __pactMessageMetadata: { contentType: 'application/json', type: message.type, dataschema: message.dataschema },
-        message: message.codec.toJSON(decoded),
-      };
+      try {
+        const wire = message.codec.encode(data).finish();
+        const decoded = message.codec.decode(wire);
+        return {
+          __pactMessageMetadata: { contentType: 'application/json', type: message.type, dataschema: message.dataschema },
+          message: message.codec.toJSON(decoded),
+        };
+      } catch (error) {
+        // A builder whose result cannot be encoded (a field left undefined) must be named, not shown
+        // to Pact as an empty message that is "missing" every key.
+        providerErrors.push({ description, message: `encoding its ${message.type} failed: ${error instanceof Error ? error.message : String(error)}` });
+        throw error;
+      }
     },
   ]),
 );
 
-/** The last stdout line is machine-readable for the gate; everything above is Pact's own report. */
-const resultMarker = 'HERALD_PACT_RESULT ';
 try {
   await new MessageProviderPact({ provider, pactUrls, messageProviders, logLevel: 'error' }).verify();
   console.log(`${resultMarker}${JSON.stringify({ ok: true, errors: [], providerErrors })}`);

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isResolvable, missingPeersError } from '../optional-peers.ts';
 import type { MessageDefinition } from '../runtime/core/types.ts';
 import type { Diagnostic, GateResult } from './diagnostics.ts';
 import { gateResult } from './diagnostics.ts';
@@ -42,6 +43,18 @@ interface ChildResult {
   ok: boolean;
   errors: { interaction?: string; mismatch?: { mismatches?: PactMismatch[] } }[];
   providerErrors: { description: string; message: string }[];
+  /** Set when verification could not start (the providers module failed to load, no builders). */
+  fatal?: string;
+}
+
+/**
+ * The line that says what went wrong in a child that died without its result line: Node prints the
+ * error (`Error [ERR_MODULE_NOT_FOUND]: Cannot find package ...`) above the stack frames, so the tail
+ * of the output is only frames. Falls back to the first non-empty line.
+ */
+export function firstErrorLine(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^([A-Z]\w*)?Error\b.*:/.test(l)) ?? lines.find((l) => !l.startsWith('at ')) ?? 'no output';
 }
 
 /** The child's last line: `HERALD_PACT_RESULT <json>` (pact-core's structured mismatches). */
@@ -68,6 +81,10 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
     return gateResult('pact', [{ gate: 'pact', severity: 'error', code: 'PACT_NO_PROVIDERS', path: { file: path.relative(root, providersModule) },
       message: `There are pacts in ${path.relative(root, pactDir)} but no message providers module at ${path.relative(root, providersModule)} to verify them with.` }]);
   }
+  if (!isResolvable('@pact-foundation/pact')) {
+    return gateResult('pact', [{ gate: 'pact', severity: 'error', code: 'PACT_TOOL_MISSING', path: { file: path.relative(root, pactDir) || '.' },
+      message: missingPeersError(['@pact-foundation/pact'], 'The Pact gate').message }]);
+  }
   const diagnostics: Diagnostic[] = [];
   const notes: string[] = [];
   for (const provider of [...new Set(pacts.map((p) => p.provider))].sort()) {
@@ -75,6 +92,7 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
     const { code, output } = await verifyInChild(providersModule, provider, files.map((f) => f.file));
     const result = parseChildResult(output);
     const rel = (f: string) => path.relative(root, f);
+    const failures = result?.errors.length ?? 0;
     for (const error of result?.errors ?? []) {
       const description = (error.interaction ?? '').replace(/^Verifying a pact between .+? and .+? - /, '');
       const pact = files.find((f) => f.interactions.includes(description)) ?? files[0]!;
@@ -91,21 +109,29 @@ export async function runPactGate(root: string, options: PactGateOptions): Promi
         consumers: [pact.consumer],
       });
     }
-    if (code !== 0 && (result?.errors.length ?? 0) === 0) {
+    if (code !== 0 && failures === 0) {
+      const reason = result?.fatal ?? firstErrorLine(output);
       diagnostics.push({ gate: 'pact', severity: 'error', code: 'PACT_VERIFY_FAILED', path: { file: rel(files[0]!.file) },
-        message: `Pact verification of ${provider} failed: ${output.trim().split('\n').slice(-8).join(' ')}`, consumers: [...new Set(files.map((f) => f.consumer))] });
+        message: `Pact verification of ${provider} could not run: ${reason}`, consumers: [...new Set(files.map((f) => f.consumer))] });
     }
-    notes.push(`${provider}: verified ${files.reduce((n, f) => n + f.interactions.length, 0)} interaction(s) from ${files.map((f) => `${f.consumer} (${rel(f.file)})`).join(', ')}.`);
+    const total = files.reduce((n, f) => n + f.interactions.length, 0);
+    const from = files.map((f) => `${f.consumer} (${rel(f.file)})`).join(', ');
+    // Only a clean run may say "verified"; otherwise say how many interactions were not.
+    if (code === 0 && failures === 0) notes.push(`${provider}: verified ${total} interaction(s) from ${from}.`);
+    else notes.push(`${provider}: ${failures > 0 ? `${failures} of ${total}` : `all ${total}`} interaction(s) from ${from} not verified.`);
   }
   return gateResult('pact', diagnostics, notes);
 }
 
 function verifyInChild(providersModule: string, provider: string, pactUrls: string[]): Promise<{ code: number; output: string }> {
-  // From source the child is the .ts file; in a packed install, the compiled .js beside this one.
-  const ts = fileURLToPath(new URL('./pact-verify.ts', import.meta.url));
-  const script = existsSync(ts) ? ts : ts.replace(/\.ts$/, '.js');
+  // The child is this module's sibling: pact-verify.ts in a checkout, the compiled pact-verify.js in an
+  // installed package. Only a checkout resolves `herald/runtime` to its sources (the `herald-source`
+  // condition); an installed package must resolve it to dist/, the only code it ships.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(fromSource ? './pact-verify.ts' : './pact-verify.js', import.meta.url));
+  const conditions = fromSource ? ['--conditions=herald-source'] : [];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--conditions=herald-source', '--no-warnings', script, JSON.stringify({ providersModule, provider, pactUrls })],
+    execFile(process.execPath, [...conditions, '--no-warnings', script, JSON.stringify({ providersModule, provider, pactUrls })],
       { maxBuffer: 32 * 1024 * 1024, env: { ...process.env, PACT_DO_NOT_TRACK: 'true' } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${String(stdout)}\n${String(stderr)}` }));
   });

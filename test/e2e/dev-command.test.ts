@@ -1,4 +1,5 @@
-// `herald dev` as a user runs it: private Redis with AOF under the project, both services, Ctrl-C.
+// `herald dev` as a user runs it: private Redis with AOF under the project, its functions installed,
+// every service with a manifest, credentials handed over, Ctrl-C.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,26 +16,29 @@ const project = mkdtempSync(join(tmpdir(), 'herald-dev-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 describe('herald dev', () => {
-  it('starts Redis (AOF under .data/redis), Catalog and Sales, prints where, hands over credentials, and stops cleanly on SIGINT', async () => {
-    const [catalogPort, salesPort] = [await freePort(), await freePort()];
+  it('starts Redis (AOF under .data/redis), Catalog, Sales and Reporting, prints where, hands over credentials, and stops cleanly on SIGINT', async () => {
+    const [catalogPort, salesPort, reportingPort] = [await freePort(), await freePort(), await freePort()];
     const env = { ...process.env };
     delete env.REDIS_URL;
-    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--quiet'], { cwd: root, env });
+    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--reporting-port', String(reportingPort), '--quiet'], { cwd: root, env });
     let out = '';
     dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
     dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
     try {
       await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
+      expect(out).toMatch(/ACL users catalog, reporting, sales, reader, producer; functions herald, catalog, reporting, sales\)/);
       expect(out).toContain(`herald dev: catalog  http://127.0.0.1:${catalogPort}`);
+      expect(out).toContain(`herald dev: reporting http://127.0.0.1:${reportingPort}`);
+      expect((await http(`http://127.0.0.1:${reportingPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
       expect(out).toContain(`herald dev: sales    http://127.0.0.1:${salesPort}`);
       expect((await http(`http://127.0.0.1:${catalogPort}`, 'GET', '/health')).body.status).toBe('ok');
       expect((await http(`http://127.0.0.1:${salesPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
       expect(existsSync(join(project, '.data', 'redis', 'appendonlydir'))).toBe(true);
       // Piped (not a terminal): the services' lines stay JSON objects, named by a field, never by a text prefix.
       const listening = out.split('\n').filter((line) => line.includes('listening on'));
-      expect(listening.map((line) => JSON.parse(line).service).sort()).toEqual(['catalog', 'sales']);
-      expect(out).not.toMatch(/^\[(catalog|sales)\] \{/m);
+      expect(listening.map((line) => JSON.parse(line).service).sort()).toEqual(['catalog', 'reporting', 'sales']);
+      expect(out).not.toMatch(/^\[(catalog|sales|reporting)\] \{/m);
       // The generated credentials reach their owner: a private file that `herald inspect` reads by itself.
       expect(statSync(join(project, '.data', 'redis', 'credentials.env')).mode & 0o777).toBe(0o600);
       const inspect = await run(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'inspect', '--cwd', project, '--json'], { cwd: root, env });
@@ -48,11 +52,11 @@ describe('herald dev', () => {
   });
 
   it('keeps Redis data in an absolute --data folder as given, not under the working directory', async () => {
-    const [catalogPort, salesPort] = [await freePort(), await freePort()];
+    const [catalogPort, salesPort, reportingPort] = [await freePort(), await freePort(), await freePort()];
     const data = mkdtempSync(join(tmpdir(), 'herald-dev-data-'));
     const env = { ...process.env };
     delete env.REDIS_URL;
-    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--quiet'], { cwd: root, env });
+    const dev = spawn(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data, '--catalog-port', String(catalogPort), '--sales-port', String(salesPort), '--reporting-port', String(reportingPort), '--quiet'], { cwd: root, env });
     let out = '';
     dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
     dev.stderr.on('data', (c: Buffer) => (out += c.toString()));

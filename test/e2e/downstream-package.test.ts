@@ -1,93 +1,257 @@
-// Downstream use, for real: `npm pack` herald, install the tarball into a fresh project, run
-// `herald generate --from-package` there, type-check the output and run it. Slow: it installs packages.
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// Herald as a downstream repository uses it: `npm pack`, a fresh project that installs the tarball,
+// with its own multi-file contract (test/fixtures/downstream: Acme's fleet and dispatch, nothing of
+// Herald's). In order: generate + tsc --strict, a round trip of every field type through a real
+// redis-server, `herald check` on a compatible and a breaking change, the Pact gate with the project's
+// own consumer pact and provider builders, and the docs portal opened in Chromium. Slow (64-128 s
+// measured): it packs, installs and renders the AsyncAPI reference page.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packHerald, repoRoot, sh } from '../support/pack-herald.ts';
+import { startTestRedis } from '../support/redis.ts';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
-const exec = promisify(execFile);
+const fixture = join(repoRoot, 'test', 'fixtures', 'downstream');
 const work = mkdtempSync(join(tmpdir(), 'herald-downstream-'));
-const cleanups: Array<() => void> = [() => rmSync(work, { recursive: true, force: true })];
-afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+const app = join(work, 'acme-fleet');
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+const pinned = (name: string) => `${name}@${manifest.devDependencies[name]}`;
 
-/** Runs a command; on failure the error carries its output, so the test report shows why. */
-async function sh(cwd: string, file: string, args: string[]): Promise<string> {
-  try {
-    const { stdout, stderr } = await exec(file, args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
-    return `${stdout}${stderr}`;
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${file} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}\n${e.message}`);
-  }
+/** The environment of a shell in the downstream project: nothing of this test runner's Node options. */
+const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries({ ...process.env, CI: 'true', PACT_DO_NOT_TRACK: 'true', npm_config_update_notifier: 'false' })
+  .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('VITEST')));
+
+/** Runs a command in the project and returns its exit code and output, whatever the code. */
+function run(file: string, args: string[], options: { cwd?: string; extraEnv?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd: options.cwd ?? app, env: { ...env, ...options.extraEnv }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
 }
 
-/**
- * Packs from a copy of the package's sources, so the build's dist/ never lands in the checkout (where
- * bin/herald.js would then prefer a stale dist/ over the sources). The copy sits inside the checkout
- * (`*.tmp`, ignored by tsc) so it resolves the checkout's node_modules as the real build does; a
- * symlinked node_modules makes tsc's declaration emit fail with TS2742.
- */
-async function packHerald(): Promise<string> {
-  const stage = join(repoRoot, `.pack-stage-${process.pid}.tmp`);
-  rmSync(stage, { recursive: true, force: true });
-  mkdirSync(stage);
-  cleanups.push(() => rmSync(stage, { recursive: true, force: true }));
-  for (const entry of ['package.json', 'README.md', 'asyncapi.yaml', 'buf.yaml', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'proto']) {
-    const from = join(repoRoot, entry);
-    if (existsSync(from)) cpSync(from, join(stage, entry), { recursive: true, filter: (path) => !path.endsWith('.test.ts') });
-  }
-  await sh(stage, 'npm', ['pack', '--silent', '--pack-destination', work]);
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  if (!tarball) throw new Error('npm pack produced no tarball');
-  return join(work, tarball);
+/** `herald ...` as the project's installed bin runs it. */
+const herald = (...args: string[]) => run(process.execPath, [join(app, 'node_modules', 'herald', 'bin', 'herald.js'), ...args]);
+const git = (...args: string[]) => sh(app, 'git', ['-c', 'user.name=Acme CI', '-c', 'user.email=ci@acme.example', ...args], env);
+
+/** Replaces one exact piece of a project file (failing loudly if it is not there). */
+function edit(file: string, from: string, to: string): void {
+  const path = join(app, file);
+  const text = readFileSync(path, 'utf8');
+  expect(text, `${file} should contain ${from}`).toContain(from);
+  writeFileSync(path, text.replace(from, to));
 }
 
-const downstreamScript = `// A downstream service's use of the generated SDK.
-import { MovieCreated } from './generated/herald/catalog/movie/v1/events.ts';
-import { MovieStatus } from './generated/herald/catalog/movie/v1/movie.ts';
-import { catalogMovie } from './generated/channels/catalog-movie.ts';
+let redis: Awaited<ReturnType<typeof startTestRedis>> | undefined;
+const children: ChildProcess[] = [];
 
-const event: MovieCreated = MovieCreated.create({
-  movieId: 'm-1',
-  version: 1,
-  movie: { movieId: 'm-1', title: 'Dune', price: { currencyCode: 'EUR', amountMinor: 9_007_199_254_740_993n }, status: MovieStatus.ACTIVE },
+beforeAll(async () => {
+  const tarball = await packHerald(join(work, 'pack'));
+  cpSync(fixture, app, { recursive: true });
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'acme-fleet', private: true, type: 'module' }, null, 2)}\n`);
+  writeFileSync(join(app, '.gitignore'), 'node_modules/\nsite/\n');
+  // From npm's cache when it has them (it does after this repository's own install).
+  await sh(app, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, pinned('typescript'), pinned('@types/node')], env);
+  redis = await startTestRedis();
+}, 300_000);
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  await redis?.cleanup();
+  rmSync(work, { recursive: true, force: true });
 });
-const bytes: Uint8Array = MovieCreated.encode(event).finish();
-const back = catalogMovie.messages.MovieCreated.codec.decode(bytes);
-if (back.movie?.price?.amountMinor !== 9_007_199_254_740_993n || back.movie.title !== 'Dune') throw new Error('round trip failed');
-console.log(JSON.stringify({ bytes: bytes.length, json: MovieCreated.toJSON(back), dataschema: catalogMovie.messages.MovieCreated.dataschema }));
-`;
 
-describe('herald as an installed package', () => {
-  it('packs, installs, generates from the bundled contract, type-checks and runs', async () => {
-    const tarball = await packHerald();
+describe('herald installed in a downstream project with its own contract', () => {
+  it('installs as a package: a version, public entries only, and no `herald dev`', async () => {
+    expect((await run('npx', ['--no-install', 'herald', '--version'])).stdout).toBe(`herald ${manifest.version}\n`);
+    const imports = await run(process.execPath, ['--input-type=module', '-e', `
+      const gates = await import('herald/gates');
+      const runtime = await import('herald/runtime');
+      let root = 'resolved';
+      try { await import('herald'); } catch (error) { root = error.code; }
+      console.log(JSON.stringify({ root, runCheck: typeof gates.runCheck, createConsumer: typeof runtime.createConsumer }));`]);
+    expect(JSON.parse(imports.stdout)).toEqual({ root: 'ERR_PACKAGE_PATH_NOT_EXPORTED', runCheck: 'function', createConsumer: 'function' });
 
-    const app = join(work, 'app');
-    mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'downstream-app', private: true, type: 'module' }, null, 2));
-    await sh(app, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'typescript@5.9.3']);
+    const dev = await herald('dev');
+    expect(dev.code).toBe(2);
+    expect(dev.stderr).toMatch(/^herald dev: runs the herald repository's reference services .* which the package does not ship\./);
+    expect(dev.stderr).not.toMatch(/port|reachable/);
+    expect((await herald('--help')).stdout).not.toMatch(/^ {2}dev /m);
+  });
 
-    const generated = await sh(app, 'npx', ['--no-install', 'herald', 'generate', '--from-package']);
-    expect(generated).toMatch(/herald generate: \d+ file\(s\) updated in generated\//);
-    expect(existsSync(join(app, 'generated', 'services', 'sales.ts'))).toBe(true);
-    expect(await sh(app, 'npx', ['--no-install', 'herald', 'generate', '--from-package', '--check', '--no-validate'])).toMatch(/up to date/);
+  it('generates the SDK of its own contract, and nothing of Herald\'s', async () => {
+    const generated = await herald('generate');
+    expect(generated.code, generated.stderr).toBe(0);
+    expect(generated.stdout).toMatch(/3 managed block\(s\) updated in asyncapi\.yaml/);
+    expect(generated.stdout).toMatch(/herald generate: \d+ file\(s\) updated in generated\//);
+    for (const file of ['acme/fleet/vehicle/v1/events.ts', 'acme/fleet/vehicle/v1/vehicle.ts', 'acme/dispatch/trip/v1/trip.ts', 'acme/geo/v1/geo.ts', 'services/fleet.ts', 'services/dispatch.ts']) {
+      expect(existsSync(join(app, 'generated', file)), file).toBe(true);
+    }
+    expect(existsSync(join(app, 'generated', 'herald'))).toBe(false);
+    expect((await herald('generate', '--check')).stdout).toMatch(/generated\/ is up to date/);
+    // The contract bundled in the package is still there for projects that use Herald's own events.
+    const bundled = await herald('generate', '--from-package', '--out', join(work, 'herald-sdk'), '--no-validate');
+    expect(bundled.code, bundled.stderr).toBe(0);
+    expect(existsSync(join(work, 'herald-sdk', 'services', 'sales.ts'))).toBe(true);
+  }, 120_000);
 
-    writeFileSync(join(app, 'main.ts'), downstreamScript);
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        target: 'ES2023', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true,
-        allowImportingTsExtensions: true, verbatimModuleSyntax: true, skipLibCheck: true, types: [],
-      },
-      include: ['generated', 'main.ts'],
-    }, null, 2));
-    expect(await sh(app, join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'])).toBe('');
+  it('names the exact install line of a missing optional peer, and that line installs it', async () => {
+    const missing = await herald('check', '--gate', 'pact');
+    expect(missing.code).toBe(1);
+    const line = /Install it with: (npm install -D @pact-foundation\/pact@\S+)/.exec(missing.stdout)?.[1];
+    expect(line).toBe(`npm install -D ${pinned('@pact-foundation/pact')}`);
+    await sh(app, 'npm', [...line!.split(' ').slice(1), '--no-audit', '--no-fund', '--prefer-offline'], env);
+    expect(existsSync(join(app, 'node_modules', '@pact-foundation', 'pact', 'package.json'))).toBe(true);
+  }, 120_000);
 
-    const output = await sh(app, process.execPath, ['main.ts']);
-    const result = JSON.parse(output.trim().split('\n').pop()!);
-    expect(result.json).toMatchObject({ movieId: 'm-1', version: 1, movie: { title: 'Dune', price: { currencyCode: 'EUR', amountMinor: '9007199254740993' }, status: 'MOVIE_STATUS_ACTIVE' } });
-    expect(result.dataschema).toMatch(/^herald:herald\.catalog\.movie\.v1\.MovieCreated#sha256-[0-9a-f]{16}$/);
-  }, 900_000);
+  it('type-checks the generated code, its builders, handlers and pact under tsc --strict', async () => {
+    const tsc = await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
+    expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
+    expect(tsc.code).toBe(0);
+  }, 120_000);
+
+  it('round-trips every field type through a real redis-server with the generated services', async () => {
+    const result = await run(process.execPath, ['round-trip.ts', redis!.url]);
+    expect(result.code, result.stderr).toBe(0);
+    const { sent, received } = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+      sent: { name: string; data: Record<string, unknown> }[];
+      received: { name: string; data: Record<string, unknown> & { typedChecks?: boolean }; dataschema: string; type: string; source: string }[];
+    };
+    expect(received).toHaveLength(4);
+    for (const name of ['VehicleRegistered', 'VehicleMoved', 'TripAssigned']) {
+      const arrived = received.filter((r) => r.name === name).map(({ data: { typedChecks: _checks, ...data } }) => data);
+      expect(arrived, name).toEqual(sent.filter((s) => s.name === name).map((s) => s.data));
+    }
+    const [registered, gps, manual] = received.filter((r) => r.name !== 'TripAssigned');
+    const trip = received.find((r) => r.name === 'TripAssigned')!;
+    // Each type's proto3 JSON form after the wire: int64 beyond 2^53 as strings, bytes as base64,
+    // maps, nested enums by name, both oneof cases, doubles to the last bit.
+    expect(registered!.data).toMatchObject({ vehicle: { kind: 'KIND_VAN', labels: { depot: 'berlin-mitte', driver: 'Zoë' }, firmwareHash: 'AP+AfxA=', odometerM: '9007199254740993', home: { latitude: 52.520008, altitudeM: 34.5 }, capacityKg: 1250.75 } });
+    expect(gps!.data).toMatchObject({ recordedAtMs: '-1', gps: { satellites: 11, hdop: 0.55 }, rawFrame: '3q2+7w==' });
+    expect(manual!.data).toMatchObject({ recordedAtMs: '9223372036854775807', manualNote: 'unit offline; seen at the depot gate', position: { latitude: 0.30000000000000004, longitude: -180 } });
+    expect(manual!.data).not.toHaveProperty('gps');
+    expect(trip.data).toMatchObject({ priority: 'PRIORITY_EXPRESS', parcelsByStop: { '0': '3', '1': '18446744073709551', '-1': '-2' }, typedChecks: true });
+    expect(trip.data['stops']).toEqual([
+      { position: { latitude: 48.8566, longitude: 2.3522 }, etaMs: '1764670000000' },
+      { position: { latitude: 1e-300, longitude: 5e-324 }, etaMs: '-9223372036854775808' },
+    ]);
+    expect(registered!.type).toBe('acme.fleet.vehicle.v1.VehicleRegistered');
+    expect(registered!.source).toBe('acme/fleet');
+    expect(trip.source).toBe('acme/dispatch');
+    expect(registered!.dataschema).toContain('acme.fleet.vehicle.v1.VehicleRegistered');
+  }, 60_000);
+
+  it('passes herald check on a compatible change and blocks a map value change', async () => {
+    await git('init', '-q', '-b', 'main');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'Acme fleet contract v1');
+
+    // Compatible: a new enum value. Regenerated, as the project's CI requires.
+    edit('proto/acme/fleet/vehicle/v1/vehicle.proto', '    KIND_CARGO_BIKE = 3;\n', '    KIND_CARGO_BIKE = 3;\n    KIND_E_SCOOTER = 4;\n');
+    expect((await herald('generate')).code).toBe(0);
+    const compatible = await herald('check');
+    expect(compatible.code, compatible.stdout + compatible.stderr).toBe(0);
+    expect(compatible.stdout).toMatch(/baseline main \(/);
+    expect(compatible.stdout).toMatch(/^\[breaking\] passed/m);
+    expect(compatible.stdout).toMatch(/herald check passed\./);
+    await git('checkout', '-q', '--', '.');
+
+    // Breaking: the value type of Vehicle.labels, a map<string, string>, becomes int64.
+    edit('proto/acme/fleet/vehicle/v1/vehicle.proto', 'map<string, string> labels = 4;', 'map<string, int64> labels = 4;');
+    expect((await herald('generate')).code).toBe(0);
+    const breaking = await herald('check', '--gate', 'breaking,asyncapi', '--format', 'json');
+    expect(breaking.code).toBe(1);
+    const report = JSON.parse(breaking.stdout) as { ok: boolean; gates: { gate: string; status: string; diagnostics: { code: string; path: { file?: string; message?: string; field?: string }; message: string }[] }[] };
+    expect(report.ok).toBe(false);
+    const gate = report.gates.find((g) => g.gate === 'breaking')!;
+    expect(gate.status).toBe('failed');
+    const finding = gate.diagnostics.find((d) => d.code === 'FIELD_WIRE_JSON_COMPATIBLE_TYPE');
+    expect(finding?.path.file).toBe('proto/acme/fleet/vehicle/v1/vehicle.proto');
+    expect(JSON.stringify(finding)).toMatch(/LabelsEntry/);
+    expect(finding?.message).toMatch(/string.*int64/);
+    await git('checkout', '-q', '--', '.');
+    expect((await herald('generate')).code).toBe(0);
+  }, 180_000);
+
+  it('runs the Pact gate with the project\'s own consumer pact and provider builders', async () => {
+    // The consumer test regenerates exactly the committed pact, as CI checks.
+    const consumer = await run(process.execPath, ['contract-tests/dispatch-fleet.pact.ts']);
+    expect(consumer.code, consumer.stderr).toBe(0);
+    await git('diff', '--exit-code', '--', 'pacts/');
+
+    const verified = await herald('check', '--gate', 'pact');
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toContain('fleet: verified 2 interaction(s) from dispatch (pacts/dispatch-fleet.json).');
+
+    // Fleet's builder stops filling the vehicle: the gate names the field and Dispatch, and verifies nothing.
+    edit('src/fleet/vehicle-events.ts', 'version: tracked.version, vehicle: tracked.vehicle }', 'version: tracked.version }');
+    const broken = await herald('check', '--gate', 'pact');
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/fleet no longer satisfies "a VehicleRegistered event", which dispatch relies on/);
+    expect(broken.stdout).toMatch(/consumers affected: dispatch/);
+    expect(broken.stdout).not.toMatch(/verified 2 interaction/);
+    await git('checkout', '-q', '--', '.');
+  }, 120_000);
+
+  it('builds the docs portal, which Chromium shows with only the project\'s names', async () => {
+    const missing = await herald('docs');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`Install them with: PUPPETEER_SKIP_DOWNLOAD=1 npm install -D ${pinned('@asyncapi/generator')} ${pinned('@asyncapi/html-template')}`);
+    // The two peers are linked from this repository's install rather than installed again: they are
+    // the same pinned versions, and installing them here would add about 40 s to the suite.
+    mkdirSync(join(app, 'node_modules', '@asyncapi'), { recursive: true });
+    for (const name of ['generator', 'html-template']) symlinkSync(join(repoRoot, 'node_modules', '@asyncapi', name), join(app, 'node_modules', '@asyncapi', name), 'dir');
+
+    const server = spawn(process.execPath, [join(app, 'node_modules', 'herald', 'bin', 'herald.js'), 'docs', '--serve', '--port', '0'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(server);
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /Serving the docs portal at (http:\/\/\S+)/.exec(output);
+        if (found) resolve(found[1]!);
+      });
+      server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      server.once('exit', (code) => reject(new Error(`herald docs --serve exited with ${code}:\n${output}`)));
+    });
+
+    const chromiumPath = execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+    const context: BrowserContext = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
+      executablePath: chromiumPath, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      // Every page the portal links to, breadth first from the landing page.
+      const texts = new Map<string, string>();
+      const queue = [`${url}/`];
+      while (queue.length > 0 && texts.size < 60) {
+        const next = queue.shift()!;
+        if (texts.has(next)) continue;
+        const response = await page.goto(next);
+        expect(response?.status(), next).toBe(200);
+        texts.set(next, await page.locator('body').innerText());
+        // getAttribute, not .href: the flow graph's links are SVG anchors, whose href is not a string.
+        const hrefs = await page.locator('a[href]').evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href') ?? ''));
+        const links = hrefs.map((href) => new URL(href, page.url()).href);
+        for (const link of links) {
+          const clean = link.split('#')[0]!;
+          if (clean.startsWith(url) && !texts.has(clean) && !queue.includes(clean)) queue.push(clean);
+        }
+      }
+      expect(texts.size).toBeGreaterThanOrEqual(8);
+      const all = [...texts.values()].join('\n');
+      for (const name of ['Acme fleet events', 'VehicleRegistered', 'VehicleMoved', 'TripAssigned', 'acme.fleet.vehicle.v1', 'fleet.vehicle.v1', 'dispatch']) expect(all, name).toContain(name);
+      for (const [address, text] of texts) {
+        expect(text, address).not.toMatch(/herald[./]catalog|herald\.sales|movie|purchase/i);
+      }
+      expect([...texts.keys()].some((address) => address.includes('/reference/'))).toBe(true);
+    } finally {
+      await context.close();
+      server.kill('SIGTERM');
+    }
+  }, 180_000);
 });

@@ -20,10 +20,10 @@ beforeAll(async () => {
     env: { SERVICE_TOKEN: token, HERALD_REDIS_CATALOG_PASSWORD: passwords.catalog, HERALD_REDIS_SALES_PASSWORD: passwords.sales },
   });
   admin = await connectRedis(stack.redisUrl);
-  const created = await http(stack.catalog.url, 'POST', '/movies', { title: 'Fuzz', price: { amountMinor: 500, currencyCode: 'EUR' }, releaseYear: 2001 }, auth);
+  const created = await http(stack.process('catalog').url, 'POST', '/movies', { title: 'Fuzz', price: { amountMinor: 500, currencyCode: 'EUR' }, releaseYear: 2001 }, auth);
   expect(created.status).toBe(201);
   movieId = created.body.movieId;
-  await waitFor('the movie in the sales projection', async () => (await http(stack.sales.url, 'GET', `/movies/${movieId}`)).status === 200);
+  await waitFor('the movie in the sales projection', async () => (await http(stack.process('sales').url, 'GET', `/movies/${movieId}`)).status === 200);
 });
 afterAll(async () => {
   if (admin) await closeConnection(admin);
@@ -146,7 +146,7 @@ function apply(route: Route, mutation: Mutation): { text: string; field: string;
 }
 
 async function send(route: Route, text: string, headers: Record<string, string> = auth) {
-  const base = route.service === 'catalog' ? stack.catalog.url : stack.sales.url;
+  const base = route.service === 'catalog' ? stack.process('catalog').url : stack.process('sales').url;
   const response = await fetch(`${base}${route.path()}`, { method: route.method, headers: { 'content-type': 'application/json', ...headers }, body: text });
   return { status: response.status, body: (await response.json()) as { field?: string; message: string; code: string } };
 }
@@ -179,7 +179,7 @@ describe('HTTP fuzzing of both services', () => {
     const before = await redisDigest();
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => !/^[0-9a-f-]{36}$/i.test(s)), async (id) => {
-        const response = await http(stack.catalog.url, 'PATCH', `/movies/${encodeURIComponent(id)}`, { expectedVersion: 1, title: 'x' }, auth);
+        const response = await http(stack.process('catalog').url, 'PATCH', `/movies/${encodeURIComponent(id)}`, { expectedVersion: 1, title: 'x' }, auth);
         expect([400, 404]).toContain(response.status);
         if (response.status === 400) expect(response.body.field).toBe('params.id');
       }),
@@ -196,7 +196,7 @@ describe('HTTP fuzzing of both services', () => {
     );
     await fc.assert(
       fc.asyncProperty(query, async (q) => {
-        const base = q.service === 'catalog' ? stack.catalog.url : stack.sales.url;
+        const base = q.service === 'catalog' ? stack.process('catalog').url : stack.process('sales').url;
         const response = await http(base, 'GET', `${q.path.replace('{id}', movieId)}?${encodeURIComponent(q.name)}=${encodeURIComponent(q.value)}`);
         expect([200, 400, 404], JSON.stringify(q)).toContain(response.status);
         if (response.status === 400) expect(response.body.field, JSON.stringify(q)).toBe(`query.${q.name}`);
@@ -208,16 +208,16 @@ describe('HTTP fuzzing of both services', () => {
   test('valid unicode titles are accepted and round-trip unchanged', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((t) => t.length <= 200), async (title) => {
-        const created = await http(stack.catalog.url, 'POST', '/movies', { title, price: { amountMinor: 1, currencyCode: 'EUR' }, releaseYear: 2000 }, auth);
+        const created = await http(stack.process('catalog').url, 'POST', '/movies', { title, price: { amountMinor: 1, currencyCode: 'EUR' }, releaseYear: 2000 }, auth);
         expect(created.status).toBe(201);
-        expect((await http(stack.catalog.url, 'GET', `/movies/${created.body.movieId}`)).body.title).toBe(title);
+        expect((await http(stack.process('catalog').url, 'GET', `/movies/${created.body.movieId}`)).body.title).toBe(title);
       }),
       { numRuns: 15 },
     );
   });
 
   test('both services are still up and healthy after the fuzzing', async () => {
-    for (const service of [stack.catalog, stack.sales]) {
+    for (const service of [stack.process('catalog'), stack.process('sales')]) {
       expect(service.process?.exitCode).toBeNull();
       expect((await http(service.url, 'GET', '/health')).status).toBe(200);
     }
@@ -248,8 +248,8 @@ describe('limits and auth', () => {
       }
     }
     expect(await redisDigest()).toBe(before);
-    expect((await http(stack.catalog.url, 'GET', `/movies/${movieId}`)).status).toBe(200);
-    expect((await http(stack.sales.url, 'GET', `/movies/${movieId}`)).status).toBe(200);
+    expect((await http(stack.process('catalog').url, 'GET', `/movies/${movieId}`)).status).toBe(200);
+    expect((await http(stack.process('sales').url, 'GET', `/movies/${movieId}`)).status).toBe(200);
   });
 
   test('no token, no Redis password and no guessed token appears in any log line', async () => {

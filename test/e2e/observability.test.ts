@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeConnection, connectRedis, parseEntries } from 'herald/runtime';
+import { closeConnection, connectRedis, outboxChannelField, parseEntries } from 'herald/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { http, startStack, waitFor, type Stack } from '../support/services.ts';
@@ -19,6 +19,7 @@ const token = 'obs-token';
 const auth = { authorization: `Bearer ${token}` };
 let movieId = '';
 let patchTraceId = '';
+let purchaseTraceId = '';
 
 /** An OTLP/HTTP (JSON) trace receiver, as an OpenTelemetry Collector's otlp receiver would be. */
 function startCollector(): Promise<Server> {
@@ -49,25 +50,31 @@ beforeAll(async () => {
   const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
   stack = await startStack({ env: { SERVICE_TOKEN: token, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' } });
 
-  // Traffic: create, update, buy, a refused purchase, a 404, a secret in a query string, a poison event.
-  const created = await http(stack.catalog.url, 'POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: [], releaseYear: 2021 }, auth);
+  // Traffic: create, update, buy, a refused purchase, a 404, a secret in a query string, a poison event,
+  // a stray outbox entry.
+  const created = await http(stack.process('catalog').url, 'POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: [], releaseYear: 2021 }, auth);
   movieId = created.body.movieId;
-  await waitFor('projection v1', async () => (await http(stack.sales.url, 'GET', `/movies/${movieId}`)).status === 200);
-  const patched = await http(stack.catalog.url, 'PATCH', `/movies/${movieId}`, { expectedVersion: 1, title: 'Dune: Part One' }, auth);
+  await waitFor('projection v1', async () => (await http(stack.process('sales').url, 'GET', `/movies/${movieId}`)).status === 200);
+  const patched = await http(stack.process('catalog').url, 'PATCH', `/movies/${movieId}`, { expectedVersion: 1, title: 'Dune: Part One' }, auth);
   patchTraceId = String(patched.headers.get('traceparent')).split('-')[1]!;
-  await waitFor('projection v2', async () => (await http(stack.sales.url, 'GET', `/movies/${movieId}`)).body.version === 2);
-  expect((await http(stack.sales.url, 'POST', '/purchases', { movieId, customerId: 'alice', quantity: 2 }, auth)).status).toBe(201);
-  expect((await http(stack.sales.url, 'POST', '/purchases', { movieId: '00000000-0000-4000-8000-000000000000', customerId: 'bob', quantity: 1 }, auth)).status).toBe(404);
-  await http(stack.catalog.url, 'GET', '/movies?token=supersecret123&limit=5');
+  await waitFor('projection v2', async () => (await http(stack.process('sales').url, 'GET', `/movies/${movieId}`)).body.version === 2);
+  const bought = await http(stack.process('sales').url, 'POST', '/purchases', { movieId, customerId: 'alice', quantity: 2 }, auth);
+  expect(bought.status).toBe(201);
+  purchaseTraceId = String(bought.headers.get('traceparent')).split('-')[1]!;
+  expect((await http(stack.process('sales').url, 'POST', '/purchases', { movieId: '00000000-0000-4000-8000-000000000000', customerId: 'bob', quantity: 1 }, auth)).status).toBe(404);
+  await http(stack.process('catalog').url, 'GET', '/movies?token=supersecret123&limit=5');
   const redis = await connectRedis(stack.redisUrl);
   try {
     const poison = 'poison-movie';
     await createCatalogService(redis).producers.catalogMovie.publish('MovieCreated', { movieId: poison, version: 1, movie: { movieId: poison, title: 'No price', genres: [], releaseYear: 2000, status: 1 } }, { subject: poison, sequence: 1 });
+    // An outbox entry for a channel Catalog does not send to: its relay parks it (and counts it).
+    await redis.sendCommand(['XADD', 'catalog:outbox', '*', outboxChannelField, 'nowhere.v1', 'specversion', '1.0', 'id', 'stray']);
   } finally {
     await closeConnection(redis);
   }
-  await waitFor('a dead letter on /metrics', async () => /herald_consumer_dead_letters_total\{[^}]*reason="rejected"\} 1/.test((await http(stack.sales.url, 'GET', '/metrics')).body));
-  await waitFor('spans of both services at the collector', async () => received.some((s) => s.service === 'sales' && s.name === 'send sales.purchase.v1') && received.some((s) => s.service === 'catalog' && s.name === 'send catalog.movie.v1'));
+  await waitFor('a parked outbox entry on /metrics', async () => /herald_outbox_parked_total\{outbox="catalog:outbox",channel="nowhere.v1",reason="unknown-channel"\} 1/.test((await http(stack.process('catalog').url, 'GET', '/metrics')).body));
+  await waitFor('a dead letter on /metrics', async () => /herald_consumer_dead_letters_total\{[^}]*reason="rejected"\} 1/.test((await http(stack.process('sales').url, 'GET', '/metrics')).body));
+  await waitFor('spans of every service at the collector', async () => received.some((s) => s.service === 'reporting' && s.name === 'process sales.purchase.v1') && received.some((s) => s.service === 'catalog' && s.name === 'send catalog.movie.v1'));
 }, 120_000);
 
 afterAll(async () => {
@@ -78,8 +85,9 @@ afterAll(async () => {
 const scrape = async (url: string) => (await http(url, 'GET', '/metrics')).body as string;
 
 describe('Prometheus metrics', () => {
-  it('are clean under promtool check metrics on both services', async () => {
-    for (const service of [stack.catalog, stack.sales]) {
+  it('are clean under promtool check metrics on every service', async () => {
+    expect(stack.all().map((p) => p.label).sort()).toEqual(['catalog', 'reporting', 'sales']);
+    for (const service of stack.all()) {
       const text = await scrape(service.url);
       const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect(result.error, 'promtool is installed (Debian package prometheus; scripts/setup.sh)').toBeUndefined();
@@ -89,7 +97,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('have no -1 sentinel and name the consumer group and the consumer', async () => {
-    const text = await scrape(stack.sales.url);
+    const text = await scrape(stack.process('sales').url);
     expect(text).not.toMatch(/ -1$/m);
     expect(text).toMatch(/herald_consumer_pending\{group="sales",consumer="sales-e2e",channel="catalog.movie.v1"\} \d+/);
     expect(text).not.toContain('consumer="consumer"');
@@ -101,7 +109,7 @@ function families(text: string): Map<string, { type: string; labels: Set<string>
   const found = new Map<string, { type: string; labels: Set<string> }>();
   for (const line of text.split('\n')) {
     const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type) found.set(type[1]!, { type: type[2]!, labels: new Set() });
+    if (type && !found.has(type[1]!)) found.set(type[1]!, { type: type[2]!, labels: new Set() }); // several scrapes: keep what is known
     const sample = /^([a-zA-Z_:][\w:]*)\{([^}]*)\}/.exec(line);
     if (sample) {
       const family = found.get(sample[1]!) ?? found.get(sample[1]!.replace(/_(bucket|sum|count)$/, ''));
@@ -120,7 +128,7 @@ describe('the Grafana dashboard', () => {
   const queries = dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ panel: panel.title, expr: target.expr })));
 
   it('queries only metrics, and labels, that the services really export', async () => {
-    const exported = families(`${await scrape(stack.catalog.url)}\n${await scrape(stack.sales.url)}`);
+    const exported = families((await Promise.all(stack.all().map((p) => scrape(p.url)))).join('\n'));
     expect(queries.length).toBeGreaterThanOrEqual(10);
     for (const { panel, expr } of queries) {
       const grouping = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',').map((l) => l.trim()).filter(Boolean));
@@ -145,7 +153,7 @@ describe('the Grafana dashboard', () => {
 });
 
 describe('OTLP trace export (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
-  it('exports HTTP server spans and messaging spans of both services, joined into one trace', async () => {
+  it('exports HTTP server spans and messaging spans of every service, joined into one trace per request', async () => {
     const patch = received.find((s) => s.service === 'catalog' && s.kind === 2 && s.attributes['http.request.method'] === 'PATCH');
     expect(patch, 'an HTTP SERVER span for the PATCH').toBeDefined();
     expect(patch!.traceId).toBe(patchTraceId); // the traceparent response header names this trace
@@ -166,6 +174,10 @@ describe('OTLP trace export (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     } finally {
       await closeConnection(redis);
     }
+    // The purchase's trace runs on into Reporting, whose process span is the child of Sales' creation span.
+    const reported = received.find((s) => s.service === 'reporting' && s.name === 'process sales.purchase.v1');
+    expect(reported?.traceId).toBe(purchaseTraceId);
+    expect(received.find((s) => s.spanId === reported!.parentSpanId)).toMatchObject({ service: 'sales', name: 'create sales.purchase.v1' });
     // Probes and scrapes are not traced.
     expect(received.some((s) => String(s.attributes['url.path'] ?? '').startsWith('/metrics'))).toBe(false);
   });
@@ -177,7 +189,7 @@ describe('OTLP trace export (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
 
 describe('the log stream', () => {
   it('is JSON only, each line naming its service, with trace ids on the consumer lines and secrets redacted', () => {
-    for (const service of [stack.catalog, stack.sales]) {
+    for (const service of stack.all()) {
       const lines = service.output().split('\n').filter(Boolean);
       expect(lines.length).toBeGreaterThan(3);
       for (const line of lines) {
@@ -186,7 +198,7 @@ describe('the log stream', () => {
       }
       expect(service.output()).not.toContain('supersecret123');
     }
-    const handled = stack.sales.output().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.msg === 'event handled');
+    const handled = stack.process('sales').output().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.msg === 'event handled');
     expect(handled.length).toBeGreaterThan(0);
     for (const record of handled) expect(record.trace_id).toMatch(/^[0-9a-f]{32}$/);
     expect(handled.some((r) => r.trace_id === patchTraceId)).toBe(true);

@@ -1,6 +1,7 @@
 // One connected OpenTelemetry trace through the whole flow, with the real SDK exporting to memory and
-// both services built in this process on a real redis-server: PATCH /movies/:id → outbox → relay
-// publish → Sales consume → projection apply; POST /purchases → outbox → PurchaseCompleted published.
+// the three services built in this process on a real redis-server: PATCH /movies/:id → outbox → relay
+// publish → Sales consume → projection apply; POST /purchases → outbox → PurchaseCompleted published →
+// Reporting consume.
 // The client's own span is the root, as a browser or an API gateway would start it.
 import { propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -9,6 +10,8 @@ import { closeConnection, connectRedis, parseEntries, type RedisConnection } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp as buildCatalog } from '../../services/catalog/app.ts';
 import { loadCatalogConfig } from '../../services/catalog/config.ts';
+import { buildApp as buildReporting } from '../../services/reporting/app.ts';
+import { loadReportingConfig } from '../../services/reporting/config.ts';
 import { buildApp as buildSales } from '../../services/sales/app.ts';
 import { loadSalesConfig } from '../../services/sales/config.ts';
 import { startTracing, type Tracing } from '../../services/shared/tracing.ts';
@@ -20,6 +23,7 @@ let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
 let catalog: FastifyInstance;
 let sales: FastifyInstance;
+let reporting: FastifyInstance;
 
 beforeAll(async () => {
   tracing = startTracing({ service: 'herald-e2e', exporter, env: {} })!;
@@ -27,11 +31,13 @@ beforeAll(async () => {
   redis = await connectRedis(server.url);
   catalog = await buildCatalog(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' }, []));
   sales = await buildSales(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'sales-trace' }, []));
-  await Promise.all([catalog.ready(), sales.ready()]);
+  reporting = await buildReporting(loadReportingConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'reporting-trace' }, []));
+  await Promise.all([catalog.ready(), sales.ready(), reporting.ready()]);
 });
 afterAll(async () => {
   await catalog?.close();
   await sales?.close();
+  await reporting?.close();
   await closeConnection(redis);
   await server.cleanup();
   await tracing?.shutdown();
@@ -69,7 +75,7 @@ const isAncestor = (ancestor: ReadableSpan, span: ReadableSpan): boolean => {
 };
 
 describe('one trace from an HTTP request to every consumer', () => {
-  it('connects PATCH /movies/:id, the outbox relay, the Sales consumer and the purchase it enables', async () => {
+  it('connects PATCH /movies/:id, the outbox relay, the Sales consumer, the purchase it enables and Reporting', async () => {
     const root = trace.getTracer('e2e-client').startSpan('client: rename a movie, then buy it', { kind: SpanKind.CLIENT });
     const headers: Record<string, string> = {};
     propagation.inject(trace.setSpan(ROOT_CONTEXT, root), headers);
@@ -85,8 +91,8 @@ describe('one trace from an HTTP request to every consumer', () => {
     expect(bought.statusCode).toBe(201);
     const purchase = bought.json();
     const entry = await until(async () => parseEntries(await redis.sendCommand(['XRANGE', 'sales.purchase.v1', '-', '+'])).find((e) => String(e.fields.get('subject')) === purchase.purchaseId));
+    await until(async () => (spans().some((s) => s.name === 'process sales.purchase.v1') ? true : undefined));
     root.end();
-    await until(async () => (spans().some((s) => s.name === 'send sales.purchase.v1') ? true : undefined));
 
     // One trace, connected: every span is the client's trace, and every parent was exported.
     const traceId = root.spanContext().traceId;
@@ -121,5 +127,10 @@ describe('one trace from an HTTP request to every consumer', () => {
     const published = find('PurchaseCompleted send span', (s) => s.name === 'send sales.purchase.v1');
     expect(published.parentSpanContext?.spanId).toBe(completed.spanContext().spanId);
     expect(published.attributes['cloudevents.event_id']).toBe(purchase.eventId);
+    // Reporting consumes PurchaseCompleted in the same trace, a child of its creation span.
+    const reported = find('Reporting process span', (s) => s.name === 'process sales.purchase.v1');
+    expect(reported.kind).toBe(SpanKind.CONSUMER);
+    expect(reported.parentSpanContext?.spanId).toBe(completed.spanContext().spanId);
+    expect(reported.attributes).toMatchObject({ 'messaging.consumer.group.name': 'reporting', 'messaging.client.id': 'reporting-trace', 'cloudevents.event_id': purchase.eventId });
   });
 });

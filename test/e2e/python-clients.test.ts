@@ -14,7 +14,7 @@ import { http, startStack, type Stack } from '../support/services.ts';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const python = '/usr/bin/python3';
 const token = 'python-e2e-token';
-const passwords = { catalog: 'catalog-py', sales: 'sales-py', admin: 'admin-py', reader: 'reader-py', producer: 'producer-py', generated: [] };
+const passwords = { catalog: 'catalog-py', sales: 'sales-py', reporting: 'reporting-py', admin: 'admin-py', reader: 'reader-py', producer: 'producer-py' };
 let stack: Stack;
 let work: string;
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
   stack = await startStack({
     env: {
       SERVICE_TOKEN: token,
-      HERALD_REDIS_CATALOG_PASSWORD: passwords.catalog, HERALD_REDIS_SALES_PASSWORD: passwords.sales,
+      HERALD_REDIS_CATALOG_PASSWORD: passwords.catalog, HERALD_REDIS_SALES_PASSWORD: passwords.sales, HERALD_REDIS_REPORTING_PASSWORD: passwords.reporting,
       HERALD_REDIS_READER_PASSWORD: passwords.reader, HERALD_REDIS_PRODUCER_PASSWORD: passwords.producer,
     },
   });
@@ -54,7 +54,7 @@ beforeAll(async () => {
   cpSync(join(repoRoot, 'proto'), join(work, 'proto'), { recursive: true });
   cpSync(join(repoRoot, 'generated', 'contract', 'schemas'), join(work, 'generated', 'contract', 'schemas'), { recursive: true });
   mkdirSync(join(work, '.data', 'redis'), { recursive: true });
-  writeCredentialsFile(join(work, '.data', 'redis'), stack.redisUrl, passwords);
+  writeCredentialsFile(join(work, '.data', 'redis'), stack.redisUrl, { ...passwords, users: new Map([['catalog', passwords.catalog], ['sales', passwords.sales], ['reporting', passwords.reporting]]) });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -65,7 +65,7 @@ describe('Python clients from the README', () => {
   it('a Python producer publishes a MovieCreated that Sales applies', async () => {
     const movieId = runSnippet('python-producer').trim().split('\n').at(-1)!;
     expect(movieId).toMatch(/^[0-9a-f-]{36}$/);
-    await expect.poll(async () => (await http(stack.sales.url, 'GET', `/movies/${movieId}`)).body, { timeout: 15_000 })
+    await expect.poll(async () => (await http(stack.process('sales').url, 'GET', `/movies/${movieId}`)).body, { timeout: 15_000 })
       .toEqual({ movieId, title: 'Solaris', price: { amountMinor: 999, currencyCode: 'EUR' }, status: 'active', version: 1 });
     const redis = await connectRedis(stack.redisUrl);
     try {
@@ -76,9 +76,9 @@ describe('Python clients from the README', () => {
   });
 
   it("a Python reader decodes Catalog's stream and recognises every dataschema", async () => {
-    const created = await http(stack.catalog.url, 'POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 }, { authorization: `Bearer ${token}` });
+    const created = await http(stack.process('catalog').url, 'POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 }, { authorization: `Bearer ${token}` });
     expect(created.status).toBe(201);
-    const renamed = await http(stack.catalog.url, 'PATCH', `/movies/${created.body.movieId}`, { expectedVersion: 1, title: 'Dune: Part One' }, { authorization: `Bearer ${token}` });
+    const renamed = await http(stack.process('catalog').url, 'PATCH', `/movies/${created.body.movieId}`, { expectedVersion: 1, title: 'Dune: Part One' }, { authorization: `Bearer ${token}` });
     expect(renamed.status).toBe(200);
     await expect.poll(() => runSnippet('python-reader'), { timeout: 15_000 }).toMatch(/MovieUpdated sequence 2 title Dune: Part One/);
     const lines = runSnippet('python-reader').trim().split('\n');

@@ -1,4 +1,5 @@
-// End to end with real processes: Redis, Catalog and Sales as child processes, driven over HTTP only.
+// End to end with real processes: Redis, Catalog, Sales and Reporting as child processes (each as its own
+// FCALL-only ACL user), driven over HTTP only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, startStack, waitFor, type Stack } from '../support/services.ts';
 
@@ -13,16 +14,17 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const catalog = (method: string, path: string, body?: unknown) => http(stack.catalog.url, method, path, body, auth);
-const sales = (method: string, path: string, body?: unknown) => http(stack.sales.url, method, path, body, auth);
+const catalog = (method: string, path: string, body?: unknown) => http(stack.process('catalog').url, method, path, body, auth);
+const sales = (method: string, path: string, body?: unknown) => http(stack.process('sales').url, method, path, body, auth);
+const reporting = (path: string) => http(stack.process('reporting').url, 'GET', path);
 const projected = (movieId: string, version: number) =>
   waitFor(`sales projection of ${movieId} at v${version}`, async () => {
     const response = await sales('GET', `/movies/${movieId}`);
     return response.status === 200 && response.body.version === version ? response.body : undefined;
   });
 
-describe('catalog and sales, end to end', () => {
-  it('create → update → buy → retire → buy refused → old purchase unchanged', async () => {
+describe('catalog, sales and reporting, end to end', () => {
+  it('create → update → buy → revenue → retire → buy refused → old purchase unchanged', async () => {
     const created = await catalog('POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 });
     expect(created.status).toBe(201);
     const id = created.body.movieId as string;
@@ -35,6 +37,12 @@ describe('catalog and sales, end to end', () => {
     const bought = await sales('POST', '/purchases', { movieId: id, customerId: 'alice', quantity: 2 });
     expect(bought.status).toBe(201);
     expect(bought.body).toMatchObject({ movie: { title: 'Dune', unitPrice: { amountMinor: 999 }, catalogVersion: 2 }, total: { amountMinor: 1998, currencyCode: 'EUR' } });
+    // Reporting projects the PurchaseCompleted that Sales' relay published.
+    const revenue = await waitFor('reporting revenue of the purchase', async () => {
+      const response = await reporting(`/revenue/${id}`);
+      return response.status === 200 ? response.body : undefined;
+    });
+    expect(revenue).toEqual({ movieId: id, title: 'Dune', quantity: 2, purchases: 1, revenue: [{ currencyCode: 'EUR', amountMinor: '1998' }] });
 
     const retired = await catalog('POST', `/movies/${id}/retire`, { reason: 'licence ended' });
     expect(retired.body).toMatchObject({ status: 'retired', version: 3 });
@@ -57,7 +65,7 @@ describe('catalog and sales, end to end', () => {
     expect((await catalog('GET', '/movies?limit=100')).body.items.length).toBe(before);
     const badBuy = await sales('POST', '/purchases', { movieId: 'not-a-uuid', customerId: 'alice', quantity: 1 });
     expect(badBuy.body).toMatchObject({ statusCode: 400, field: 'body.movieId' });
-    const unauthorised = await http(stack.catalog.url, 'POST', '/movies', { title: 'x', price: { amountMinor: 1, currencyCode: 'EUR' }, releaseYear: 2000 });
+    const unauthorised = await http(stack.process('catalog').url, 'POST', '/movies', { title: 'x', price: { amountMinor: 1, currencyCode: 'EUR' }, releaseYear: 2000 });
     expect(unauthorised.status).toBe(401);
     expect((await catalog('GET', '/movies?limit=100')).body.items.length).toBe(before);
   });
@@ -65,18 +73,19 @@ describe('catalog and sales, end to end', () => {
   it('keeps selling while the Catalog process is stopped', async () => {
     const created = await catalog('POST', '/movies', { title: 'Heat', price: { amountMinor: 799, currencyCode: 'USD' }, releaseYear: 1995 });
     await projected(created.body.movieId, 1);
-    await stack.catalog.kill();
+    await stack.process('catalog').kill();
     const bought = await sales('POST', '/purchases', { movieId: created.body.movieId, customerId: 'carol', quantity: 1 });
     expect(bought.status).toBe(201);
     expect((await sales('GET', `/purchases/${bought.body.purchaseId}`)).body.total).toEqual({ amountMinor: 799, currencyCode: 'USD' });
-    await stack.catalog.start();
+    await stack.process('catalog').start();
     expect((await catalog('GET', `/movies/${created.body.movieId}`)).status).toBe(200);
   });
 
-  it('reports health and metrics on both services', async () => {
-    expect((await http(stack.catalog.url, 'GET', '/health')).body).toMatchObject({ status: 'ok', service: 'catalog' });
-    expect((await http(stack.sales.url, 'GET', '/health')).body).toMatchObject({ status: 'ok', checks: { consumer: { running: true } } });
-    expect((await http(stack.sales.url, 'GET', '/metrics')).body).toContain('herald_purchases_total');
-    expect(stack.sales.output()).toMatch(/"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-01".*"msg":"event handled"/);
+  it('reports health and metrics on every service', async () => {
+    expect((await reporting('/health')).body).toMatchObject({ status: 'ok', service: 'reporting', checks: { consumer: { running: true } } });
+    expect((await http(stack.process('catalog').url, 'GET', '/health')).body).toMatchObject({ status: 'ok', service: 'catalog' });
+    expect((await http(stack.process('sales').url, 'GET', '/health')).body).toMatchObject({ status: 'ok', checks: { consumer: { running: true } } });
+    expect((await http(stack.process('sales').url, 'GET', '/metrics')).body).toContain('herald_purchases_total');
+    expect(stack.process('sales').output()).toMatch(/"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-01".*"msg":"event handled"/);
   });
 });

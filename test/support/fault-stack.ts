@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
 import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
 import { freePort, startRedisServer, type RedisServer } from '../../src/cli/redis-server.ts';
+import { functionLibraries } from '../../src/cli/service-manifests.ts';
+import { loadFunctionLibraries } from '../../src/runtime/redis/functions.ts';
 import { spawnService, type ProcessSpec, type ServiceProcess } from './services.ts';
 
 export interface FaultStackOptions {
@@ -36,10 +38,12 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   const redisOptions = { dir, port: await freePort(), appendfsync: options.appendfsync ?? 'everysec', extraConfig: aclConfigLines(passwords) } as const;
   let redis = await startRedisServer(redisOptions);
   const admin = await connectRedis(redis.url, { name: 'fault-driver' });
+  // The deployer's step (`herald redis setup`); the functions live in the AOF, so a restart keeps them.
+  await loadFunctionLibraries(admin, functionLibraries(join(import.meta.dirname, '../..')));
   const processes = new Map<string, ServiceProcess>();
   const base = { CONSUMER_MIN_IDLE_MS: '1500', LOG_LEVEL: 'warn' };
   for (const [label, spec] of Object.entries(options.processes)) {
-    const url = redisUrlFor(redis.url, spec.service, passwords[spec.service]);
+    const url = redisUrlFor(redis.url, spec.service, passwords.of(spec.service));
     processes.set(label, spawnService(label, { ...spec, env: { ...base, ...spec.env } }, url, await freePort()));
   }
   const all = [...processes.values()];
@@ -70,7 +74,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     logs: () => all.map((p) => p.output()).join('\n'),
     leakedSecrets() {
       const output = all.map((p) => p.output()).join('\n');
-      return [passwords.catalog, passwords.sales].filter((secret) => output.includes(secret));
+      return [...passwords.users.values()].filter((secret) => output.includes(secret));
     },
     async stop() {
       await Promise.all(all.map((p) => p.stop()));

@@ -1,15 +1,17 @@
-// E2E harness: a private redis-server plus Catalog and Sales as real child processes on free ports.
-// Each role can run as its own process so a test can SIGKILL the relay or the consumer alone.
-// It never reuses a Redis or a port it did not pick itself.
+// E2E harness: a private redis-server plus every service with a manifest (services/<name>/manifest.json)
+// as real child processes on free ports. Each role can run as its own process so a test can SIGKILL the
+// relay or the consumer alone. It never reuses a Redis or a port it did not pick itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
 import { freePort } from '../../src/cli/redis-server.ts';
+import { readServiceManifests } from '../../src/cli/service-manifests.ts';
 import { startTestRedis } from './redis.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-export type ServiceName = 'catalog' | 'sales';
+/** A service's name, as its manifest gives it. */
+export type ServiceName = string;
 
 export interface ServiceProcess {
   readonly label: string;
@@ -84,14 +86,8 @@ export function spawnService(label: string, spec: ProcessSpec, redisUrl: string,
 
 export interface Stack {
   redisUrl: string;
-  /** Catalog HTTP API (and the relay too unless `split`). */
-  catalog: ServiceProcess;
-  /** Sales HTTP API (and consumer and relay too unless `split`). */
-  sales: ServiceProcess;
-  /** Present when `split`: the separately killable processes. */
-  catalogRelay?: ServiceProcess;
-  salesConsumer?: ServiceProcess;
-  salesRelay?: ServiceProcess;
+  /** The process called `label`: `<service>` runs its API (every role unless `split`), `<service>-<role>` a split role. */
+  process(label: string): ServiceProcess;
   all(): ServiceProcess[];
   stop(): Promise<void>;
 }
@@ -101,7 +97,7 @@ export interface StackOptions {
   split?: boolean;
   /** Extra environment for every process (for example SERVICE_TOKEN). */
   env?: Record<string, string>;
-  /** Extra environment per label: catalog, catalog-relay, sales, sales-consumer, sales-relay. */
+  /** Extra environment per label: catalog, catalog-relay, sales, sales-consumer, sales-relay, reporting, ... */
   envOf?: Record<string, Record<string, string>>;
   /** Each service connects as its own least-privilege ACL user (src/cli/redis-acl.ts). Default true. */
   acl?: boolean;
@@ -111,21 +107,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The test itself keeps the unrestricted default user (redisUrl); each service gets its ACL user.
   const passwords = options.acl === false ? undefined : resolveRedisPasswords(options.env ?? {});
   const redis = await startTestRedis(passwords ? { extraConfig: aclConfigLines(passwords) } : {});
-  const redisUrlOf = (service: ServiceName) => (passwords ? redisUrlFor(redis.url, service, passwords[service]) : redis.url);
+  const redisUrlOf = (service: ServiceName) => (passwords ? redisUrlFor(redis.url, service, passwords.of(service)) : redis.url);
   // A dead consumer's entries are reclaimed quickly in tests; the default (30 s) suits production.
   const base = { CONSUMER_NAME: 'sales-e2e', CONSUMER_MIN_IDLE_MS: '1500', ...options.env };
-  const specs: Array<[string, ProcessSpec]> = options.split
-    ? [
-        ['catalog', { service: 'catalog', roles: ['api'] }],
-        ['catalog-relay', { service: 'catalog', roles: ['relay'] }],
-        ['sales', { service: 'sales', roles: ['api'] }],
-        ['sales-consumer', { service: 'sales', roles: ['consumer'] }],
-        ['sales-relay', { service: 'sales', roles: ['relay'] }],
-      ]
-    : [
-        ['catalog', { service: 'catalog', roles: ['api', 'relay'] }],
-        ['sales', { service: 'sales', roles: ['api', 'consumer', 'relay'] }],
-      ];
+  // One process per service, or (split) the API alone under the service's name and each other role as `<service>-<role>`.
+  const specs: Array<[string, ProcessSpec]> = readServiceManifests(root).flatMap((manifest): Array<[string, ProcessSpec]> => {
+    if (!options.split) return [[manifest.name, { service: manifest.name, roles: manifest.roles }]];
+    return manifest.roles.map((role): [string, ProcessSpec] => [role === 'api' ? manifest.name : `${manifest.name}-${role}`, { service: manifest.name, roles: [role] }]);
+  });
   const processes = new Map<string, ServiceProcess>();
   for (const [label, spec] of specs) {
     const env = { ...base, ...options.envOf?.[label] };
@@ -141,9 +130,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   return {
     redisUrl: redis.url,
-    catalog: processes.get('catalog')!,
-    sales: processes.get('sales')!,
-    ...(options.split ? { catalogRelay: processes.get('catalog-relay')!, salesConsumer: processes.get('sales-consumer')!, salesRelay: processes.get('sales-relay')! } : {}),
+    process(label) {
+      const found = processes.get(label);
+      if (!found) throw new Error(`no process ${label}; started: ${[...processes.keys()].join(', ')}`);
+      return found;
+    },
     all: () => all,
     async stop() {
       await Promise.all(all.map((p) => p.stop()));

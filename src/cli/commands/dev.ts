@@ -1,21 +1,36 @@
 // `herald dev`: the whole stack on this machine. Starts a private redis-server with AOF under
-// ./.data/redis (unless REDIS_URL is set), then Catalog and Sales as child processes, prints where
-// each listens, and stops everything cleanly on Ctrl-C/SIGTERM. It never touches a Redis it did not start.
+// ./.data/redis (unless REDIS_URL is set), installs Herald's Redis Functions as the admin, then every
+// service with a manifest (services/<name>/manifest.json) as a child process, prints where each listens,
+// and stops everything cleanly on Ctrl-C/SIGTERM. It never touches a Redis it did not start, except to
+// install the functions into REDIS_URL's when that user may.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { HeraldError } from '../../runtime/core/errors.ts';
+import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
+import { loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import { writeCredentialsFile } from '../credentials-file.ts';
-import { aclConfigLines, adminConfigLine, passwordVariables, redisUrlFor, resolveRedisPasswords } from '../redis-acl.ts';
+import { aclConfigLines, adminConfigLine, redisUrlFor, resolveRedisPasswords, serviceAccess } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
+import { parseCommandArgs, portOption } from '../args.ts';
+import { functionLibraries, readServiceManifests, type ServiceManifest } from '../service-manifests.ts';
 import type { CommandContext, CommandModule } from '../main.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-const usage = `Usage: herald dev [--catalog-port 3001] [--sales-port 3002] [--data .data/redis] [--quiet]
-Starts redis-server (AOF, under --data) unless REDIS_URL is set, then Catalog and Sales.
-Service settings come from the environment (see docs/services.md). Ctrl-C stops everything.`;
+/**
+ * `herald dev` runs this repository's reference services, which the published package does not ship:
+ * they are examples, not a product. In an installed package it says so.
+ */
+const servicesShipped = existsSync(join(repoRoot, 'services', 'catalog', 'manifest.json'));
+
+const usage = `Usage: herald dev [--<service>-port N ...] [--data .data/redis] [--quiet]
+Starts redis-server (AOF, under --data) unless REDIS_URL is set, installs the Redis Functions, then every
+service under services/ (each has a manifest.json; --catalog-port 3001 --sales-port 3002 --reporting-port 3003).
+Service settings come from the environment (see docs/services.md). Ctrl-C stops everything.
+Only in a checkout of the herald repository: the reference services are not part of the package.
+Exit codes: 0 stopped cleanly, 1 a service or Redis failed, 2 bad usage.`;
 
 interface Child {
   name: string;
@@ -43,7 +58,7 @@ export function devLine(name: string, line: string): string {
 }
 
 /** Spawns a service; `ready` resolves when it listens. The child is returned at once so a Ctrl-C during start-up still stops it. */
-function startService(name: 'catalog' | 'sales', port: number, redisUrl: string, ctx: CommandContext, quiet: boolean): Child & { ready: Promise<void> } {
+function startService(name: string, port: number, redisUrl: string, ctx: CommandContext, quiet: boolean): Child & { ready: Promise<void> } {
   const child = spawn(process.execPath, ['--conditions=herald-source', join(repoRoot, 'services', name, 'main.ts')], {
     cwd: repoRoot,
     env: {
@@ -78,9 +93,19 @@ function startService(name: 'catalog' | 'sales', port: number, redisUrl: string,
       }
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new HeraldError('HERALD_ERR_CONFIG', `${name} exited with code ${code} while starting (is port ${port} free? is Redis reachable?)`)));
+    child.once('exit', (code) => reject(new HeraldError('HERALD_ERR_CONFIG', `${name} exited with code ${code} while starting on port ${port}; its reason is in the [${name}] lines above`)));
   });
   return { name, process: child, exited, ready };
+}
+
+/** Installs Herald's Redis Functions with an admin connection (what `herald redis setup` does). */
+async function installFunctions(adminUrl: string, libraries: ReturnType<typeof functionLibraries>): Promise<void> {
+  const admin = await connectRedis(adminUrl, { name: 'herald:dev-setup' });
+  try {
+    await loadFunctionLibraries(admin, libraries);
+  } finally {
+    await closeConnection(admin);
+  }
 }
 
 async function stopChild(child: Child): Promise<void> {
@@ -92,50 +117,56 @@ async function stopChild(child: Child): Promise<void> {
 }
 
 export const command: CommandModule = {
-  summary: 'Start Redis (AOF, under .data/), Catalog and Sales; Ctrl-C stops all',
+  summary: 'Start Redis (AOF, under .data/) and every service (Catalog, Sales, Reporting); Ctrl-C stops all',
+  usage,
+  ...(servicesShipped ? {} : {
+    unavailable: 'runs the herald repository\'s reference services (Catalog, Sales, Reporting), which the package does not ship. '
+      + 'Run it from a clone of the herald repository; in your project, start your own services with REDIS_URL set.',
+  }),
   async run(args, ctx) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        'catalog-port': { type: 'string', default: process.env.CATALOG_PORT ?? '3001' },
-        'sales-port': { type: 'string', default: process.env.SALES_PORT ?? '3002' },
-        data: { type: 'string', default: join('.data', 'redis') },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
+    const manifests: ServiceManifest[] = readServiceManifests(repoRoot);
+    const portOptions = Object.fromEntries(manifests.map((m) => [
+      `${m.name}-port`, { type: 'string' as const, default: process.env[`${m.name.toUpperCase()}_PORT`] ?? String(m.port) },
+    ]));
+    const { values: parsed } = parseCommandArgs(args, {
+      ...portOptions,
+      data: { type: 'string', default: join('.data', 'redis') },
+      quiet: { type: 'boolean', default: false },
     });
-    if (values.help) {
-      ctx.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    const ports = { catalog: Number(values['catalog-port']), sales: Number(values['sales-port']) };
-    for (const [name, port] of Object.entries(ports)) {
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HeraldError('HERALD_ERR_CONFIG', `--${name}-port must be a TCP port, got "${port}"`);
-    }
+    const values = parsed as { data: string; quiet: boolean } & Record<string, string>;
+    const ports = Object.fromEntries(manifests.map((m) => [m.name, portOption(`--${m.name}-port`, values[`${m.name}-port`]!)]));
 
     let redis: RedisServer | undefined;
     let redisUrl = process.env.REDIS_URL;
     // Each service connects as its own least-privilege ACL user; the default user gets the admin password.
-    const urlOf = { catalog: redisUrl, sales: redisUrl } as Record<'catalog' | 'sales', string | undefined>;
+    const urlOf: Record<string, string | undefined> = Object.fromEntries(manifests.map((m) => [m.name, redisUrl]));
+    const libraries = functionLibraries(repoRoot);
     if (!redisUrl) {
       // resolve, not join: an absolute --data is used as given, a relative one is under the working directory.
       const dir = resolve(ctx.cwd, values.data);
-      const passwords = resolveRedisPasswords();
+      const access = serviceAccess(repoRoot, manifests);
+      const passwords = resolveRedisPasswords(process.env, access.map((a) => a.name));
       redis = await startRedisServer({
-        dir, extraConfig: [adminConfigLine(passwords.admin), ...aclConfigLines(passwords)],
+        dir, extraConfig: [adminConfigLine(passwords.admin), ...aclConfigLines(passwords, access)],
         ...(process.env.HERALD_REDIS_PORT ? { port: Number(process.env.HERALD_REDIS_PORT) } : {}),
       });
       redisUrl = redis.url;
-      urlOf.catalog = redisUrlFor(redis.url, 'catalog', passwords.catalog);
-      urlOf.sales = redisUrlFor(redis.url, 'sales', passwords.sales);
-      ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users catalog, sales, reader, producer)\n`);
+      for (const m of manifests) urlOf[m.name] = redisUrlFor(redis.url, m.name, passwords.of(m.name));
+      // The admin step a deployer runs as `herald redis setup`: services may FCALL these and nothing else.
+      await installFunctions(redisUrlFor(redis.url, 'default', passwords.admin), libraries);
+      ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users ${manifests.map((m) => m.name).join(', ')}, reader, producer; functions ${libraries.map((l) => l.name).join(', ')})\n`);
       ctx.stdout.write(`herald dev: redis    credentials in ${writeCredentialsFile(dir, redis.url, passwords)} (mode 0600; used by herald inspect and the README's snippets)\n`);
       if (passwords.generated.length > 0) {
-        const names = passwords.generated.map((name) => passwordVariables[name]).join(', ');
-        ctx.stdout.write(`herald dev: redis    generated passwords for this run (set ${names} to choose them)\n`);
+        ctx.stdout.write(`herald dev: redis    generated passwords for this run (set ${passwords.generated.join(', ')} to choose them)\n`);
       }
     } else {
       ctx.stdout.write('herald dev: redis    using REDIS_URL from the environment\n');
+      try {
+        await installFunctions(redisUrl, libraries);
+        ctx.stdout.write(`herald dev: redis    installed functions ${libraries.map((l) => l.name).join(', ')}\n`);
+      } catch (error) {
+        ctx.stderr.write(`herald dev: redis    could not install the functions with REDIS_URL (${error instanceof Error ? error.message : String(error)}); run \`herald redis setup\` as an admin\n`);
+      }
     }
 
     const children: Child[] = [];
@@ -156,9 +187,9 @@ export const command: CommandModule = {
     process.on('SIGTERM', onSignal);
 
     try {
-      for (const name of ['catalog', 'sales'] as const) {
+      for (const { name } of manifests) {
         if (stopping) break;
-        const child = startService(name, ports[name], urlOf[name] ?? redisUrl, ctx, values.quiet);
+        const child = startService(name, ports[name]!, urlOf[name] ?? redisUrl, ctx, values.quiet);
         children.push(child);
         await child.ready;
         ctx.stdout.write(`herald dev: ${name.padEnd(8)} http://127.0.0.1:${ports[name]}\n`);

@@ -1,41 +1,30 @@
 // `herald docs [--out site] [--serve] [--port 4000]`: builds the docs portal and, with --serve,
 // serves it on localhost until Ctrl-C. It never publishes anything anywhere.
-import type { CommandModule } from '../main.ts';
 import { buildPortal } from '../../docs/build-portal.ts';
 import { serveSite } from '../../docs/serve.ts';
 import { HeraldError } from '../../runtime/core/errors.ts';
+import { parseCommandArgs, portOption } from '../args.ts';
+import { precheckContract } from '../contract-precheck.ts';
+import type { CommandModule } from '../main.ts';
 
-interface DocsArgs {
-  out: string;
-  serve: boolean;
-  port: number;
-}
-
-function parseArgs(args: string[]): DocsArgs {
-  const parsed: DocsArgs = { out: 'site', serve: false, port: 4000 };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new HeraldError('HERALD_ERR_CONFIG', `${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--out') parsed.out = value();
-    else if (flag === '--serve') parsed.serve = true;
-    else if (flag === '--port') {
-      const port = Number(value());
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HeraldError('HERALD_ERR_CONFIG', `--port must be a port number (0-65535)`);
-      parsed.port = port;
-    } else throw new HeraldError('HERALD_ERR_CONFIG', `unknown option ${arg}; usage: herald docs [--out site] [--serve] [--port 4000]`);
-  }
-  return parsed;
-}
+const usage = `Usage: herald docs [--out site] [--serve] [--port 4000]
+  --out    folder the portal is written to (default site)
+  --serve  serve the built portal on 127.0.0.1 until Ctrl-C
+  --port   port for --serve (default 4000; 0 picks a free one)
+The AsyncAPI reference page needs the optional peers @asyncapi/generator and @asyncapi/html-template.
+Exit codes: 0 built, 1 the build failed, 2 bad usage.`;
 
 export const command: CommandModule = {
   summary: 'Build the docs portal into site/ (--out), and serve it with --serve [--port 4000]',
+  usage,
   async run(args, ctx) {
-    const options = parseArgs(args);
+    const { values } = parseCommandArgs(args, {
+      out: { type: 'string', default: 'site' },
+      serve: { type: 'boolean', default: false },
+      port: { type: 'string', default: '4000' },
+    });
+    const options = { out: values.out, serve: values.serve, port: portOption('--port', values.port, true) };
+    await precheckContract({ root: ctx.cwd, pointWith: '--cwd <dir> (the folder that holds asyncapi.yaml)' });
     const result = await buildPortal({
       root: ctx.cwd,
       outDir: options.out,

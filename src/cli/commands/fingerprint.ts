@@ -2,10 +2,10 @@
 // bytes it is the SHA-256 of (the canonical schema text, see docs/codegen.md). Reads the contract only.
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadContract, type ContractMessage } from '../../codegen/contract.ts';
 import { contractError, hasErrors } from '../../codegen/diagnostics.ts';
-import { HeraldError } from '../../runtime/core/errors.ts';
+import { parseCommandArgs, UsageError } from '../args.ts';
+import { requireContractFile } from '../contract-precheck.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage: herald fingerprint [<type>] [--text] [--json] [--spec asyncapi.yaml] [--proto proto] [--from-package]
@@ -15,35 +15,28 @@ const usage = `Usage: herald fingerprint [<type>] [--text] [--json] [--spec asyn
   --from-package  use the contract bundled in the installed herald package
 The fingerprint is the first 16 hex digits of the SHA-256 of the UTF-8 bytes of that text;
 generated/contract/schemas/<type>.proto holds the same bytes.
-`;
+Exit codes: 0 printed, 1 an invalid contract, 2 bad usage (or an unknown type).`;
 
 export const command: CommandModule = {
   summary: "Print each message's dataschema fingerprint (--text: the exact text it hashes)",
+  usage,
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        text: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        spec: { type: 'string', default: 'asyncapi.yaml' },
-        proto: { type: 'string', default: 'proto' },
-        'from-package': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    if (values.help) {
-      ctx.stdout.write(usage);
-      return 0;
-    }
-    if (positionals.length > 1) throw new HeraldError('HERALD_ERR_CONFIG', `give at most one message type, not ${positionals.length}. ${usage.split('\n')[0]}`);
+    const { values, positionals } = parseCommandArgs(args, {
+      text: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      spec: { type: 'string', default: 'asyncapi.yaml' },
+      proto: { type: 'string', default: 'proto' },
+      'from-package': { type: 'boolean', default: false },
+    }, { positionals: true });
+    if (positionals.length > 1) throw new UsageError(`give at most one message type, not ${positionals.length}`);
+    if (values.text && positionals[0] === undefined) throw new UsageError('--text prints one schema: name the message type');
+    if (!values['from-package']) requireContractFile({ root: ctx.cwd, spec: values.spec, pointWith: '--spec <file> (and --proto <dir>), or --cwd <dir>' });
     const root = values['from-package'] ? packageRoot() : ctx.cwd;
     const contract = await loadContract(root, { asyncapiPath: values.spec, protoDir: values.proto });
     if (hasErrors(contract.diagnostics)) throw contractError(`${values.spec} is not a valid contract`, contract.diagnostics);
     const wanted = positionals[0];
     const messages = wanted === undefined ? contract.messages : [findMessage(contract.messages, wanted)];
     if (values.text) {
-      if (wanted === undefined) throw new HeraldError('HERALD_ERR_CONFIG', '--text prints one schema: name the message type');
       ctx.stdout.write(messages[0]!.bundledProto);
       return 0;
     }
@@ -59,7 +52,7 @@ export const command: CommandModule = {
 function findMessage(messages: ContractMessage[], wanted: string): ContractMessage {
   const found = messages.find((m) => m.protoType === wanted) ?? messages.find((m) => m.name === wanted);
   if (!found) {
-    throw new HeraldError('HERALD_ERR_CONFIG', `no message "${wanted}" in the contract; known: ${messages.map((m) => m.protoType).join(', ')}`);
+    throw new UsageError(`no message "${wanted}" in the contract; known: ${messages.map((m) => m.protoType).join(', ')}`, { helpHint: false });
   }
   return found;
 }

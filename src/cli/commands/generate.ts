@@ -8,7 +8,8 @@ import { syncManagedBlocks } from '../../codegen/contract-schemas.ts';
 import { loadContract, validateContract } from '../../codegen/contract.ts';
 import { contractError, formatDiagnostics, hasErrors } from '../../codegen/diagnostics.ts';
 import { findStale, generateFiles, writeGenerated } from '../../codegen/generate.ts';
-import { HeraldError } from '../../runtime/core/errors.ts';
+import { oneOf, parseCommandArgs } from '../args.ts';
+import { precheckContract } from '../contract-precheck.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage: herald generate [--spec asyncapi.yaml] [--proto proto] [--out generated] [--check]
@@ -20,7 +21,7 @@ const usage = `Usage: herald generate [--spec asyncapi.yaml] [--proto proto] [--
   --from-package      use the contract bundled in the installed herald package
   --import-extension  extension of relative imports in the output (default .ts)
   --no-validate       skip the official AsyncAPI parser run (faster; the loader still checks)
-`;
+Exit codes: 0 written or up to date, 1 stale files (--check) or an invalid contract, 2 bad usage.`;
 
 interface GenerateArgs {
   spec: string;
@@ -34,13 +35,12 @@ interface GenerateArgs {
 
 export const command: CommandModule = {
   summary: 'Generate typed codecs, channels and services from asyncapi.yaml + proto/ (--check: report stale files)',
+  usage,
   async run(argv, ctx) {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      ctx.stdout.write(usage);
-      return 0;
-    }
-    const args = parseArgs(argv);
+    const args = parseGenerateArgs(argv);
     const contractRoot = args.fromPackage ? packageRoot() : ctx.cwd;
+    // The package's own contract is shipped compiled-clean; a project's is checked before anything reads it.
+    if (!args.fromPackage) await precheckContract({ root: ctx.cwd, spec: args.spec, protoDir: args.proto, pointWith: '--spec <file> (and --proto <dir>), or run in the folder that holds it (--cwd <dir>)' });
     const contract = await loadContract(contractRoot, { asyncapiPath: args.spec, protoDir: args.proto });
     const diagnostics = args.validate ? (await validateContract(contract)).diagnostics : contract.diagnostics;
     if (hasErrors(diagnostics)) throw contractError(`${args.spec} is not a valid contract`, diagnostics);
@@ -81,28 +81,21 @@ export const command: CommandModule = {
   },
 };
 
-function parseArgs(argv: string[]): GenerateArgs {
-  const args: GenerateArgs = { spec: 'asyncapi.yaml', proto: 'proto', out: 'generated', check: false, fromPackage: false, importExtension: '.ts', validate: true };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string => {
-      const next = argv[++i];
-      if (next === undefined || next.startsWith('--')) throw new HeraldError('HERALD_ERR_CONFIG', `${arg} needs a value. ${usage.split('\n')[0]}`);
-      return next;
-    };
-    if (arg === '--spec') args.spec = value();
-    else if (arg === '--proto') args.proto = value();
-    else if (arg === '--out') args.out = value();
-    else if (arg === '--check') args.check = true;
-    else if (arg === '--from-package') args.fromPackage = true;
-    else if (arg === '--no-validate') args.validate = false;
-    else if (arg === '--import-extension') {
-      const ext = value();
-      if (ext !== '.ts' && ext !== '.js') throw new HeraldError('HERALD_ERR_CONFIG', `--import-extension must be .ts or .js, not ${ext}`);
-      args.importExtension = ext;
-    } else throw new HeraldError('HERALD_ERR_CONFIG', `unknown option ${arg}. ${usage.split('\n')[0]}`);
-  }
-  return args;
+function parseGenerateArgs(argv: string[]): GenerateArgs {
+  const { values } = parseCommandArgs(argv, {
+    spec: { type: 'string', default: 'asyncapi.yaml' },
+    proto: { type: 'string', default: 'proto' },
+    out: { type: 'string', default: 'generated' },
+    check: { type: 'boolean', default: false },
+    'from-package': { type: 'boolean', default: false },
+    'import-extension': { type: 'string', default: '.ts' },
+    'no-validate': { type: 'boolean', default: false },
+  });
+  return {
+    spec: values.spec, proto: values.proto, out: values.out, check: values.check, fromPackage: values['from-package'],
+    importExtension: oneOf('--import-extension', values['import-extension'], ['.ts', '.js'] as const),
+    validate: !values['no-validate'],
+  };
 }
 
 /** Root of the installed herald package (holds asyncapi.yaml and proto/): three levels above this file. */

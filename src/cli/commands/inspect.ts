@@ -1,9 +1,8 @@
 // `herald inspect`: what is on the wire right now. Per stream: length, groups, lag, pending, and the
 // dead-letter stream with each entry's reason; with --entries N the last N entries (and dead letters)
 // decoded with the schema version their `dataschema` names. Read-only: the `reader` user is enough.
-import { parseArgs } from 'node:util';
 import { connectRedis, closeConnection, deadLetterKey, isDeadLetterKey, parseEntries, parseGroups, type StreamEntry } from '../../runtime/index.ts';
-import { HeraldError } from '../../runtime/core/errors.ts';
+import { parseCommandArgs, UsageError } from '../args.ts';
 import { resolveCliRedisUrl } from '../credentials-file.ts';
 import { createSchemaDecoder, type DecodedData } from '../schema-decoder.ts';
 import type { CommandModule } from '../main.ts';
@@ -13,7 +12,8 @@ const usage = `Usage: herald inspect [<stream>...] [--entries N] [--json] [--red
                version each one's dataschema names (from the registry, or this project's generated/)
   --redis      Redis URL; default REDIS_URL, else HERALD_REDIS_READER_URL from <data>/credentials.env
   --data       data folder of \`herald dev\` holding credentials.env (default .data/redis)
-`;
+  --json       print the report as JSON
+Exit codes: 0 shown, 1 Redis refused, 2 bad usage.`;
 
 interface ShownEntry {
   id: string;
@@ -26,19 +26,15 @@ interface ShownEntry {
 
 export const command: CommandModule = {
   summary: 'Show streams, consumer groups, lag and dead letters (--entries N: decoded entries)',
+  usage,
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
-      options: { redis: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, entries: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (values.help) {
-      ctx.stdout.write(usage);
-      return 0;
-    }
+    const { values, positionals } = parseCommandArgs(args, {
+      redis: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, entries: { type: 'string' },
+    }, { positionals: true });
     const count = values.entries === undefined ? 0 : Number(values.entries);
-    if (!Number.isInteger(count) || count < 0) throw new HeraldError('HERALD_ERR_CONFIG', `--entries must be a whole number, got "${values.entries}"`);
+    if (!Number.isInteger(count) || count < 0) throw new UsageError(`--entries must be a whole number, not "${values.entries}"`);
     const target = resolveCliRedisUrl(ctx.cwd, 'reader', { redis: values.redis, data: values.data });
-    if (!target) throw new HeraldError('HERALD_ERR_CONFIG', 'no Redis: pass --redis <url>, set REDIS_URL, or start `herald dev` (it writes .data/redis/credentials.env)');
+    if (!target) throw new UsageError('no Redis: pass --redis <url>, set REDIS_URL, or start `herald dev` (it writes .data/redis/credentials.env)', { helpHint: false });
     const redis = await connectRedis(target.url, { name: 'herald-inspect' });
     const decode = createSchemaDecoder(redis, ctx.cwd);
     const show = async (entries: StreamEntry[]): Promise<ShownEntry[]> =>

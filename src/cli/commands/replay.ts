@@ -1,32 +1,27 @@
 // `herald replay`: makes a consumer group read a channel again from an earlier point (XGROUP SETID),
 // or puts dead-lettered entries back on their channel after a fix. Consumers are idempotent, so a
 // replay re-applies nothing twice. It never deletes an entry.
-import { parseArgs } from 'node:util';
 import { connectRedis, closeConnection, deadLetterKey, parseEntries, type RedisValue } from '../../runtime/index.ts';
-import { HeraldError } from '../../runtime/core/errors.ts';
+import { parseCommandArgs, UsageError } from '../args.ts';
 import type { CommandModule } from '../main.ts';
 
 const usage = `Usage:
   herald replay --channel <address> --group <group> [--from <entry id | 0>]   rewind a consumer group
   herald replay --dead-letters <address> [--reason <reason>]                 requeue DLQ entries
-Options: --redis <url> (default $REDIS_URL)`;
+Options: --redis <url> (default $REDIS_URL)
+Exit codes: 0 done, 1 Redis refused, 2 bad usage.`;
 
 export const command: CommandModule = {
   summary: 'Rewind a consumer group, or requeue dead-lettered events',
+  usage,
   async run(args, ctx) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        channel: { type: 'string' }, group: { type: 'string' }, from: { type: 'string', default: '0' },
-        'dead-letters': { type: 'string' }, reason: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean' },
-      },
+    const { values } = parseCommandArgs(args, {
+      channel: { type: 'string' }, group: { type: 'string' }, from: { type: 'string', default: '0' },
+      'dead-letters': { type: 'string' }, reason: { type: 'string' }, redis: { type: 'string' },
     });
-    if (values.help) {
-      ctx.stdout.write(`${usage}\n`);
-      return 0;
-    }
+    if (!values['dead-letters'] && (!values.channel || !values.group)) throw new UsageError('give --channel and --group to rewind a group, or --dead-letters <address> to requeue');
     const url = values.redis ?? process.env['REDIS_URL'];
-    if (!url) throw new HeraldError('HERALD_ERR_CONFIG', 'no Redis: pass --redis <url> or set REDIS_URL');
+    if (!url) throw new UsageError('no Redis: pass --redis <url> or set REDIS_URL', { helpHint: false });
     const redis = await connectRedis(url, { name: 'herald-replay' });
     try {
       if (values['dead-letters']) {
@@ -34,11 +29,7 @@ export const command: CommandModule = {
         ctx.stdout.write(`requeued ${moved} dead-lettered entr${moved === 1 ? 'y' : 'ies'} onto ${values['dead-letters']}\n`);
         return 0;
       }
-      if (!values.channel || !values.group) {
-        ctx.stderr.write(`${usage}\n`);
-        return 2;
-      }
-      await redis.sendCommand(['XGROUP', 'SETID', values.channel, values.group, values.from]);
+      await redis.sendCommand(['XGROUP', 'SETID', values.channel!, values.group!, values.from]);
       ctx.stdout.write(`group ${values.group} on ${values.channel} will read again from ${values.from}\n`);
       return 0;
     } finally {

@@ -1,40 +1,69 @@
-// Herald's error codes, in one table: each has a stable code, an HTTP status where it can reach a
-// client, and a one-line meaning. docs/errors.md documents every code; a test keeps the two in step.
+// Herald's error codes, registered per layer: each layer (the runtime here, the services in
+// services/shared/errors.ts) registers its own table of stable codes, each with an HTTP status where it
+// can reach a client and a one-line meaning. docs/errors.md documents every registry; tests walk them
+// all and check that every code is raised somewhere. The runtime's table holds no domain code.
 
-export const errorCodes = {
+/** What a code means and which HTTP status it maps to. */
+export interface ErrorCodeInfo {
+  readonly status: number;
+  readonly meaning: string;
+}
+
+export type ErrorRegistry = Readonly<Record<string, ErrorCodeInfo>>;
+
+const registries = new Map<string, ErrorRegistry>();
+const byCode = new Map<string, ErrorCodeInfo>();
+
+/** Registers a layer's codes; a code belongs to one layer only. Returns the table, typed. */
+export function registerErrorCodes<const R extends ErrorRegistry>(layer: string, codes: R): R {
+  for (const [code, info] of Object.entries(codes)) {
+    const owner = [...registries].find(([name, table]) => name !== layer && code in table)?.[0];
+    if (owner) throw new Error(`error code ${code} of layer ${layer} is already registered by ${owner}`);
+    byCode.set(code, info);
+  }
+  registries.set(layer, codes);
+  return codes;
+}
+
+/** Every registered layer and its codes, in registration order. */
+export function errorRegistries(): ReadonlyMap<string, ErrorRegistry> {
+  return registries;
+}
+
+/** Status and meaning of a registered code; undefined for an unregistered one. */
+export function errorCodeInfo(code: string): ErrorCodeInfo | undefined {
+  return byCode.get(code);
+}
+
+/** The runtime's codes: transport, contract and tooling failures. */
+export const errorCodes = registerErrorCodes('runtime', {
   HERALD_ERR_CONFIG: { status: 500, meaning: 'A configuration value is missing or invalid.' },
   HERALD_ERR_CONTRACT: { status: 500, meaning: 'The AsyncAPI document or a .proto file is invalid or inconsistent.' },
   HERALD_ERR_UNKNOWN_MESSAGE: { status: 500, meaning: 'A message name is not declared on the channel.' },
   HERALD_ERR_DEAD_LETTER: { status: 500, meaning: 'An event cannot be processed and must go to the dead-letter stream.' },
   HERALD_ERR_NOT_READY: { status: 500, meaning: 'An event arrived before its predecessor; it is retried later.' },
-  HERALD_ERR_VALIDATION: { status: 400, meaning: 'A request field is missing or invalid; the message names the field.' },
-  HERALD_ERR_NOT_FOUND: { status: 404, meaning: 'The requested entity does not exist.' },
-  HERALD_ERR_VERSION_CONFLICT: { status: 409, meaning: 'The expected version is stale: someone changed the entity first.' },
-  HERALD_ERR_NOT_SELLABLE: { status: 409, meaning: 'The movie is retired and cannot be bought.' },
-  HERALD_ERR_UNAUTHORIZED: { status: 401, meaning: 'A state-changing route needs a valid bearer token.' },
-  HERALD_ERR_GATE_FAILED: { status: 500, meaning: 'A compatibility gate found a breaking change.' },
   HERALD_ERR_TOOL: { status: 500, meaning: 'An external tool (buf, redis-server, chromium) failed or is missing.' },
-  HERALD_ERR_MOVIE_RETIRED: { status: 409, meaning: 'The movie is retired; it can no longer be changed.' },
-  HERALD_ERR_INTERNAL: { status: 500, meaning: 'An unexpected failure inside a service; the details are in its log.' },
   HERALD_ERR_EVENT_TOO_LARGE: { status: 413, meaning: 'An event exceeds the channel\'s size limit (default 1 MiB); it is not published.' },
-} as const;
+});
 
+/** The runtime's codes; other layers' codes are strings their own registries type. */
 export type ErrorCode = keyof typeof errorCodes;
 
-/** Base of every Herald error: a stable code plus whatever a person needs to act on it. */
+/** Base of every Herald error: a stable, registered code plus whatever a person needs to act on it. */
 export class HeraldError extends Error {
   override readonly name: string = 'HeraldError';
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+  /** `code` is one a layer registered (the runtime's `ErrorCode`, or a service layer's). */
+  constructor(code: ErrorCode | (string & {}), message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.details = details;
   }
 
   get statusCode(): number {
-    return errorCodes[this.code].status;
+    return errorCodeInfo(this.code)?.status ?? 500;
   }
 }
 
@@ -61,7 +90,7 @@ export class NotReadyError extends HeraldError {
 }
 
 export function isHeraldError(error: unknown): error is HeraldError {
-  return error instanceof Error && typeof (error as HeraldError).code === 'string' && (error as HeraldError).code in errorCodes;
+  return error instanceof Error && typeof (error as HeraldError).code === 'string' && byCode.has((error as HeraldError).code);
 }
 export function isDeadLetterError(error: unknown): error is DeadLetterError {
   return error instanceof Error && error.name === 'DeadLetterError';

@@ -8,6 +8,8 @@ export { defineChannel, messageByName, messageByType } from './channel.ts';
 export { uuidv7, buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, type EncodedEvent } from './envelope.ts';
 export { defaultMaxEventBytes, eventSize, assertEventSize } from './event-size.ts';
 export { silentLogger, type RuntimeLogger } from './logger.ts';
+export type { Consumer, ConsumerOptions, ConsumerOutcome, OutgoingEvent, Producer, ProducerOptions } from './transport.ts';
+export { consumerDefaults, resolveConsumerConfig, validate as validateConsumerConfig, type ConsumerConfig } from './consumer-config.ts';
 export { traceLogging, handlerMetrics, type HandlerObservation } from './middleware.ts';
 export {
   MESSAGING_SYSTEM, consumerTracing, contextFromTraceHeaders, inSpan, parseTraceContext, traceHeadersOf, type ConsumerTracingOptions,

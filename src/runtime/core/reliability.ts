@@ -31,16 +31,39 @@ async function backOff(ms: number, option: BackoffOptions['signal']): Promise<bo
   }
 }
 
-async function withRetries(event: Parameters<Handler<any>>[0], next: Handler<any>, options: BackoffOptions, retryable: (error: unknown) => boolean): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await next(event);
-      return;
-    } catch (error) {
-      if (!retryable(error) || attempt >= options.attempts) throw error;
-      if (!(await backOff(options.backoffMs * 2 ** attempt, options.signal))) throw error;
-    }
+type Event = Parameters<Handler<any>>[0];
+
+/**
+ * Calls `next`, then `onSuccess` or `onError` (which returns or throws), staying synchronous while the
+ * handler is: the rules wrap every event, and a promise per rule per event showed on the consumer's hot path.
+ */
+function settle(next: Handler<any>, event: Event, onSuccess: () => void, onError: (error: unknown) => Promise<void> | void): Promise<void> | void {
+  let result: Promise<void> | void;
+  try {
+    result = next(event);
+  } catch (error) {
+    return onError(error);
   }
+  if (result instanceof Promise) return result.then(onSuccess, onError);
+  onSuccess();
+}
+
+const nothing = (): void => {};
+
+function withRetries(event: Event, next: Handler<any>, options: BackoffOptions, retryable: (error: unknown) => boolean): Promise<void> | void {
+  const retryAfter = async (error: unknown, attempt: number): Promise<void> => {
+    for (let failure = error; ; attempt++) {
+      if (!retryable(failure) || attempt >= options.attempts) throw failure;
+      if (!(await backOff(options.backoffMs * 2 ** attempt, options.signal))) throw failure;
+      try {
+        await next(event);
+        return;
+      } catch (again) {
+        failure = again;
+      }
+    }
+  };
+  return settle(next, event, nothing, (error) => retryAfter(error, 0));
 }
 
 /**
@@ -79,25 +102,21 @@ export function deadLetterAfter(options: { maxDeliveries: number }): Middleware 
     else excused.set(id, new Set([delivery]));
     if (excused.size > EXCUSED_DELIVERIES_MEMORY) excused.delete(excused.keys().next().value!);
   };
-  return (next) => async (event) => {
-    try {
-      await next(event);
+  const verdict = (event: Event, error: unknown): never => {
+    if (isDeadLetterError(error)) {
       excused.delete(event.streamId);
-    } catch (error) {
-      if (isDeadLetterError(error)) {
-        excused.delete(event.streamId);
-        throw error;
-      }
-      if (isInfrastructureError(error) || isNotReadyError(error)) {
-        excuse(event.streamId, event.deliveryCount);
-        throw error;
-      }
-      const earlier = excused.get(event.streamId);
-      const counted = event.deliveryCount - (earlier ? [...earlier].filter((n) => n < event.deliveryCount).length : 0);
-      if (counted < options.maxDeliveries) throw error;
-      excused.delete(event.streamId);
-      const message = error instanceof Error ? error.message : String(error);
-      throw new DeadLetterError('max-deliveries', `failed after ${counted} deliveries: ${message}`, { deliveries: counted }, { cause: error });
+      throw error;
     }
+    if (isInfrastructureError(error) || isNotReadyError(error)) {
+      excuse(event.streamId, event.deliveryCount);
+      throw error;
+    }
+    const earlier = excused.get(event.streamId);
+    const counted = event.deliveryCount - (earlier ? [...earlier].filter((n) => n < event.deliveryCount).length : 0);
+    if (counted < options.maxDeliveries) throw error;
+    excused.delete(event.streamId);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new DeadLetterError('max-deliveries', `failed after ${counted} deliveries: ${message}`, { deliveries: counted }, { cause: error });
   };
+  return (next) => (event) => settle(next, event, () => void (excused.size > 0 && excused.delete(event.streamId)), (error) => verdict(event, error));
 }

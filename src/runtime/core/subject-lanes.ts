@@ -37,13 +37,21 @@ export interface SubjectLanes<E extends LaneEntry> {
   blocker(id: string): E | undefined;
 }
 
-export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, concurrency: number, blockerOf: (id: string, key: string) => E): SubjectLanes<E> {
+/**
+ * `maxHeld` bounds the entries kept with their fields; beyond it an entry is kept by subject only, keeps
+ * its subject blocked, and comes back with its fields when it is reclaimed (after minIdleMs).
+ */
+export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, concurrency: number, blockerOf: (id: string, key: string) => E, maxHeld = Number.POSITIVE_INFINITY): SubjectLanes<E> {
   // Subjects with an entry that failed (or is not due) and awaits redelivery: later ones are held back.
   let blocked = new Set<string>();
   // Entries held back behind a blocked subject: handled at the next pass, after their predecessor.
   let held = new Map<string, E>();
   // Subject of each entry that failed and awaits redelivery (reclaim after minIdleMs); kept across passes.
   const failed = new Map<string, string>();
+  const hold = (entry: E, key: string): void => {
+    if (held.size < maxHeld) held.set(entry.id, entry);
+    else failed.set(entry.id, key);
+  };
   // Early entries per subject, in stream order: retried as soon as a later entry of the subject applies
   // (it may be the missing predecessor, out of stream order), else at the next pass.
   let waiting = new Map<string, Waiting<E>[]>();
@@ -69,7 +77,7 @@ export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, con
           // It now fails for another reason: it and every later entry wait for its redelivery.
           blocked.add(key);
           failed.set(item.entry.id, key);
-          for (const rest of list.slice(i + 1)) held.set(rest.entry.id, rest.entry);
+          for (const rest of list.slice(i + 1)) hold(rest.entry, key);
           still.length = 0;
           break;
         }
@@ -82,7 +90,7 @@ export function createSubjectLanes<E extends LaneEntry>(attempt: Attempt<E>, con
   const runLane = async (key: string, lane: E[], counts: Map<string, number> | undefined, due: { has(id: string): boolean } | undefined, acked: string[]): Promise<void> => {
     for (const entry of lane) {
       if (blocked.has(key)) {
-        if (entry.key !== null && !failed.has(entry.id)) held.set(entry.id, entry);
+        if (!failed.has(entry.id)) hold(entry, key);
         continue;
       }
       if (due && !due.has(entry.id)) {

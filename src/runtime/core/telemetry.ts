@@ -64,17 +64,19 @@ function producerParent(options: PublishOptions | undefined): Context {
   return options?.traceparent ? contextFromTraceHeaders(options.traceparent, options.tracestate, context.active()) : context.active();
 }
 
-/** The conventions' attributes of one event (CloudEvents and messaging). */
-export function eventAttributes(envelope: Envelope): Attributes {
-  const attributes: Attributes = {
-    'messaging.message.id': envelope.id,
-    'cloudevents.event_id': envelope.id,
-    'cloudevents.event_source': envelope.source,
-    'cloudevents.event_spec_version': envelope.specversion,
-    'cloudevents.event_type': envelope.type,
+/** The conventions' attributes of one event (CloudEvents and messaging), for the attributes it has. */
+export function eventAttributes(envelope: Partial<Envelope>): Attributes {
+  const attributes: Attributes = {};
+  const set = (name: string, value: string | undefined) => {
+    if (value !== undefined) attributes[name] = value;
   };
-  if (envelope.subject !== undefined) attributes['cloudevents.event_subject'] = envelope.subject;
-  if (envelope.correlationid !== undefined) attributes['messaging.message.conversation_id'] = envelope.correlationid;
+  set('messaging.message.id', envelope.id);
+  set('cloudevents.event_id', envelope.id);
+  set('cloudevents.event_source', envelope.source);
+  set('cloudevents.event_spec_version', envelope.specversion);
+  set('cloudevents.event_type', envelope.type);
+  set('cloudevents.event_subject', envelope.subject);
+  set('messaging.message.conversation_id', envelope.correlationid);
   return attributes;
 }
 
@@ -113,8 +115,8 @@ export function withSpanTrace(options: PublishOptions | undefined, span: Span): 
   return { ...rest, ...headers };
 }
 
-/** A `send` span for an already-encoded event, a child of the event's own creation context. */
-export function startRelaySpan(destination: string, envelope: Envelope): Span {
+/** A `send` span for an already-encoded event (or the attributes read from its entry), a child of the event's own creation context. */
+export function startRelaySpan(destination: string, envelope: Partial<Envelope>): Span {
   const span = startProducerSpan('send', destination, contextFromTraceHeaders(envelope.traceparent, envelope.tracestate));
   if (span.isRecording()) span.setAttributes(eventAttributes(envelope));
   return span;

@@ -1,25 +1,12 @@
 // The consumer sends each batch's XACK while it reads the next batch: every handled entry must still
 // be acknowledged, including the last batch's when the consumer is stopped right after handling it.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { expect } from 'vitest';
+import { redisTest as test } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
-let redis: RedisConnection;
-
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
-});
-
-test('acks every batch, the last one included, when stopped right after its last handler', async () => {
+test('acks every batch, the last one included, when stopped right after its last handler', async ({ redis }) => {
   const channel = testChannel('consumer.ack.overlap');
   const producer = createProducer(redis, channel, { source: 'herald/test' });
   await producer.publishBatch(Array.from({ length: 95 }, (_, i) => ({ name: 'Ping' as const, data: { subject: `s${i % 7}`, seq: i, blob: new Uint8Array() }, options: { subject: `s${i % 7}` } })));
@@ -40,7 +27,7 @@ test('acks every batch, the last one included, when stopped right after its last
   expect(await redis.sendCommand(['XPENDING', channel.address, 'g', '-', '+', '10'])).toEqual([]);
 });
 
-test('a batch read ahead when stop() comes is handled and acked before the consumer stops', async () => {
+test('a batch read ahead when stop() comes is handled and acked before the consumer stops', async ({ redis }) => {
   const channel = testChannel('consumer.ack.readahead');
   const producer = createProducer(redis, channel, { source: 'herald/test' });
   await producer.publishBatch(Array.from({ length: 60 }, (_, i) => ({ name: 'Ping' as const, data: { subject: 's', seq: i, blob: new Uint8Array() }, options: { subject: 's' } })));

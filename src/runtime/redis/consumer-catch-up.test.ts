@@ -1,28 +1,16 @@
 // After one consumer of a group dies holding an event, the survivor must catch up as soon as that event
 // is reclaimed: later events of the same subject, which came "early" meanwhile, are retried at the next
 // claim interval (not left until they are reclaimed themselves, minIdleMs later) and applied in order.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { expect } from 'vitest';
+import { redisTest as test } from '../../../test/support/redis-fixture.ts';
 import { testChannel, type Ping } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { NotReadyError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+
 import type { ReceivedEvent } from '../core/types.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
-let redis: RedisConnection;
-
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
-});
-
-test('the survivor applies every version in order soon after the dead consumer\'s event is reclaimed', async () => {
+test('the survivor applies every version in order soon after the dead consumer\'s event is reclaimed', async ({ redis }) => {
   const minIdleMs = 3000;
   const channel = testChannel('consumer.catch-up');
   const producer = createProducer(redis, channel, { source: 'herald/test' });
@@ -61,11 +49,9 @@ test('the survivor applies every version in order soon after the dead consumer\'
       await publish('healthy', last);
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
-    const writerDone = Date.now();
     const all = Array.from({ length: last }, (_, i) => i + 1);
     // Without the fix each early event waited to be reclaimed itself: the survivor trailed minIdleMs behind.
-    const deadline = writerDone + minIdleMs / 2;
-    while (Date.now() < deadline && applied.get('affected')!.length < last) await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => applied.get('affected')!.length, { timeout: minIdleMs / 2 }).toBe(last);
 
     expect(applied.get('healthy')).toEqual(all);
     expect(applied.get('affected')).toEqual(all);
@@ -77,7 +63,7 @@ test('the survivor applies every version in order soon after the dead consumer\'
   }
 });
 
-test('an early event is applied as soon as its predecessor, later in the stream, is', async () => {
+test('an early event is applied as soon as its predecessor, later in the stream, is', async ({ redis }) => {
   const channel = testChannel('consumer.out-of-order');
   const producer = createProducer(redis, channel, { source: 'herald/test' });
   const publish = (seq: number) => producer.publish('Ping', { subject: 's', seq, blob: new Uint8Array() }, { subject: 's', sequence: seq });
@@ -101,8 +87,7 @@ test('an early event is applied as soon as its predecessor, later in the stream,
     await publish(3);
     await new Promise((resolve) => setTimeout(resolve, 300)); // v3 has been tried and waits
     await publish(2);
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && applied.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => applied.length).toBe(3);
     expect(applied).toEqual([1, 2, 3]);
     await consumer.stop();
     expect(await consumer.stats()).toMatchObject({ pending: 0, deadLettered: 0 });
@@ -111,7 +96,7 @@ test('an early event is applied as soon as its predecessor, later in the stream,
   }
 });
 
-test('a later event of a subject waits while an earlier one that failed awaits redelivery', async () => {
+test('a later event of a subject waits while an earlier one that failed awaits redelivery', async ({ redis }) => {
   const channel = testChannel('consumer.failed-holds-back');
   const producer = createProducer(redis, channel, { source: 'herald/test' });
   const publish = (seq: number) => producer.publish('Ping', { subject: 's', seq, blob: new Uint8Array() }, { subject: 's', sequence: seq });
@@ -134,8 +119,7 @@ test('a later event of a subject waits while an earlier one that failed awaits r
   try {
     await new Promise((resolve) => setTimeout(resolve, 100)); // v1 failed once and awaits redelivery
     await publish(2);
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && handled.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => handled.length).toBe(2);
     // v1 redelivered (reclaimed after minIdleMs), then v2: never v2 first. (v2, held back meanwhile,
     // may have been reclaimed too: its delivery count is 1 or 2.)
     expect(handled.map(([seq]) => seq)).toEqual([1, 2]);

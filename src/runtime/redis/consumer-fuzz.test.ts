@@ -2,29 +2,19 @@
 // missing and huge envelope fields, unknown types. Each bad entry must reach `<channel>.dlq` with the
 // right reason, each good entry interleaved with them must be handled exactly once, and the loop never fails.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { describe, expect } from 'vitest';
+import { redisTest as test } from '../../../test/support/redis-fixture.ts';
 import { Ping, testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { buildEnvelope, encodedEventToFields } from '../core/envelope.ts';
 import type { DeadLetterReason } from '../core/errors.ts';
-import { closeConnection, connectRedis, type RedisConnection, type RedisValue } from './connection.ts';
+import { type RedisConnection, type RedisValue } from './connection.ts';
 import { parseEntries } from './replies.ts';
+import { deadLetterKey } from './stream-names.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
-let redis: RedisConnection;
 let streamNo = 0;
 const maxEventBytes = 16 * 1024;
 const config = { blockMs: 20, retryBackoffMs: 1, claimIntervalMs: 50, minIdleMs: 500, maxEventBytes };
-
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
-});
 
 /** What must become of an entry: handled, dead-lettered with this reason, or (random data) decided by the codec. */
 type Expectation = 'handled' | DeadLetterReason | 'decode-decides';
@@ -91,7 +81,7 @@ function codecDecides(fields: RedisValue[]): Expectation {
 }
 
 /** Publishes `entries` raw, runs a consumer until each is handled or dead-lettered, and checks every outcome. */
-async function runAgainstConsumer(entries: FuzzEntry[], publishWhileRunning: boolean): Promise<void> {
+async function runAgainstConsumer(redis: RedisConnection, entries: FuzzEntry[], publishWhileRunning: boolean): Promise<void> {
   const stream = `fuzz.${++streamNo}`;
   const channel = testChannel(stream);
   const handled: string[] = [];
@@ -114,10 +104,9 @@ async function runAgainstConsumer(entries: FuzzEntry[], publishWhileRunning: boo
     ids = await publish();
     await consumer.start();
   }
-  const deadLetters = async () => parseEntries(await redis.sendCommand(['XRANGE', `${stream}.dlq`, '-', '+']));
+  const deadLetters = async () => parseEntries(await redis.sendCommand(['XRANGE', deadLetterKey(stream), '-', '+']));
   const settled = async () => handled.length + (await deadLetters()).length >= entries.length && (await consumer.stats()).pending === 0;
-  const deadline = Date.now() + 20_000;
-  while (!(await settled()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await expect.poll(settled, { timeout: 20_000 }).toBe(true);
   const stats = await consumer.stats();
   await consumer.stop();
 
@@ -139,16 +128,16 @@ async function runAgainstConsumer(entries: FuzzEntry[], publishWhileRunning: boo
 }
 
 describe('consumer fuzzing', () => {
-  test('every bad entry reaches the DLQ with its reason and every good one is handled once', async () => {
+  test('every bad entry reaches the DLQ with its reason and every good one is handled once', async ({ redis }) => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fuzzEntry, { minLength: 1, maxLength: 30 }), fc.boolean(), (entries, live) => runAgainstConsumer(entries, live)),
+      fc.asyncProperty(fc.array(fuzzEntry, { minLength: 1, maxLength: 30 }), fc.boolean(), (entries, live) => runAgainstConsumer(redis, entries, live)),
       { numRuns: 25, endOnFailure: true },
     );
   });
 
-  test('a busy stream of 1500 mixed entries: bad ones dead-lettered, good ones all handled, no crash', async () => {
+  test('a busy stream of 1500 mixed entries: bad ones dead-lettered, good ones all handled, no crash', async ({ redis }) => {
     const entries = fc.sample(fuzzEntry, { numRuns: 1500, seed: 7 });
     expect(entries.filter((e) => e.expect === 'handled').length).toBeGreaterThan(300);
-    await runAgainstConsumer(entries, true);
+    await runAgainstConsumer(redis, entries, true);
   });
 });

@@ -7,43 +7,18 @@ import { createHandleStage, errorText, type HandleOutcome, type ReadEntry } from
 import { silentLogger, type RuntimeLogger } from '../core/logger.ts';
 import { schemaCheck, type SchemaPolicy } from '../core/schema-check.ts';
 import { createSubjectLanes } from '../core/subject-lanes.ts';
-import type { ChannelDefinition, ChannelHandlers, ConsumerStats, Handler, Middleware } from '../core/types.ts';
+import type { Consumer, ConsumerOptions } from '../core/transport.ts';
+import type { ChannelDefinition, Handler } from '../core/types.ts';
 import { createClaimStage, type RunBatch } from './claim-stage.ts';
 import { closeConnection, duplicateConnection, type RedisConnection } from './connection.ts';
-import { resolveConsumerConfig, type ConsumerConfig } from './consumer-config.ts';
+import { resolveConsumerConfig } from '../core/consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
 import { groupLag, type LagMemory } from './lag.ts';
 import { createReadStage, type ReadStage } from './read-stage.ts';
 import { redisSchemaLookup } from './schema-registry.ts';
 import { deadLetterKey, streamKey } from './stream-names.ts';
 
-export interface ConsumerOptions<C extends ChannelDefinition> {
-  /** Consumer group: one per consuming service (for example `sales`). */
-  group: string;
-  /** Consumer name: one per instance, stable across restarts so it resumes its own pending entries. */
-  consumer: string;
-  handlers: ChannelHandlers<C>;
-  /** Outermost first; they run inside the delivery rules (retry, dead-letter-after-N, wait-when-not-ready). */
-  middleware?: Middleware[];
-  config?: Partial<ConsumerConfig>;
-  logger?: RuntimeLogger;
-  /** Which `dataschema` fingerprints to accept (core/schema-check.ts); default `registered`, the strict check. */
-  schemas?: SchemaPolicy;
-  /** Told the outcome of each entry (for metrics); it must not throw. */
-  onOutcome?: (outcome: ConsumerOutcome) => void;
-}
-
-/** What became of one entry (see HandleOutcome). */
-export type ConsumerOutcome = HandleOutcome;
-
-export interface Consumer<C extends ChannelDefinition> {
-  readonly channel: C;
-  /** Creates the group if needed and starts reading in the background. */
-  start(): Promise<void>;
-  /** Stops reading, ends back-offs, finishes and acks what is in flight, then closes its connection. */
-  stop(): Promise<void>;
-  stats(): Promise<ConsumerStats>;
-}
+export type { Consumer, ConsumerOptions, ConsumerOutcome } from '../core/transport.ts';
 
 export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
   const config = resolveConsumerConfig(options.config);
@@ -66,7 +41,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     deadLetter: (entry, letter) => deadLetter(redis, target, entry, letter),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   });
-  const lanes = createSubjectLanes<ReadEntry>(handleStage.handle, config.concurrency, (id, key) => ({ id, flat: null, fields: null, key }));
+  const lanes = createSubjectLanes<ReadEntry>(handleStage.handle, config.concurrency, (id, key) => ({ id, flat: null, fields: null, key }), config.maxHeldEntries);
   const claimStage = createClaimStage({ redis, stream, group, consumer, batchSize: config.batchSize, minIdleMs: config.minIdleMs, lanes, logger, isRunning: () => running });
 
   const ensureGroup = async (): Promise<void> => {

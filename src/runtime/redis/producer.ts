@@ -9,39 +9,23 @@ import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
-import type { ChannelDefinition, MessageName, PayloadOf, PublishOptions } from '../core/types.ts';
+import type { Producer, ProducerOptions } from '../core/transport.ts';
+import type { ChannelDefinition, PublishOptions } from '../core/types.ts';
 
-export interface ProducerOptions {
-  /** CloudEvents `source`, for example `herald/catalog`. */
-  source: string;
-  /**
-   * Retention: the stream is trimmed towards this many entries, but never past an entry that a
-   * consumer group has not yet acknowledged. 1 M entries of ~200 B is ~250 MB of Redis memory.
-   */
-  maxLen?: number;
-  /** Trim after every this many published events (trimming scans at most this many ids). */
-  trimEvery?: number;
-  /** Largest event (all stream fields, envelope and data) accepted; larger ones throw HERALD_ERR_EVENT_TOO_LARGE. */
-  maxEventBytes?: number;
-}
+export type { OutgoingEvent, Producer, ProducerOptions } from '../core/transport.ts';
 
-export const producerDefaults = { maxLen: 1_000_000, trimEvery: 1000, maxEventBytes: defaultMaxEventBytes } as const;
+/** 1 M entries of ~200 B is ~250 MB of Redis memory. */
+export const DEFAULT_MAX_LEN = 1_000_000;
+/** A trim every 1000 events keeps its cost (one Lua call) off all but 0.1% of publishes. */
+export const DEFAULT_TRIM_EVERY = 1000;
+/**
+ * A trim examines at most this many times trimEvery ids (and never fewer than MIN_TRIM_SCAN): enough to
+ * catch up in a few trims after a slow group held retention back, small enough to keep one call short.
+ */
+export const TRIM_SCAN_FACTOR = 10;
+export const MIN_TRIM_SCAN = 10_000;
 
-export type OutgoingEvent<C extends ChannelDefinition> = {
-  [N in MessageName<C>]: { name: N; data: PayloadOf<C, N>; options?: PublishOptions };
-}[MessageName<C>];
-
-export interface Producer<C extends ChannelDefinition> {
-  readonly channel: C;
-  /** Publishes one event; resolves to its stream entry id. */
-  publish<N extends MessageName<C>>(name: N, data: PayloadOf<C, N>, options?: PublishOptions): Promise<string>;
-  /** Publishes many events in one pipelined round trip, in order; resolves to their entry ids. */
-  publishBatch(items: ReadonlyArray<OutgoingEvent<C>>): Promise<string[]>;
-  /** Encodes an event without sending it (an outbox stores this and a relay publishes it later). */
-  encode<N extends MessageName<C>>(name: N, data: PayloadOf<C, N>, options?: PublishOptions): EncodedEvent;
-  /** Publishes already-encoded events unchanged (same id, same time), in one round trip. */
-  publishEncoded(events: ReadonlyArray<EncodedEvent>): Promise<string[]>;
-}
+export const producerDefaults = { maxLen: DEFAULT_MAX_LEN, trimEvery: DEFAULT_TRIM_EVERY, maxEventBytes: defaultMaxEventBytes } as const;
 
 export function createProducer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ProducerOptions): Producer<C> {
   const maxLen = options.maxLen ?? producerDefaults.maxLen;
@@ -82,14 +66,15 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     sinceTrim += count;
     if (sinceTrim < trimEvery) return;
     sinceTrim = 0;
+    const scan = Math.max(trimEvery * TRIM_SCAN_FACTOR, MIN_TRIM_SCAN);
     if (partitions === 1) {
-      await trimSafely(redis, stream, maxLen, Math.max(trimEvery * 10, 10_000));
+      await trimSafely(redis, stream, maxLen, scan);
       return;
     }
     // Each partition keeps maxLen / partitions entries, so the channel as a whole keeps about maxLen.
     const streams = [...touched];
     touched.clear();
-    for (const key of streams) await trimSafely(redis, key, Math.max(1, Math.ceil(maxLen / partitions)), Math.max(trimEvery * 10, 10_000));
+    for (const key of streams) await trimSafely(redis, key, Math.max(1, Math.ceil(maxLen / partitions)), scan);
   };
 
   /** Encodes for an outbox: a PRODUCER `create` span, the event's creation context, ends at once. */
@@ -160,6 +145,11 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     encode: encode as Producer<C>['encode'],
     // An outbox relay's events keep their envelope; each `send` span continues the event's own trace.
     publishEncoded: (events) => sendTraced(events, events.map((event) => startRelaySpan(stream, event.envelope))),
+    encodeEvent(event) {
+      const encoded = encode(event.name, event.data, event.options);
+      assertEventSize(encodedEventToFields(encoded), maxEventBytes, channel.address, encoded.envelope.type);
+      return encoded;
+    },
     async publish(name, data, publishOptions) {
       const { events, spans } = encodeForSend([{ name, data, options: publishOptions }]);
       const [id] = await sendTraced(events, spans);

@@ -36,8 +36,8 @@ export function createReadStage(options: ReadStageOptions): ReadStage {
   const { reader, redis, stream, group, consumer, blockMs, batchSize, maxBatchBytes } = options;
   let ahead: Promise<Read> | undefined;
   let ackInFlight: Promise<unknown> | undefined;
-  // Entries per read: halved towards 1 while batches come in larger than maxBatchBytes, so a run of
-  // large entries is not pulled into memory batchSize at a time; grows back as they shrink.
+  // Entries per read: as many as fit maxBatchBytes at the last read's average entry size (1 at least,
+  // batchSize at most), so a run of large entries is not pulled into memory batchSize at a time.
   let count = batchSize;
 
   const read = (): Promise<Read> =>
@@ -52,8 +52,7 @@ export function createReadStage(options: ReadStageOptions): ReadStage {
       const entries = parseReadGroupRaw(result.raw, stream).map((entry) => readEntry(entry.id, entry.flat));
       let bytes = 0;
       for (const entry of entries) bytes += entry.fields?.size ?? 0;
-      if (bytes > maxBatchBytes) count = Math.max(1, Math.floor(count / 2));
-      else if (entries.length === count) count = Math.min(batchSize, count * 2);
+      if (entries.length > 0) count = Math.max(1, Math.min(batchSize, Math.floor(maxBatchBytes / (bytes / entries.length))));
       return entries;
     },
     readAhead() {

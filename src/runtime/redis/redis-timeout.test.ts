@@ -1,40 +1,59 @@
-// connectRedis's commandTimeoutMs: node-redis's default unless asked, and 0 arms no per-command timer
-// on the connection and its duplicates (the consumer's reader is a duplicate).
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
-import { closeConnection, connectRedis, duplicateConnection, type RedisConnection } from './connection.ts';
+// connectRedis's commandTimeoutMs, by what a caller sees during a Redis outage: a command that cannot
+// be written fails after the timeout, and with 0 it waits for the reconnect, on the connection and on
+// its duplicates (the consumer's reader is a duplicate). Nothing here looks inside node-redis.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { startRedisServer } from '../../cli/redis-server.ts';
+import { isInfrastructureError } from '../core/errors.ts';
+import { closeConnection, connectRedis, duplicateConnection } from './connection.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
-
-beforeAll(async () => {
-  server = await startTestRedis();
-});
-afterAll(async () => {
-  await server.cleanup();
-});
-
-// node-redis keeps the effective per-command options here; `timeout` is what arms its AbortSignal timer.
-const timeoutOf = (client: RedisConnection) => (client as unknown as { _commandOptions: { timeout?: number } })._commandOptions.timeout;
-
-test('without commandTimeoutMs a connection keeps node-redis default of 5 s', async () => {
-  const redis = await connectRedis(server.url);
+async function withOutage(run: (url: string, outage: { begin(): Promise<void>; end(): Promise<void> }) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-timeout-'));
+  let server = await startRedisServer({ dir });
   try {
-    expect(timeoutOf(redis)).toBe(5000);
+    await run(server.url, {
+      begin: () => server.stop(),
+      end: async () => {
+        server = await startRedisServer({ dir, port: server.port });
+      },
+    });
   } finally {
-    await closeConnection(redis);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('with a command timeout, a command issued while Redis is down fails with an infrastructure error', async () => {
+  await withOutage(async (url, outage) => {
+    const redis = await connectRedis(url, { commandTimeoutMs: 100 });
+    try {
+      await outage.begin();
+      const error = await redis.sendCommand(['PING']).catch((e: unknown) => e);
+      expect(isInfrastructureError(error)).toBe(true);
+      await outage.end();
+      await expect.poll(() => redis.sendCommand(['PING']).then(String, () => 'down')).toBe('PONG');
+    } finally {
+      await closeConnection(redis).catch(() => redis.destroy());
+    }
+  });
 });
 
-test('commandTimeoutMs 0 arms no timer on the connection or its duplicates, and commands still answer', async () => {
-  const redis = await connectRedis(server.url, { commandTimeoutMs: 0 });
-  const copy = await duplicateConnection(redis);
-  try {
-    expect(timeoutOf(redis)).toBe(0);
-    expect(timeoutOf(copy)).toBe(0);
-    expect(await redis.sendCommand(['BLPOP', 'herald:test:empty', '0.2'])).toBeNull();
-    expect(String(await copy.sendCommand(['PING']))).toBe('PONG');
-  } finally {
-    await closeConnection(copy);
-    await closeConnection(redis);
-  }
+test('commandTimeoutMs 0: commands issued while Redis is down wait and answer after the reconnect, duplicates included', async () => {
+  await withOutage(async (url, outage) => {
+    const redis = await connectRedis(url, { commandTimeoutMs: 0 });
+    const copy = await duplicateConnection(redis);
+    try {
+      await outage.begin();
+      await expect.poll(() => redis.isReady).toBe(false);
+      await expect.poll(() => copy.isReady).toBe(false);
+      const waiting = Promise.all([redis.sendCommand(['PING']), copy.sendCommand(['PING'])]);
+      await outage.end();
+      expect((await waiting).map(String)).toEqual(['PONG', 'PONG']);
+    } finally {
+      await closeConnection(copy).catch(() => copy.destroy());
+      await closeConnection(redis).catch(() => redis.destroy());
+    }
+  });
 });

@@ -46,7 +46,7 @@ afterAll(async () => {
 
 describe('TLS (rediss://)', () => {
   test('the runtime publishes over TLS as an ACL user when given the CA', async () => {
-    const redis = await connectRedis(redisUrlFor(tlsUrl, 'catalog', passwords.catalog), { name: 'catalog:tls', tls: { ca: readFileSync(join(certs, 'ca.crt')) } });
+    const redis = await connectRedis(redisUrlFor(tlsUrl, 'catalog', passwords.of('catalog')), { name: 'catalog:tls', tls: { ca: readFileSync(join(certs, 'ca.crt')) } });
     const producer = createProducer(redis, testChannel('catalog.movie.v1'), { source: 'herald/catalog' });
     const id = await producer.publish('Ping', { subject: 'm1', seq: 1, blob: new Uint8Array([1, 2]) });
     expect(id).toMatch(/^\d+-\d+$/);
@@ -68,7 +68,7 @@ process.stdout.write(String(await redis.ping()));
 await redis.close();`;
     const out = execFileSync(process.execPath, ['--conditions=herald-source', '--input-type=module', '-e', script], {
       cwd: join(import.meta.dirname, '../..'),
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(certs, 'ca.crt'), REDIS_URL: redisUrlFor(tlsUrl, 'sales', passwords.sales) },
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(certs, 'ca.crt'), REDIS_URL: redisUrlFor(tlsUrl, 'sales', passwords.of('sales')) },
       encoding: 'utf8',
       timeout: 20_000,
     });

@@ -1,26 +1,14 @@
 // replayChannel against a real redis-server: every retained event handled once, in stream order per
 // subject, subjects concurrently, and a handler failure stops the replay.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { expect } from 'vitest';
+import { redisTest as test } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import type { RedisConnection } from './connection.ts';
 import { replayChannel } from './replay.ts';
 import type { ReceivedEvent } from '../core/types.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
-let redis: RedisConnection;
-
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
-});
-
-async function publishPings(address: string, subjects: number, perSubject: number) {
+async function publishPings(redis: RedisConnection, address: string, subjects: number, perSubject: number) {
   const channel = testChannel(address);
   const producer = createProducer(redis, channel, { source: 'herald/test' });
   const items = [];
@@ -33,8 +21,8 @@ async function publishPings(address: string, subjects: number, perSubject: numbe
   return channel;
 }
 
-test('replays every event once, in stream order per subject, with subjects handled concurrently', async () => {
-  const channel = await publishPings('replay.order', 8, 25);
+test('replays every event once, in stream order per subject, with subjects handled concurrently', async ({ redis }) => {
+  const channel = await publishPings(redis, 'replay.order', 8, 25);
   const seen = new Map<string, number[]>();
   let running = 0;
   let maxRunning = 0;
@@ -54,8 +42,8 @@ test('replays every event once, in stream order per subject, with subjects handl
   expect(maxRunning).toBeLessThanOrEqual(4);
 });
 
-test('stops at the first failing handler and rethrows its error', async () => {
-  const channel = await publishPings('replay.failure', 4, 50);
+test('stops at the first failing handler and rethrows its error', async ({ redis }) => {
+  const channel = await publishPings(redis, 'replay.failure', 4, 50);
   let handled = 0;
   const ping = async (event: ReceivedEvent<{ seq: number }>) => {
     if (event.data.seq === 3) throw new Error('projection write failed');

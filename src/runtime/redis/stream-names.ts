@@ -38,6 +38,11 @@ export function outboxKey(service: string): string {
   return `${service}:outbox`;
 }
 
+/** Where a relay parks the outbox entries it can never publish: beside the outbox, under its key prefix. */
+export function parkedStream(outbox: string): string {
+  return `${outbox}:parked`;
+}
+
 /** The consumer group of a consuming service on a channel: one per service, named after it. */
 export function groupName(service: string): string {
   return service;

@@ -15,8 +15,8 @@ export async function slowConsumerScenario(options: { movies: number; versions: 
   const passwords = resolveRedisPasswords({});
   const server = await startTestRedis({ extraConfig: aclConfigLines(passwords) });
   const admin = await connectRedis(server.url);
-  const catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.catalog), { name: 'catalog:burst' });
-  const sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.sales), { name: 'sales:slow' });
+  const catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.of('catalog')), { name: 'catalog:burst' });
+  const sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.of('sales')), { name: 'sales:slow' });
   const outcomes = { applied: 0, duplicate: 0, early: 0 };
   const slow: Middleware = (next) => async (event) => {
     await sleep(options.handlerMs);
@@ -66,7 +66,7 @@ export async function slowConsumerScenario(options: { movies: number; versions: 
     samples.lengthWhenDrained = Number(await admin.sendCommand(['XLEN', 'catalog.movie.v1']));
     // The producer's next trim, once the group has caught up: now the stream may shrink to maxLen.
     await trimSafely(catalog, 'catalog.movie.v1', options.maxLen, total);
-    const inbox = Number(await admin.sendCommand(['SCARD', 'sales:inbox']));
+    const inbox = Number(await admin.sendCommand(['ZCARD', 'sales:inbox:window']));
     const dlq = Number(await admin.sendCommand(['XLEN', 'catalog.movie.v1.dlq']));
     const rows = await createMovieProjection(admin).all();
     const stale = rows.filter((r) => r.version !== options.versions).length + (options.movies - rows.length);

@@ -1,8 +1,8 @@
 // Every consumer knob, with a named default that says why it has its value (as Watermill's
 // SubscriberConfig), and validate(), which refuses a combination that cannot work. It reads no
-// environment and touches no Redis: services pass their values in.
-import { defaultMaxEventBytes } from '../core/event-size.ts';
-import { HeraldError } from '../core/errors.ts';
+// environment and knows no transport: services pass their values in, every transport reads them.
+import { defaultMaxEventBytes } from './event-size.ts';
+import { HeraldError } from './errors.ts';
 
 /** 200 entries per read amortise the round trip while bounding what one batch holds in memory. */
 export const DEFAULT_BATCH_SIZE = 200;
@@ -39,6 +39,12 @@ export const DEFAULT_LOOP_ERROR_BACKOFF_MS = 500;
  */
 export const DEFAULT_MAX_BATCH_BYTES = 8 * 1_048_576;
 
+/**
+ * 10k entries held back behind a failed one of their subject are kept with their fields (a few MB at
+ * Herald's event sizes); beyond that only their ids, and they come back through the next reclaim.
+ */
+export const DEFAULT_MAX_HELD_ENTRIES = 10_000;
+
 export interface ConsumerConfig {
   /** Entries per XREADGROUP (at most; see maxBatchBytes). */
   batchSize: number;
@@ -70,6 +76,8 @@ export interface ConsumerConfig {
   maxBatchBytes: number;
   /** Pause after the read loop fails, before it tries again. */
   loopErrorBackoffMs: number;
+  /** Entries held back behind a failed entry of their subject that are kept in memory with their fields. */
+  maxHeldEntries: number;
 }
 
 export const consumerDefaults: Readonly<ConsumerConfig> = Object.freeze({
@@ -88,6 +96,7 @@ export const consumerDefaults: Readonly<ConsumerConfig> = Object.freeze({
   maxEventBytes: defaultMaxEventBytes,
   maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
   loopErrorBackoffMs: DEFAULT_LOOP_ERROR_BACKOFF_MS,
+  maxHeldEntries: DEFAULT_MAX_HELD_ENTRIES,
 });
 
 /**
@@ -106,7 +115,7 @@ export function validate(config: ConsumerConfig): void {
   const fail = (field: keyof ConsumerConfig, rule: string): never => {
     throw new HeraldError('HERALD_ERR_CONFIG', `consumer config ${field} = ${String(config[field])}: ${rule}`, { field, value: config[field] });
   };
-  const positive: Array<keyof ConsumerConfig> = ['batchSize', 'blockMs', 'concurrency', 'claimIntervalMs', 'minIdleMs', 'maxDeliveries', 'deadLetterMaxLen', 'maxEventBytes', 'maxBatchBytes'];
+  const positive: Array<keyof ConsumerConfig> = ['batchSize', 'blockMs', 'concurrency', 'claimIntervalMs', 'minIdleMs', 'maxDeliveries', 'deadLetterMaxLen', 'maxEventBytes', 'maxBatchBytes', 'maxHeldEntries'];
   for (const field of positive) {
     const value = config[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(field, 'must be a positive integer');
