@@ -1,5 +1,5 @@
 // Renders docs/images/dashboard.png: what ops/grafana/herald.json shows, from real data. It starts
-// Redis, Catalog and Sales (the test harness), a real Prometheus (Debian package `prometheus`) scraping
+// Redis and every service (the test harness), a real Prometheus (Debian package `prometheus`) scraping
 // them every second, drives traffic, runs every panel's query through Prometheus' query_range API,
 // draws the panels as a static page and screenshots it with Debian's chromium. Grafana itself has no
 // Debian or npm package, so this stands in for its screenshot; a query Prometheus rejects fails the run.
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { closeConnection, connectRedis } from 'herald/runtime';
+import { closeConnection, connectRedis, outboxChannelField } from 'herald/runtime';
 import { chromium } from 'playwright-core';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { freePort } from '../../src/cli/redis-server.ts';
@@ -28,14 +28,13 @@ const dashboard = JSON.parse(readFileSync(join(root, 'ops/grafana/herald.json'),
 const token = 'preview-token';
 const auth = { authorization: `Bearer ${token}` };
 const work = mkdtempSync(join(tmpdir(), 'herald-dashboard-'));
-const stack = await startStack({ env: { SERVICE_TOKEN: token, CONSUMER_NAME: 'sales-1' } });
+const stack = await startStack({ env: { SERVICE_TOKEN: token, CONSUMER_NAME: 'sales-1' }, envOf: { reporting: { CONSUMER_NAME: 'reporting-1' } } });
 const promPort = Number(process.env.PREVIEW_PROMETHEUS_PORT ?? (await freePort()));
 const prometheusUrl = `http://127.0.0.1:${promPort}`;
 writeFileSync(join(work, 'prometheus.yml'), [
   'global: { scrape_interval: 1s, evaluation_interval: 1s }',
   'scrape_configs:',
-  `  - { job_name: catalog, static_configs: [ { targets: ["${new URL(stack.process('catalog').url).host}"] } ] }`,
-  `  - { job_name: sales, static_configs: [ { targets: ["${new URL(stack.process('sales').url).host}"] } ] }`,
+  ...stack.all().map((service) => `  - { job_name: ${service.label}, static_configs: [ { targets: ["${new URL(service.url).host}"] } ] }`),
   '',
 ].join('\n'));
 const prometheus = spawn('prometheus', [`--config.file=${join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${join(work, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
@@ -56,6 +55,10 @@ try {
     if (patched.status === 200) movie.version += 1;
     if (tick % 3 === 0) await http(stack.process('sales').url, 'POST', '/purchases', { movieId: movies[(tick * 7) % movies.length]!.id, customerId: `c${tick % 13}`, quantity: 1 + (tick % 3) }, auth);
     if (tick % 17 === 0) await http(stack.process('catalog').url, 'GET', `/movies/00000000-0000-4000-8000-${String(tick).padStart(12, '0')}`);
+    if (tick % 200 === 120) {
+      // An outbox entry for a channel Catalog does not send to: the relay parks it.
+      await redis.sendCommand(['XADD', 'catalog:outbox', '*', outboxChannelField, 'nowhere.v1', 'id', `stray-${tick}`]);
+    }
     if (tick % 150 === 75) {
       // A poison event (no price): Sales dead-letters it, so the dead-letter panels have something to show.
       const id = `poison-${tick}`;
@@ -82,7 +85,7 @@ try {
     }
     panels.push({ title: panel.title, description: panel.description, type: panel.type, unit: panel.fieldConfig.defaults.unit, series });
   }
-  const html = renderPreview(dashboard.title, `ops/grafana/herald.json, every panel queried through a real Prometheus from ${Math.round(end - started)} s of real traffic on Catalog and Sales (scraped every second)`, panels);
+  const html = renderPreview(dashboard.title, `ops/grafana/herald.json, every panel queried through a real Prometheus from ${Math.round(end - started)} s of real traffic on Catalog, Sales and Reporting (scraped every second)`, panels);
   const page = join(work, 'dashboard.html');
   writeFileSync(page, html);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
