@@ -1,35 +1,45 @@
-// Provider side of the pacts: each interaction description mapped to the producer's real message
-// builder (Catalog's services/catalog/events.ts, Sales' purchaseCompleted), fed with domain state
-// built by the producer's own aggregate code. `herald check` encodes, decodes and verifies these.
-// It must never hand-write a payload: a field the producer stops filling must show up here.
+// Provider side of the pacts: each interaction description mapped to the producer's real publishing
+// path: the outgoing event exactly as the service hands it to its producer/outbox (Catalog's
+// outgoingEvent, Sales' outgoingPurchase), fed with domain state built by the producer's own aggregate
+// code. `herald check` encodes it with the runtime's encodeMessage (envelope and protobuf bytes, as the
+// stream carries them) and reads it back as a consumer does. Never hand-write a payload here.
 import { catalogMovie } from '../generated/channels/catalog-movie.ts';
 import { salesPurchase } from '../generated/channels/sales-purchase.ts';
-import { movieCreated, movieRetired, movieUpdated } from '../services/catalog/events.ts';
-import { applyEvent, decideCreate, decideRetire, decideUpdate, type MovieState } from '../services/catalog/movie.ts';
-import { purchaseCompleted } from '../services/sales/purchases.ts';
-import type { MessageProviders } from '../src/gates/pact.ts';
+import { outgoingEvent } from '../services/catalog/events.ts';
+import { applyEvent, decideCreate, decideRetire, decideUpdate, type MovieState, type StoredMovieEvent } from '../services/catalog/movie.ts';
+import { outgoingPurchase } from '../services/sales/purchases.ts';
+import type { MessageProviders, PublishedMessage } from '../src/gates/pact.ts';
 
 const movieId = '3f1c2a9e-6b7d-4e8f-9a0b-1c2d3e4f5a6b';
 
-/** Dune through the Catalog aggregate: created, repriced, retired. */
-function duneHistory(): { created: MovieState; updated: MovieState; retired: MovieState } {
-  const created = applyEvent(undefined, { eventId: 'e1', ...decideCreate(movieId, { title: 'Dune', price: { currencyCode: 'EUR', amountMinor: 1299n }, genres: ['science-fiction'], releaseYear: 2021 }, '2026-11-25T10:00:00.000Z') });
-  const update = decideUpdate(created, { price: { currencyCode: 'EUR', amountMinor: 999n } }, '2026-11-25T11:00:00.000Z')!;
-  const updated = applyEvent(created, { eventId: 'e2', ...update });
-  const retired = applyEvent(updated, { eventId: 'e3', ...decideRetire(updated, 'licence ended', '2026-11-25T12:00:00.000Z')! });
-  return { created, updated, retired };
+/** Dune through the Catalog aggregate: created, repriced, retired; each step's stored event and state after it. */
+function duneHistory(): Record<'created' | 'updated' | 'retired', { event: StoredMovieEvent; state: MovieState }> {
+  const createEvent: StoredMovieEvent = { eventId: '0192f0c4-8a1e-7c3b-9d2e-4f5a6b7c8d9e', ...decideCreate(movieId, { title: 'Dune', price: { currencyCode: 'EUR', amountMinor: 1299n }, genres: ['science-fiction'], releaseYear: 2021 }, '2026-11-25T10:00:00.000Z') };
+  const created = applyEvent(undefined, createEvent);
+  const updateEvent: StoredMovieEvent = { eventId: '0192f0c5-1b2c-7d3e-8f4a-5b6c7d8e9f0a', ...decideUpdate(created, { price: { currencyCode: 'EUR', amountMinor: 999n } }, '2026-11-25T11:00:00.000Z')! };
+  const updated = applyEvent(created, updateEvent);
+  const retireEvent: StoredMovieEvent = { eventId: '0192f0c6-2c3d-7e4f-9a5b-6c7d8e9f0a1b', ...decideRetire(updated, 'licence ended', '2026-11-25T12:00:00.000Z')! };
+  const retired = applyEvent(updated, retireEvent);
+  return { created: { event: createEvent, state: created }, updated: { event: updateEvent, state: updated }, retired: { event: retireEvent, state: retired } };
 }
+
+/** What Catalog's commands hand to its producer for one step (services/catalog/commands.ts). */
+const catalogPublishes = (step: keyof ReturnType<typeof duneHistory>): PublishedMessage => {
+  const { event, state } = duneHistory()[step];
+  return { channel: catalogMovie, source: 'herald/catalog', event: outgoingEvent(event, state) };
+};
 
 export const messageProviders: MessageProviders = {
   catalog: {
-    'a MovieCreated event': () => ({ message: catalogMovie.messages.MovieCreated, data: movieCreated(duneHistory().created) }),
-    'a MovieUpdated event': () => ({ message: catalogMovie.messages.MovieUpdated, data: movieUpdated(duneHistory().updated, ['price']) }),
-    'a MovieRetired event': () => ({ message: catalogMovie.messages.MovieRetired, data: movieRetired(duneHistory().retired, 'licence ended') }),
+    'a MovieCreated event': () => catalogPublishes('created'),
+    'a MovieUpdated event': () => catalogPublishes('updated'),
+    'a MovieRetired event': () => catalogPublishes('retired'),
   },
   sales: {
     'a PurchaseCompleted event': () => ({
-      message: salesPurchase.messages.PurchaseCompleted,
-      data: purchaseCompleted({
+      channel: salesPurchase,
+      source: 'herald/sales',
+      event: outgoingPurchase({
         purchaseId: '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d',
         customerId: 'alice',
         quantity: 2,

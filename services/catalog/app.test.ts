@@ -49,21 +49,18 @@ async function writes() {
   };
 }
 
+const poll = { timeout: 5000, interval: 25 };
+
 /** The write counters once the relay has drained the outbox (it runs concurrently). */
 async function settled() {
-  return until(async () => {
-    const counts = await writes();
-    return counts.outbox === 0 ? counts : undefined;
-  });
+  await expect.poll(async () => (await writes()).outbox, poll).toBe(0);
+  return writes();
 }
 
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in 5 s');
+/** The published entry `match` picks, once the relay has published it. */
+async function published(match: (entry: Awaited<ReturnType<typeof channelEntries>>[number]) => boolean) {
+  await expect.poll(async () => (await channelEntries()).some(match), poll).toBe(true);
+  return (await channelEntries()).find(match)!;
 }
 
 describe('catalog service', () => {
@@ -73,22 +70,23 @@ describe('catalog service', () => {
     expect(response.statusCode).toBe(201);
     const movie = response.json();
     expect(movie).toMatchObject({ ...dune, status: 'active', version: 1 });
-    const published = await until(async () => (await channelEntries()).find((e) => e.envelope.subject === movie.movieId));
-    expect(published.name).toBe('MovieCreated');
-    expect(published.data).toMatchObject({ movieId: movie.movieId, version: 1, movie: { title: 'Dune', price: { amountMinor: 1299n, currencyCode: 'EUR' } } });
-    expect(published.envelope.sequence).toBe('1');
-    expect(published.envelope.traceparent).toContain('0af7651916cd43dd8448eb211c80319c');
+    const created = await published((e) => e.envelope.subject === movie.movieId);
+    expect(created.name).toBe('MovieCreated');
+    expect(created.data).toMatchObject({ movieId: movie.movieId, version: 1, movie: { title: 'Dune', price: { amountMinor: 1299n, currencyCode: 'EUR' } } });
+    expect(created.envelope.sequence).toBe('1');
+    expect(created.envelope.traceparent).toContain('0af7651916cd43dd8448eb211c80319c');
     const history = (await app.inject(`/movies/${movie.movieId}/events`)).json();
-    expect(history.events[0]).toMatchObject({ type: 'MovieCreated', version: 1, eventId: published.envelope.id });
-    await until(async () => ((await writes()).outbox === 0 ? true : undefined));
+    // The stored event and the published one carry the id the command chose.
+    expect(history.events[0]).toMatchObject({ type: 'MovieCreated', version: 1, eventId: created.envelope.id });
+    await settled();
   });
 
   it('updates with the expected version and publishes the changed paths and the full movie', async () => {
     const movie = await create();
     const response = await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: 1, price: { amountMinor: 999, currencyCode: 'EUR' } } });
     expect(response.json()).toMatchObject({ version: 2, price: { amountMinor: 999 } });
-    const published = await until(async () => (await channelEntries()).find((e) => e.envelope.subject === movie.movieId && e.name === 'MovieUpdated'));
-    expect(published.data).toMatchObject({ version: 2, changedFields: { paths: ['price'] }, movie: { title: 'Dune', price: { amountMinor: 999n } } });
+    const updated = await published((e) => e.envelope.subject === movie.movieId && e.name === 'MovieUpdated');
+    expect(updated.data).toMatchObject({ version: 2, changedFields: { paths: ['price'] }, movie: { title: 'Dune', price: { amountMinor: 999n } } });
   });
 
   it('answers 409 to a stale expected version and writes nothing', async () => {

@@ -2,14 +2,14 @@
 // and queries on the event store) and the outbox relay plugin. It never listens; main.ts does.
 import type { FastifyInstance } from 'fastify';
 import { createCatalogService } from '../../generated/services/catalog.ts';
-import { openServiceApp, relayPlugin } from '../shared/bootstrap.ts';
+import { openServiceApp, ownLibrary, relayPlugin } from '../shared/bootstrap.ts';
 import { createMovieCommands } from './commands.ts';
 import type { CatalogConfig } from './config.ts';
 import { catalogKeys, createMovieEventStore } from './event-store.ts';
 import { registerCatalogRoutes } from './routes.ts';
 
 export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> {
-  const { app, redis, runtime } = await openServiceApp('catalog', config);
+  const { app, redis, runtime } = await openServiceApp('catalog', config, ownLibrary('catalog', import.meta.url));
   const producer = createCatalogService(redis).producers.catalogMovie;
   const store = createMovieEventStore(redis, { snapshotEvery: config.snapshotEvery });
 

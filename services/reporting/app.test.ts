@@ -34,13 +34,16 @@ const purchase = (movieId: string, quantity: number, amountMinor: bigint, curren
 });
 const publish = (p: PurchaseCompleted, id?: string) => sales.publish('PurchaseCompleted', p, { subject: p.purchaseId, sequence: 1, ...(id ? { id } : {}) });
 
+const poll = { timeout: 7500, interval: 25 };
+
+/** The movie's revenue once it counts `purchases` purchases. */
 async function revenueOf(movieId: string, purchases: number) {
-  for (let i = 0; i < 300; i++) {
+  const revenue = async () => {
     const response = await app.inject(`/revenue/${movieId}`);
-    if (response.statusCode === 200 && response.json().purchases >= purchases) return response.json();
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`movie ${movieId} never reached ${purchases} purchases`);
+    return response.statusCode === 200 ? response.json() : undefined;
+  };
+  await expect.poll(async () => (await revenue())?.purchases ?? 0, poll).toBeGreaterThanOrEqual(purchases);
+  return revenue();
 }
 
 describe('reporting service', () => {
@@ -86,8 +89,7 @@ describe('reporting service', () => {
     expect((await app.inject('/ready')).json()).toMatchObject({ checks: { deadLetters: { depth: 0 } } }); // the baseline growth is measured from
     const movieId = randomUUID();
     await publish({ ...purchase(movieId, 1, 10n), total: { amountMinor: 10n, currencyCode: 'eur' } });
-    for (let i = 0; i < 200 && Number(await redis.sendCommand(['XLEN', 'sales.purchase.v1.dlq'])) === 0; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(Number(await redis.sendCommand(['XLEN', 'sales.purchase.v1.dlq']))).toBe(1);
+    await expect.poll(async () => Number(await redis.sendCommand(['XLEN', 'sales.purchase.v1.dlq'])), poll).toBe(1);
     expect((await app.inject(`/revenue/${movieId}`)).json()).toMatchObject({ statusCode: 404, field: 'params.id' });
     expect((await app.inject('/health')).json()).toMatchObject({ status: 'ok', service: 'reporting', checks: { consumer: { running: true } } });
     // Liveness holds; readiness says the dead-letter stream grew (READY_DLQ_MAX_GROWTH is 0 by default).

@@ -5,14 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import { traceLogging } from 'herald/runtime';
 import { createReportingService } from '../../generated/services/reporting.ts';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
-import { consumerObservation, consumerPlugin, openServiceApp } from '../shared/bootstrap.ts';
+import { consumerObservation, consumerPlugin, openServiceApp, ownLibrary } from '../shared/bootstrap.ts';
 import type { ReportingConfig } from './config.ts';
 import { createSalesPurchaseHandlers } from './handlers.ts';
 import { createRevenueLedger } from './ledger.ts';
 import { registerReportingRoutes } from './routes.ts';
 
 export async function buildApp(config: ReportingConfig): Promise<FastifyInstance> {
-  const { app, redis, runtime } = await openServiceApp('reporting', config);
+  const { app, redis, runtime } = await openServiceApp('reporting', config, ownLibrary('reporting', import.meta.url));
   const ledger = createRevenueLedger(redis, { inboxWindow: config.inboxWindow });
 
   if (config.roles.includes('api')) registerReportingRoutes(app, { ledger });

@@ -34,13 +34,16 @@ const movie = (movieId: string, title: string, amountMinor: bigint, status: Movi
   movieId, title, price: { currencyCode: 'EUR', amountMinor }, genres: [], releaseYear: 2021, status,
 });
 
+const poll = { timeout: 7500, interval: 25 };
+
+/** The projected movie once it has reached `version`. */
 async function projected(movieId: string, version: number) {
-  for (let i = 0; i < 300; i++) {
+  const row = async () => {
     const response = await app.inject(`/movies/${movieId}`);
-    if (response.statusCode === 200 && response.json().version >= version) return response.json();
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`movie ${movieId} never reached version ${version}`);
+    return response.statusCode === 200 ? response.json() : undefined;
+  };
+  await expect.poll(async () => (await row())?.version ?? 0, poll).toBeGreaterThanOrEqual(version);
+  return row();
 }
 
 async function seedMovie(title = 'Heat', amountMinor = 799n) {
@@ -61,11 +64,9 @@ describe('sales service', () => {
     expect(response.statusCode).toBe(201);
     const purchase = response.json();
     expect(purchase).toMatchObject({ customerId: 'alice', quantity: 2, movie: { movieId, title: 'Heat', unitPrice: { amountMinor: 799, currencyCode: 'EUR' }, catalogVersion: 1 }, total: { amountMinor: 1598 } });
-    let entries: ReturnType<typeof parseEntries> = [];
-    for (let i = 0; i < 200 && entries.length === 0; i++) {
-      entries = parseEntries(await redis.sendCommand(['XRANGE', salesPurchase.address, '-', '+']));
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const published = async () => parseEntries(await redis.sendCommand(['XRANGE', salesPurchase.address, '-', '+']));
+    await expect.poll(async () => (await published()).length, poll).toBeGreaterThan(0);
+    const entries = await published();
     const encoded = fieldsToEncodedEvent(entries[0]!.fields);
     expect(encoded.envelope).toMatchObject({ id: purchase.eventId, subject: purchase.purchaseId, type: 'herald.sales.purchase.v1.PurchaseCompleted' });
     expect(encoded.envelope.traceparent).toContain('11112222333344445555666677778888');
@@ -142,12 +143,8 @@ describe('sales service', () => {
     expect(await projected(movieId, 3)).toMatchObject({ title: 'Alien 2', price: { amountMinor: 650 }, version: 3 });
     // The duplicate follows v2 in the stream and may be handled just after v3 became visible.
     const duplicate = /herald_projection_events_total\{event="MovieUpdated",outcome="duplicate"\} [1-9]/;
-    let metrics = (await app.inject('/metrics')).body;
-    for (let i = 0; i < 250 && !duplicate.test(metrics); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      metrics = (await app.inject('/metrics')).body;
-    }
-    expect(metrics).toMatch(duplicate);
+    await expect.poll(async () => (await app.inject('/metrics')).body, poll).toMatch(duplicate);
+    const metrics = (await app.inject('/metrics')).body;
     expect(metrics).toMatch(/herald_projection_events_total\{event="MovieUpdated",outcome="early"\} [1-9]/);
   });
 

@@ -6,7 +6,7 @@ import { traceLogging, type Middleware } from 'herald/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { createSalesService } from '../../generated/services/sales.ts';
-import { consumerObservation, consumerPlugin, openServiceApp, relayPlugin } from '../shared/bootstrap.ts';
+import { consumerObservation, consumerPlugin, openServiceApp, ownLibrary, relayPlugin } from '../shared/bootstrap.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
 import { createMovieProjection } from './projection.ts';
@@ -14,7 +14,7 @@ import { createPurchaseService, purchaseKeys } from './purchases.ts';
 import { registerSalesRoutes } from './routes.ts';
 
 export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
-  const { app, redis, runtime } = await openServiceApp('sales', config);
+  const { app, redis, runtime } = await openServiceApp('sales', config, ownLibrary('sales', import.meta.url));
   const { metrics } = runtime;
   const service = createSalesService(redis);
   const projection = createMovieProjection(redis, undefined, { inboxWindow: config.inboxWindow });

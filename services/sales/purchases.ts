@@ -5,7 +5,7 @@
 // Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM;
 // sales:outbox:parked STREAM (entries the relay could never publish).
 import { randomUUID } from 'node:crypto';
-import { fcallWithOutbox, isHeraldError, outboxEntry, outboxKey, uuidv7, type Producer, type RedisConnection } from 'herald/runtime';
+import { fcallWithOutbox, isHeraldError, outboxEntry, outboxKey, uuidv7, type OutgoingEvent, type Producer, type RedisConnection } from 'herald/runtime';
 import { DomainError } from '../shared/errors.ts';
 import type { SalesPurchaseChannel } from '../../generated/channels/sales-purchase.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
@@ -46,6 +46,15 @@ export function purchaseCompleted(purchase: Purchase): PurchaseCompleted {
 /** Where a stored purchase's bigints live. */
 const purchaseBigInts = ['movie.unitPrice.amountMinor', 'total.amountMinor'];
 
+/** The channel event for a purchase, with its envelope options; the Pact provider verifies this too. */
+export function outgoingPurchase(purchase: Purchase, traceparent?: string): Extract<OutgoingEvent<SalesPurchaseChannel>, { name: 'PurchaseCompleted' }> {
+  return {
+    name: 'PurchaseCompleted',
+    data: purchaseCompleted(purchase),
+    options: { id: purchase.eventId, subject: purchase.purchaseId, sequence: 1, time: new Date(purchase.purchasedAt), ...(traceparent ? { traceparent } : {}) },
+  };
+}
+
 function refuse(movieId: string, outcome: string): never {
   if (outcome === 'missing') throw new DomainError('HERALD_ERR_NOT_FOUND', `movie ${movieId} is not in the catalog`, { field: 'movieId' });
   throw new DomainError('HERALD_ERR_NOT_SELLABLE', `movie ${movieId} is retired and cannot be bought`, { field: 'movieId' });
@@ -58,11 +67,7 @@ function refuse(movieId: string, outcome: string): never {
  */
 function encodeOrRefuse(producer: Producer<SalesPurchaseChannel>, purchase: Purchase, traceparent: string | undefined) {
   try {
-    return producer.encodeEvent({
-      name: 'PurchaseCompleted',
-      data: purchaseCompleted(purchase),
-      options: { id: purchase.eventId, subject: purchase.purchaseId, sequence: 1, time: new Date(purchase.purchasedAt), ...(traceparent ? { traceparent } : {}) },
-    });
+    return producer.encodeEvent(outgoingPurchase(purchase, traceparent));
   } catch (error) {
     if (!isHeraldError(error) || error.code !== 'HERALD_ERR_EVENT_TOO_LARGE') throw error;
     throw new DomainError('HERALD_ERR_EVENT_TOO_LARGE', `movie ${purchase.movie.movieId} cannot be sold: its PurchaseCompleted would be ${String(error.details.size)} bytes, over the ${String(error.details.limit)} bytes ${producer.channel.address} accepts`, {

@@ -1,7 +1,7 @@
 // The bootstrap plugins with a real Redis, relay and consumer: they start on ready, report on /health,
 // and app.close() stops consumer and relay before the connection they use is closed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsumer } from 'herald/runtime';
+import { closeConnection, connectRedis, createConsumer, loadFunctionLibraries, runtimeLibrary } from 'herald/runtime';
 import { startTestRedis } from '../../test/support/redis.ts';
 import { testChannel } from '../../test/support/test-channel.ts';
 import { loadBaseServiceConfig } from './env.ts';
@@ -33,6 +33,20 @@ describe('service bootstrap plugins', () => {
     expect(redis.isOpen).toBe(false);
     // Had Redis closed first, the consumer's loop would have logged a closed-client error here.
     expect(errors).toEqual([]);
+  });
+
+  it('refuses to start, naming herald redis setup, when a function library is missing or of another version', async () => {
+    const bare = await startTestRedis({ functions: [] });
+    try {
+      await expect(openServiceApp('shop', config(bare.url))).rejects.toMatchObject({ code: 'HERALD_ERR_CONFIG', message: 'Redis has no function library "herald"; run `herald redis setup` (herald dev does it for you)' });
+      const admin = await connectRedis(bare.url);
+      await loadFunctionLibraries(admin, [runtimeLibrary, { name: 'shop', body: "redis.register_function('shop_x', function() return 1 end)\n" }]);
+      await closeConnection(admin);
+      const newer = { name: 'shop', body: "redis.register_function('shop_x', function() return 2 end)\n" };
+      await expect(openServiceApp('shop', config(bare.url), newer)).rejects.toMatchObject({ code: 'HERALD_ERR_CONFIG', message: expect.stringMatching(/^Redis holds version [0-9a-f]{16} of function library "shop", this code needs [0-9a-f]{16}; run `herald redis setup`$/) });
+    } finally {
+      await bare.cleanup();
+    }
   });
 
   it('closes the app and says why when Redis refuses the connection', async () => {

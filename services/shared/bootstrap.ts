@@ -3,7 +3,8 @@
 // fastify runs onClose hooks last-registered first, so consumers and relays stop before the connection
 // they use closes. Every service's app.ts is these plugins plus its own routes; none holds business logic.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { closeConnection, type ChannelDefinition, type Consumer, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
+import { readFileSync } from 'node:fs';
+import { assertLibraryInstalled, closeConnection, runtimeLibrary, type ChannelDefinition, type Consumer, type FunctionLibrary, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
 import type { BaseServiceConfig } from './env.ts';
 import type { Health } from './health.ts';
 import type { ServiceMetrics } from './metrics.ts';
@@ -23,13 +24,26 @@ function shared(plugin: FastifyPluginAsync): FastifyPluginAsync {
   return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
 }
 
+/** A service's own Redis Functions library: `functions.lua` beside its app.ts, named after the service. */
+export function ownLibrary(service: string, appUrl: string): FunctionLibrary {
+  return { name: service, body: readFileSync(new URL('./functions.lua', appUrl), 'utf8') };
+}
+
 /**
- * Connects to Redis at start-up (with a deadline), probes that it accepts writes (an HSET on the
- * service's own `<keyPrefix>:health` key) for /ready, closes it last.
+ * Connects to Redis at start-up (with a deadline), checks that the Redis Functions this code calls are
+ * installed in this very version (else start-up fails, naming `herald redis setup`), probes that Redis
+ * accepts writes (an HSET on the service's own `<service>:health` key) for /ready, and closes the
+ * connection last.
  */
-export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; healthKey: string; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
+export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; healthKey: string; libraries: FunctionLibrary[]; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
   return shared(async (app) => {
     const redis = await connectServiceRedis(options.url, { name: options.name, log: app.log });
+    try {
+      for (const library of options.libraries) await assertLibraryInstalled(redis, library);
+    } catch (error) {
+      await closeConnection(redis).catch(() => redis.destroy());
+      throw error;
+    }
     options.onConnect(redis);
     runtime.health.add(redisProbe(redis, options.healthKey, options.name));
     app.addHook('onClose', async () => {
@@ -78,13 +92,19 @@ export interface OpenedService {
   runtime: ServiceRuntime;
 }
 
-/** The fastify app of a service with its Redis connection open; a refused connection closes the app and throws. */
-export async function openServiceApp(service: string, config: BaseServiceConfig<string>, keyPrefix: string = service): Promise<OpenedService> {
+/**
+ * The fastify app of a service with its Redis connection open and its functions checked (the runtime's,
+ * and `library` when the service has one); a refused connection or a missing function closes the app and throws.
+ */
+export async function openServiceApp(service: string, config: BaseServiceConfig<string>, library?: FunctionLibrary): Promise<OpenedService> {
   const { app, metrics, health } = await createServiceApp({ service, roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit, readiness: config.readiness });
   const runtime: ServiceRuntime = { metrics, health };
   let redis: RedisConnection | undefined;
   try {
-    await app.register(redisPlugin(runtime, { url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, healthKey: `${keyPrefix}:health`, onConnect: (connection) => (redis = connection) }));
+    await app.register(redisPlugin(runtime, {
+      url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, healthKey: `${service}:health`, libraries: [runtimeLibrary, ...(library ? [library] : [])],
+      onConnect: (connection) => (redis = connection),
+    }));
   } catch (error) {
     await app.close();
     throw error;

@@ -34,7 +34,7 @@ function contractCopy(name: string, breakProto?: { file: string; from: string; t
   return dir;
 }
 
-const commandNames = ['generate', 'check', 'docs', 'replay', 'inspect', 'dev', 'fingerprint', 'schemas'];
+const commandNames = ['generate', 'check', 'docs', 'replay', 'inspect', 'dev', 'fingerprint', 'schemas', 'redis'];
 
 describe('herald CLI conventions', () => {
   it('prints its version with --version and -v', async () => {

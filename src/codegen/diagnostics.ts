@@ -5,13 +5,24 @@ import { compareStrings } from './ordering.ts';
 
 export type DiagnosticSeverity = 'error' | 'warning' | 'info';
 
-export interface Diagnostic {
+/**
+ * The one diagnostic shape of Herald (STYLE.md: severity, path, code, message). Codegen locates a
+ * finding with a string; the gates (src/gates/diagnostics.ts) extend it with a structured path.
+ */
+export interface BaseDiagnostic<P = string> {
   severity: DiagnosticSeverity;
+  path: P;
+  /** Stable rule code. */
+  code: string;
+  /** One sentence a person understands without reading the rule's source. */
+  message: string;
+}
+
+export interface Diagnostic extends BaseDiagnostic<string> {
   /** Where: a JSON pointer into the AsyncAPI document (`/components/messages/X`) or `file.proto:Type.field`. */
   path: string;
   /** Stable, kebab-case: `proto-parse`, `unknown-proto-type`, `asyncapi-parser`, ... */
   code: string;
-  message: string;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

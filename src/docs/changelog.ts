@@ -129,7 +129,7 @@ async function gateFindings(beforeDir: string, afterDir: string, baselineName: s
 }
 
 function findingsFor(diagnostics: Diagnostic[], message: string, protoType: string | undefined): Diagnostic[] {
-  return diagnostics.filter((d) => d.path.message === message || (protoType !== undefined && d.path.message === protoType) || d.messages?.includes(message));
+  return diagnostics.filter((d) => d.path.message === message || (protoType !== undefined && d.path.type === protoType) || d.messages?.includes(message));
 }
 
 function toFinding(d: Diagnostic): ChangeFinding {

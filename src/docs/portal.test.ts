@@ -8,6 +8,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract } from '../codegen/contract.ts';
 import { buildPortal, type BuildPortalResult } from './build-portal.ts';
+import { channelPage } from './pages/entity-pages.ts';
 import { messagePage } from './pages/message-page.ts';
 import { wireFormatPage } from './pages/wire-format-page.ts';
 import { serveSite, type SiteServer } from './serve.ts';
@@ -170,6 +171,18 @@ describe('portal pages built from another contract', () => {
     }
     const getter = `Get${first.fields[0]!.name.replace(/(^|_)([a-z])/g, (_, _s, c: string) => c.toUpperCase())}()`;
     expect(body).toContain(`ev.${getter}`);
+  });
+
+  it('shows a partitioned channel\'s partitions and works the partition hash through for it', async () => {
+    const shop = await loadContract(shopRoot);
+    const orders = shop.channels.find((c) => c.id === 'shopOrders')!;
+    const channelBody = String(channelPage(shop, orders).body);
+    expect(channelBody).toContain('data-testid="channel-partitions">4:');
+    expect(channelBody).toContain('<code>{shop.orders.v1#0}</code> … <code>{shop.orders.v1#3}</code>');
+    const wire = String(wireFormatPage(shop).body);
+    // crc32("subject-42") = 3629561697 (python3 -c 'import zlib; print(zlib.crc32(b"subject-42"))'); mod 4 = 1.
+    expect(wire).toContain('<code>crc32("subject-42") = 3629561697</code>, and <code>3629561697 mod 4 = 1</code>');
+    expect(wire).toContain('<code>{shop.orders.v1#1}</code>');
   });
 
   it('shows the real dataschema in an example written with a placeholder fingerprint, never both', async () => {

@@ -3,7 +3,7 @@
 // released bundle. Each git baseline is extracted into a temp dir so buf and the AsyncAPI diff see
 // the very same files. It never fetches from a remote and never touches the working tree.
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,8 @@ import { HeraldError } from '../runtime/core/errors.ts';
 export interface Baseline {
   /** What the report calls it, for example `main (e8cb6ca)` or `v1.2.0`. */
   name: string;
+  /** Names an allow-list id may use for it (`main`, `v1.0.0`, `bundle-v1`); `origin/main` is called `main`. */
+  refs: string[];
   /** Value for `buf breaking --against`: an extracted tree or a buf image. */
   bufAgainst: string;
   /** Directory holding the baseline's AsyncAPI document and (for git baselines) its proto tree. */
@@ -107,16 +109,23 @@ async function extract(root: string, commit: string, into: string): Promise<bool
   return true;
 }
 
+function looksLikeBundle(abs: string): boolean {
+  if (statSync(abs).isFile()) return /\.(binpb|bin)$/.test(abs);
+  return readdirSync(abs).some((f) => f === 'buf.yaml' || f.endsWith('.binpb'));
+}
+
 /** A released bundle: a directory with a buf image (`*.binpb`) and the AsyncAPI document. */
 async function bundleBaseline(location: string): Promise<Baseline> {
   const abs = path.resolve(location);
-  if (statSync(abs).isFile()) return { name: `bundle ${location}`, bufAgainst: abs, dir: path.dirname(abs) };
+  const refs = [path.basename(abs).replace(/\.(binpb|bin)$/, '')];
+  if (statSync(abs).isFile()) return { name: `bundle ${location}`, refs, bufAgainst: abs, dir: path.dirname(abs) };
   const files = await readdir(abs);
-  if (files.includes('buf.yaml')) return { name: `tree ${location}`, bufAgainst: abs, dir: abs, asyncapiPath: 'asyncapi.yaml' };
   const image = files.find((f) => f.endsWith('.binpb') || f.endsWith('.bin'));
+  // A tree (buf.yaml + proto/) may carry a prebuilt image beside it: buf reads the image, the graph the tree.
+  if (files.includes('buf.yaml')) return { name: `tree ${location}`, refs, bufAgainst: image ? path.join(abs, image) : abs, dir: abs, asyncapiPath: 'asyncapi.yaml' };
   if (!image) throw new HeraldError('HERALD_ERR_CONFIG', `${location} is neither a git ref nor a bundle: it holds no buf image (*.binpb)`);
   const asyncapi = ['asyncapi.yaml', 'asyncapi.bundle.yaml'].find((f) => files.includes(f));
-  return { name: `bundle ${location}`, bufAgainst: path.join(abs, image), dir: abs, ...(asyncapi ? { asyncapiPath: asyncapi } : {}) };
+  return { name: `bundle ${location}`, refs, bufAgainst: path.join(abs, image), dir: abs, ...(asyncapi ? { asyncapiPath: asyncapi } : {}) };
 }
 
 export async function resolveBaselines(root: string, options: BaselineOptions = {}): Promise<BaselinePlan> {
@@ -125,8 +134,10 @@ export async function resolveBaselines(root: string, options: BaselineOptions = 
   const cleanup = async () => {
     await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })));
   };
-  if (options.against && existsSync(path.resolve(root, options.against)) && !(await commitOf(root, options.against))) {
-    return { baselines: [await bundleBaseline(path.resolve(root, options.against))], notes, cleanup };
+  if (options.against && existsSync(path.resolve(root, options.against))) {
+    // A path that holds a bundle is one, whatever refs exist; any other existing path is one unless it names a commit.
+    const abs = path.resolve(root, options.against);
+    if (looksLikeBundle(abs) || !(await commitOf(root, options.against))) return { baselines: [await bundleBaseline(abs)], notes, cleanup };
   }
   const inGit = (await git(root, ['rev-parse', '--is-inside-work-tree'])).out === 'true';
   if (!inGit) {
@@ -151,7 +162,8 @@ export async function resolveBaselines(root: string, options: BaselineOptions = 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-baseline-'));
     temps.push(dir);
     const name = `${[...new Set(labels)].join(' = ')} (${commit.slice(0, 7)})`;
-    if (await extract(root, commit, dir)) baselines.push({ name, bufAgainst: dir, dir, asyncapiPath: 'asyncapi.yaml' });
+    const refsOf = [...new Set(labels.map((l) => l.replace(/^(refs\/remotes\/)?origin\//, '')))];
+    if (await extract(root, commit, dir)) baselines.push({ name, refs: refsOf, bufAgainst: dir, dir, asyncapiPath: 'asyncapi.yaml' });
     else notes.push(`Baseline ${name} has no contract (no buf.yaml or asyncapi.yaml); skipped.`);
   }
   if (baselines.length === 0) {

@@ -4,10 +4,20 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { validateAsyncapi } from './asyncapi-validate.ts';
 import { runBuf } from './buf-cli.ts';
-import type { Diagnostic, GateResult } from './diagnostics.ts';
-import { gateResult } from './diagnostics.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import type { Gate, GateRun } from './gate.ts';
 
-export async function runLintGate(root: string): Promise<GateResult> {
+export const lintGate: Gate = {
+  name: 'lint',
+  summary: '`buf lint` (rules from buf.yaml) and the official AsyncAPI parser on asyncapi.yaml',
+  needsBaseline: false,
+  run: ({ root }) => runLint(root),
+};
+
+async function runLint(root: string): Promise<GateRun> {
+  if (!existsSync(path.join(root, 'buf.yaml')) && !existsSync(path.join(root, 'asyncapi.yaml'))) {
+    return { diagnostics: [], notes: ['No buf.yaml or asyncapi.yaml here.'], skipped: true };
+  }
   const notes: string[] = [];
   const diagnostics: Diagnostic[] = [];
   if (existsSync(path.join(root, 'buf.yaml'))) {
@@ -24,5 +34,5 @@ export async function runLintGate(root: string): Promise<GateResult> {
   const asyncapi = await validateAsyncapi(root);
   diagnostics.push(...asyncapi);
   if (existsSync(path.join(root, 'asyncapi.yaml'))) notes.push(`asyncapi.yaml: ${asyncapi.length === 0 ? 'valid' : `${asyncapi.length} finding(s)`} (@asyncapi/parser + protobuf schema parser).`);
-  return gateResult('lint', diagnostics, notes);
+  return { diagnostics, notes };
 }

@@ -17,7 +17,13 @@ export interface ViewMessage {
   /** Effective headers JSON schema (message headers merged over its traits' headers). */
   headers?: Json;
 }
-export interface ViewChannel { id: string; address: string; messages: Map<string, ViewMessage> }
+export interface ViewChannel {
+  id: string;
+  address: string;
+  /** `x-herald-partitions` (default 1): how many streams the channel is split into by subject. */
+  partitions: number;
+  messages: Map<string, ViewMessage>;
+}
 export interface ViewOperation { id: string; action: string; service?: string; channel?: string; messages: string[] }
 
 export interface ContractView {
@@ -111,7 +117,8 @@ export function contractViewFromText(text: string, file: string): ContractView {
         ...(isObject(msg.headers) ? { headers: msg.headers } : {}),
       });
     }
-    channels.set(id, { id, address: typeof channel.address === 'string' ? channel.address : id, messages });
+    const partitions = typeof channel['x-herald-partitions'] === 'number' ? (channel['x-herald-partitions'] as number) : 1;
+    channels.set(id, { id, address: typeof channel.address === 'string' ? channel.address : id, partitions, messages });
     normalizedChannels[id] = { ...channel, messages: normalizedMessages };
   }
 

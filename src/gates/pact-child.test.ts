@@ -61,7 +61,7 @@ describe('pact gate, a builder whose message cannot be encoded', () => {
       "  'a MovieCreated event': () => ({ message: catalogMovie.messages.MovieCreated, data: { movieId: 'm-1', version: 1, movie: { movieId: 'm-1', title: undefined } } }) } };",
     ].join('\n'));
     const report = await runCheck({ root, gates: ['pact'], pact: { providersModule: providers } });
-    const finding = report.gates[0]!.diagnostics.find((d) => d.path.message === 'a MovieCreated event');
+    const finding = report.gates[0]!.diagnostics.find((d) => d.path.interaction === 'a MovieCreated event');
     expect(finding?.code).toBe('PACT_PROVIDER_ERROR');
     expect(finding?.message).toMatch(/encoding its herald\.catalog\.movie\.v1\.MovieCreated failed: /);
   });

@@ -16,7 +16,7 @@ export { trimSafely } from './redis/retention.ts';
 export { idempotency } from './redis/idempotency.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './redis/replies.ts';
 // Redis Functions and the outbox/inbox patterns built on them (installed by `herald redis setup`).
-export { fcall, functionPrelude, librarySource, loadFunctionLibraries, runtimeLibrary, type FunctionLibrary } from './redis/functions.ts';
+export { assertLibraryInstalled, fcall, functionPrelude, libraryFingerprint, librarySource, loadFunctionLibraries, runtimeLibrary, type FunctionLibrary } from './redis/functions.ts';
 export { fcallWithOutbox, outboxChannelField, outboxEntry, type OutboxCall } from './redis/outbox.ts';
 export { defaultInboxWindow } from './redis/inbox.ts';
 export { parkedStream } from './redis/stream-names.ts';
@@ -24,3 +24,4 @@ export { createOutboxRelay, DEFAULT_RELAY_BATCH, type OutboxRelay, type OutboxRe
 export { partitionStreamKey, partitionTag, partitionLeaseKey, groupMembersKey } from './redis/stream-names.ts';
 export { createPartitionGroup, readGroupOwnership, assignPartitions, type PartitionGroup, type GroupOwnership } from './redis/partition-group.ts';
 export { createPartitionedConsumer, type PartitionedConsumer, type PartitionedConsumerOptions } from './redis/partitioned-consumer.ts';
+export { connectRedisCluster, isClusterConnection, keySlot, sendToEveryMaster, type ClusterConnectOptions } from './redis/cluster-connection.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { runBuf } from '../../gates/buf-cli.ts';
 import type { BufFinding } from '../../gates/buf-cli.ts';
 import type { CheckReport, GateName } from '../../gates/diagnostics.ts';
-import { gateNames } from '../../gates/diagnostics.ts';
+import { gateNames } from '../../gates/registry.ts';
 import { renderReport, reportFormats } from '../../gates/report.ts';
 import { runCheck } from '../../gates/run-check.ts';
 import { oneOf, parseCommandArgs, UsageError } from '../args.ts';
@@ -14,7 +14,7 @@ import type { CommandModule } from '../main.ts';
 import { withoutStackFrames } from '../output.ts';
 
 const usage = `Usage: herald check [--against <git ref | bundle dir>] [--transitive | --no-transitive]
-                    [--format text|json|github] [--gate lint,breaking,asyncapi,pact]
+                    [--format text|json|github] [--gate ${gateNames.join(',')}]
                     [--pacts <dir>] [--providers <module>] [--write-bundle <dir>]
   --against      baseline: a git ref (default main; falls back to origin/main, then the latest vX.Y.Z tag)
                  or a released bundle (a directory with a buf image *.binpb and asyncapi.yaml)

@@ -26,7 +26,7 @@ beforeAll(async () => {
   redis = await connectRedis(server.url);
   base = mkdtempSync(join(tmpdir(), 'herald-schemas-'));
   for (const path of ['asyncapi.yaml', 'buf.yaml', 'proto', 'generated/contract/schemas']) cpSync(join(repoRoot, path), join(base, path), { recursive: true });
-  repo = createContractRepo(base);
+  repo = createContractRepo({ from: base, paths: ['asyncapi.yaml', 'buf.yaml', 'proto', 'generated'] });
   repo.git('tag', 'v1.0.0');
   // A later release without committed schema texts: publish bundles them again from its contract.
   repo.git('rm', '-rq', 'generated');

@@ -1,6 +1,7 @@
 // Pages for channels and services: what flows through a stream, and what a service sends and receives.
 // They only link and summarise; message details live on the message pages.
 import type { Contract, ContractChannel, ContractService } from '../../codegen/contract.ts';
+import { partitionStreamKey } from '../../runtime/redis/stream-names.ts';
 import { dotted, html, inlineMarkdown, type SafeHtml } from '../html.ts';
 import { channelPath, messagePath, rootOf, servicePath, type PortalPage } from '../layout.ts';
 
@@ -20,11 +21,20 @@ export function channelPage(contract: Contract, channel: ContractChannel): Porta
 <h1 data-testid="channel-title">${channel.address}</h1>
 <p class="lead">${channel.title ?? ''}</p>
 ${inlineMarkdown(channel.description)}
-<div class="panel"><dl class="facts">
+<div class="panel"><dl class="facts">${
+    channel.partitions
+      ? html`
+  <dt>Partitions</dt><dd data-testid="channel-partitions">${channel.partitions}: an event goes to partition <code>crc32(subject) mod ${channel.partitions}</code> (<a href="${root}wire-format.html#partitions">how</a>)</dd>
+  <dt>Stream keys</dt><dd><code>${partitionStreamKey(channel.address, 0, channel.partitions)}</code> … <code>${partitionStreamKey(channel.address, channel.partitions - 1, channel.partitions)}</code></dd>
+  <dt>Dead-letter streams</dt><dd><code>${partitionStreamKey(channel.address, 0, channel.partitions)}.dlq</code> … (one per partition)</dd>
+  <dt>AsyncAPI id</dt><dd><code>${channel.id}</code></dd>
+  <dt>Read it</dt><dd><code>redis-cli XRANGE '${partitionStreamKey(channel.address, 0, channel.partitions)}' - + COUNT 10</code></dd>`
+      : html`
   <dt>Stream key</dt><dd><code>${channel.address}</code></dd>
   <dt>Dead-letter stream</dt><dd><code>${channel.address}.dlq</code></dd>
   <dt>AsyncAPI id</dt><dd><code>${channel.id}</code></dd>
-  <dt>Read it</dt><dd><code>redis-cli XRANGE ${channel.address} - + COUNT 10</code></dd>
+  <dt>Read it</dt><dd><code>redis-cli XRANGE ${channel.address} - + COUNT 10</code></dd>`
+  }
 </dl></div>
 <h2>Operations</h2>
 <table><thead><tr><th>Service</th><th>Action</th><th>Operation</th><th>Messages</th></tr></thead><tbody>${operations.map(

@@ -2,6 +2,7 @@
 // every stream, type, file, module and getter name comes from it. Text only; never runs anything.
 import type { Contract, ContractChannel, ContractMessage } from '../../codegen/contract.ts';
 import { isMessageType, packageOf } from '../../codegen/proto-model.ts';
+import { partitionStreamKey } from '../../runtime/redis/stream-names.ts';
 
 /** The names a snippet needs, all taken from one channel of the contract and its messages. */
 export interface ReaderSample {
@@ -15,7 +16,8 @@ export function readerSample(contract: Contract): ReaderSample | undefined {
   const channel: ContractChannel | undefined = contract.channels.find((c) => c.messages.length > 0);
   if (!channel) return undefined;
   const messages = channel.messages.map((name) => contract.messages.find((m) => m.name === name)).filter((m): m is ContractMessage => !!m);
-  return messages.length ? { stream: channel.address, messages } : undefined;
+  // A partitioned channel is read partition by partition: the sketches read partition 0.
+  return messages.length ? { stream: partitionStreamKey(channel.address, 0, channel.partitions ?? 1), messages } : undefined;
 }
 
 /** The message's proto package, from the reflection (a nested message's package is not its parent's name). */

@@ -2,6 +2,9 @@
 // to read them from any language with only the .proto files, in the names of the contract it documents.
 // It documents; it never talks to Redis.
 import type { Contract } from '../../codegen/contract.ts';
+import { crc32 } from 'node:zlib';
+import { partitionOf } from '../../runtime/core/partition.ts';
+import { partitionStreamKey } from '../../runtime/redis/stream-names.ts';
 import { html } from '../html.ts';
 import { channelPath, messagePath, type PortalPage } from '../layout.ts';
 import { goSnippet, pythonSnippet, readerSample, shellSnippet, type ReaderSample } from './reader-snippets.ts';
@@ -38,6 +41,19 @@ function wireFields(contract: Contract, sample: ReaderSample | undefined): WireF
   ];
 }
 
+/** The partition hash, worked through for the contract's first partitioned channel (or an 8-way example). */
+function partitionSection(contract: Contract, sample: ReaderSample | undefined) {
+  const channel = contract.channels.find((c) => c.partitions);
+  const partitions = channel?.partitions ?? 8;
+  const address = channel?.address ?? sample?.stream ?? 'orders.v1';
+  const subject = 'subject-42';
+  const crc = crc32(Buffer.from(subject, 'utf8'));
+  const partition = partitionOf(subject, partitions);
+  return html`<h2 id="partitions">Partitioned channels</h2>
+<p>A channel with <code>x-herald-partitions: N</code> is N streams. An event goes to partition <code>crc32(utf8(subject)) mod N</code>, where crc32 is CRC-32/ISO-HDLC (the zlib, PNG and Ethernet CRC) read as an unsigned 32-bit integer; an event without a subject goes to partition 0. Partition <code>p</code> of address <code>a</code> is the stream <code>{a#p}</code> (its dead letters <code>{a#p}.dlq</code>): the hash tag keeps a partition's keys in one Redis Cluster slot. A channel with one partition is the plain stream <code>a</code>.</p>
+<p>${channel ? html`This contract partitions <a href="${channelPath(channel.id)}"><code>${channel.address}</code></a> into ${partitions}.` : html`No channel of this contract is partitioned; the example uses ${partitions} partitions.`} Worked example: <code>crc32("${subject}") = ${crc}</code>, and <code>${crc} mod ${partitions} = ${partition}</code>, so every event with subject <code>${subject}</code> goes to <code>${partitionStreamKey(address, partition, partitions)}</code>. In Python: <code>zlib.crc32(subject.encode("utf-8")) % ${partitions}</code>; in Go: <code>crc32.ChecksumIEEE([]byte(subject)) % ${partitions}</code>.</p>`;
+}
+
 export function wireFormatPage(contract: Contract): PortalPage {
   const sample = readerSample(contract);
   const fields = wireFields(contract, sample);
@@ -71,6 +87,7 @@ export function wireFormatPage(contract: Contract): PortalPage {
   <li>An unknown <code>type</code> or undecodable <code>data</code> is not retried: Herald's own consumers move it to <code>&lt;stream&gt;.dlq</code>.</li>
   <li>Deduplicate on <code>id</code>; order per aggregate by <code>subject</code> + <code>sequence</code>.</li>
 </ul>
+${partitionSection(contract, sample)}
 ${snippets}`;
   return { path: 'wire-format.html', title: 'Wire format', active: 'wire-format.html', body };
 }

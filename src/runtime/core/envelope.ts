@@ -63,6 +63,17 @@ export function buildEnvelope(definition: MessageDefinition<any>, source: string
   return envelope;
 }
 
+/**
+ * Encodes one event exactly as a producer does (envelope, then protobuf bytes): the one encoding path,
+ * shared by every transport's producer (and so the outbox) and the Pact gate, which verifies what this returns.
+ */
+export function encodeMessage(definition: MessageDefinition<any>, source: string, data: unknown, options?: PublishOptions): EncodedEvent {
+  const envelope = buildEnvelope(definition, source, options);
+  const bytes = definition.codec.encode(data).finish();
+  // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
+  return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
 /** Flat XADD field list: required attributes, the optional ones present, then `data`; appended to `fields` when given. */
 export function encodedEventToFields(event: EncodedEvent, fields: WireValue[] = []): WireValue[] {
   for (const name of requiredAttributes) fields.push(name, event.envelope[name]);

@@ -5,7 +5,7 @@ export { Reader, Writer } from 'protobufjs/minimal.js';
 export type * from './types.ts';
 export * from './errors.ts';
 export { defineChannel, messageByName, messageByType } from './channel.ts';
-export { uuidv7, buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, type EncodedEvent } from './envelope.ts';
+export { uuidv7, buildEnvelope, encodeMessage, encodedEventToFields, fieldsToEncodedEvent, type EncodedEvent } from './envelope.ts';
 export { defaultMaxEventBytes, eventSize, assertEventSize } from './event-size.ts';
 export { silentLogger, type RuntimeLogger } from './logger.ts';
 export type { Consumer, ConsumerOptions, ConsumerOutcome, OutgoingEvent, Producer, ProducerOptions } from './transport.ts';

@@ -4,7 +4,7 @@
 // conformance suite (test/support/transport-conformance.ts). It never persists anything and imports no Redis module.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { messageByName } from '../core/channel.ts';
-import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
+import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import { createHandleStage, readEntry, type ReadEntry } from '../core/handle-stage.ts';
 import { silentLogger } from '../core/logger.ts';
@@ -95,10 +95,8 @@ export function createMemoryTransport(): MemoryTransport {
     createProducer<C extends ChannelDefinition>(channel: C, options: ProducerOptions): Producer<C> {
       const key = streamKey(channel);
       const maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
-      const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
-        const definition = messageByName(channel, name);
-        return { envelope: buildEnvelope(definition, options.source, publishOptions), data: Buffer.from(definition.codec.encode(data).finish()) };
-      };
+      const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent =>
+        encodeMessage(messageByName(channel, name), options.source, data, publishOptions);
       const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
         const all = events.map((event) => {
           const flat = encodedEventToFields(event);

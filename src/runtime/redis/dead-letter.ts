@@ -3,6 +3,7 @@
 // never lost. A too-large entry is dead-lettered by reference (stream, id, size, reason), never copied:
 // copying it would double the memory it already costs, in Redis and in this process.
 import { MAX_ERROR_TEXT, type DeadLetter, type ReadEntry } from '../core/handle-stage.ts';
+import { isClusterConnection, keySlot } from './cluster-connection.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 
 export interface DeadLetterTarget {
@@ -43,8 +44,19 @@ export async function deadLetter(redis: RedisConnection, target: DeadLetterTarge
     'x-dlq-deliveries', String(letter.deliveries),
     'x-dlq-time', new Date().toISOString(),
   );
+  const write: RedisValue[] = ['XADD', target.deadLetterStream, 'MAXLEN', '~', String(target.maxLen), '*', ...fields];
+  const ack: RedisValue[] = ['XACK', target.stream, target.group, entry.id];
+  if (isClusterConnection(redis) && keySlot(target.stream) !== keySlot(target.deadLetterStream)) {
+    // An untagged single-partition channel on Redis Cluster: its DLQ lives in another slot, where no
+    // MULTI reaches. Letter first, ack second: a crash between them dead-letters the entry again on
+    // redelivery (a second letter with the same x-dlq-stream-id), never loses it. Partitioned channels
+    // ({a#p} and {a#p}.dlq) share a slot and keep the single MULTI.
+    await redis.sendCommand(write);
+    await redis.sendCommand(ack);
+    return;
+  }
   const transaction = redis.multi();
-  transaction.addCommand(['XADD', target.deadLetterStream, 'MAXLEN', '~', String(target.maxLen), '*', ...fields]);
-  transaction.addCommand(['XACK', target.stream, target.group, entry.id]);
+  transaction.addCommand(write);
+  transaction.addCommand(ack);
   await transaction.exec();
 }

@@ -1,7 +1,9 @@
 // Server-side code as Redis Functions: libraries installed once by a deployer (an admin connection,
 // `herald redis setup` or `herald dev`), called by services with FCALL. Services never send a script body:
 // their ACL users may FCALL and nothing else of scripting, so no service can run arbitrary Lua.
+import { createHash } from 'node:crypto';
 import { HeraldError } from '../core/errors.ts';
+import { sendToEveryMaster } from './cluster-connection.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { inboxLua } from './inbox.ts';
 import { outboxLua } from './outbox.ts';
@@ -27,12 +29,44 @@ export const runtimeLibrary: FunctionLibrary = {
   body: `redis.register_function('herald_trim_safely', function(keys, args)\n${safeTrimLua}\nend)\n`,
 };
 
-/** The full FUNCTION LOAD source of a library: shebang, prelude, body. */
+/** A fingerprint of what a library runs (prelude and body): 16 hex digits of SHA-256. */
+export function libraryFingerprint(library: FunctionLibrary): string {
+  return createHash('sha256').update(functionPrelude).update(library.body).digest('hex').slice(0, 16);
+}
+
+/** The read-only function every library gets, answering its fingerprint: `<name>_version`. */
+export function versionFunction(library: FunctionLibrary): string {
+  return `${library.name}_version`;
+}
+
+/** The full FUNCTION LOAD source of a library: shebang, prelude, body, and its version function. */
 export function librarySource(library: FunctionLibrary): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(library.name)) {
     throw new HeraldError('HERALD_ERR_CONFIG', `function library name "${library.name}" must be letters, digits and _`, { library: library.name });
   }
-  return `#!lua name=${library.name}\n${functionPrelude}${library.body}`;
+  const version = `redis.register_function{function_name='${versionFunction(library)}', callback=function() return '${libraryFingerprint(library)}' end, flags={'no-writes'}}\n`;
+  return `#!lua name=${library.name}\n${functionPrelude}${library.body}${version}`;
+}
+
+/**
+ * Fails fast, naming the fix, when Redis lacks `library` or holds another version of it (the code was
+ * upgraded and `herald redis setup` was not run): a function with other arguments would misbehave, not fail.
+ * Needs only FCALL_RO, which every service user has.
+ */
+export async function assertLibraryInstalled(redis: RedisConnection, library: FunctionLibrary): Promise<void> {
+  const wanted = libraryFingerprint(library);
+  let installed: string;
+  try {
+    installed = String(await redis.sendCommand(['FCALL_RO', versionFunction(library), '0']));
+  } catch (error) {
+    if (error instanceof Error && /Function not found/i.test(error.message)) {
+      throw new HeraldError('HERALD_ERR_CONFIG', `Redis has no function library "${library.name}"; run \`herald redis setup\` (herald dev does it for you)`, { library: library.name }, { cause: error });
+    }
+    throw error;
+  }
+  if (installed !== wanted) {
+    throw new HeraldError('HERALD_ERR_CONFIG', `Redis holds version ${installed} of function library "${library.name}", this code needs ${wanted}; run \`herald redis setup\``, { library: library.name, installed, wanted });
+  }
 }
 
 /**
@@ -43,7 +77,8 @@ export async function loadFunctionLibraries(admin: RedisConnection, libraries: r
   const loaded: string[] = [];
   for (const library of libraries) {
     try {
-      await admin.sendCommand(['FUNCTION', 'LOAD', 'REPLACE', librarySource(library)]);
+      // On a cluster every master needs the library (its replicas get it by replication).
+      await sendToEveryMaster(admin, ['FUNCTION', 'LOAD', 'REPLACE', librarySource(library)]);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new HeraldError('HERALD_ERR_CONFIG', `cannot load Redis function library "${library.name}": ${message}`, { library: library.name }, { cause: error });

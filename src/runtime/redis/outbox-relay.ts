@@ -80,7 +80,7 @@ export interface OutboxRelay {
  * Only a plain `ERR` reply is about the entry itself; everything else (NOPERM, OOM, BUSY, WRONGTYPE on
  * the channel key, a lost connection) says nothing about it: the round is retried, nothing is parked.
  */
-function isInfrastructureError(error: Error): boolean {
+function saysNothingAboutTheEntry(error: Error): boolean {
   return !error.message.startsWith('ERR ');
 }
 
@@ -155,7 +155,7 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     if (since >= trimEvery) await trimSafely(redis, item.stream, share, Math.max(trimEvery * 10, 10_000));
   };
 
-  /** Publishes one batch; returns the id to read after. Throws on an infrastructure error (the round is retried). */
+  /** Publishes one batch, parking what can never go out. Throws on an infrastructure error (the round is retried). */
   const relayBatch = async (entries: StreamEntry[]): Promise<void> => {
     const publishable: Routed[] = [];
     for (const entry of entries) {
@@ -173,17 +173,17 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     const replies = await Promise.allSettled(publishable.map((item) => redis.sendCommand(['XADD', item.stream, '*', ...item.fields])));
     const seconds = (performance.now() - started) / 1000;
     replies.forEach((settled, i) => endSpan(spans[i]!, settled.status === 'rejected' ? settled.reason : undefined));
-    const done: string[] = [];
+    const done = new Set<string>();
     let infrastructure: Error | undefined;
     for (let i = 0; i < publishable.length; i++) {
       const settled = replies[i]!;
       const item = publishable[i]!;
       if (settled.status === 'fulfilled') {
-        done.push(item.entry.id);
+        done.add(item.entry.id);
         continue;
       }
       const reply = settled.reason instanceof Error ? settled.reason : new Error(String(settled.reason));
-      if (isInfrastructureError(reply)) {
+      if (saysNothingAboutTheEntry(reply)) {
         infrastructure ??= reply;
         continue;
       }
@@ -191,12 +191,12 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
       await park(item.entry, item.channel, 'refused', reply.message);
     }
     if (options.ackDelayMs) await sleep(options.ackDelayMs);
-    if (done.length > 0) {
+    if (done.size > 0) {
       await redis.sendCommand(['XDEL', options.outboxKey, ...done]);
-      published += done.length;
+      published += done.size;
       const perStream = new Map<string, { item: Routed; count: number }>();
       for (const item of publishable) {
-        if (!done.includes(item.entry.id)) continue;
+        if (!done.has(item.entry.id)) continue;
         const seen = perStream.get(item.stream) ?? { item, count: 0 };
         seen.count += 1;
         perStream.set(item.stream, seen);

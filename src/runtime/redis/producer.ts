@@ -2,11 +2,12 @@
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
 import type { Span } from '@opentelemetry/api';
 import { messageByName } from '../core/channel.ts';
-import { buildEnvelope, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
+import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
+import { isClusterConnection } from './cluster-connection.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
@@ -40,17 +41,14 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   let sinceTrim = 0;
 
   const encodeUnder = (span: Span, name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
-    const definition = messageByName(channel, name);
     // The event carries the context of the span it was built under, so its traceparent names that span.
-    const envelope = buildEnvelope(definition, options.source, withSpanTrace(publishOptions, span));
+    const event = encodeMessage(messageByName(channel, name), options.source, data, withSpanTrace(publishOptions, span));
     if (span.isRecording()) {
-      span.setAttributes(eventAttributes(envelope));
+      span.setAttributes(eventAttributes(event.envelope));
       // messaging.destination.name stays the channel's stream; the partition is its own attribute.
-      if (partitions > 1) span.setAttribute('messaging.destination.partition.id', String(partitionOf(envelope.subject, partitions)));
+      if (partitions > 1) span.setAttribute('messaging.destination.partition.id', String(partitionOf(event.envelope.subject, partitions)));
     }
-    const bytes = definition.codec.encode(data).finish();
-    // protobufjs's writer already returns a fresh Buffer under Node: no copy then.
-    return { envelope, data: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    return event;
   };
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
@@ -120,6 +118,18 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     }
   };
 
+  const clustered = isClusterConnection(redis);
+  /** Sends XADDs in one pipelined round trip; resolves to their entry ids in order. */
+  const pipelined = async (commands: RedisValue[][]): Promise<string[]> => {
+    const pipeline = redis.multi();
+    for (const command of commands) pipeline.addCommand(command);
+    const replies = (await pipeline.execAsPipeline()) as unknown[];
+    return replies.map((reply) => {
+      if (reply instanceof Error) throw reply;
+      return String(reply);
+    });
+  };
+
   const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     if (events.length === 0) return [];
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
@@ -127,14 +137,20 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     let ids: string[];
     if (events.length === 1) {
       ids = [String(await redis.sendCommand(commands[0]!))];
-    } else {
-      const pipeline = redis.multi();
-      for (const command of commands) pipeline.addCommand(command);
-      const replies = (await pipeline.execAsPipeline()) as unknown[];
-      ids = replies.map((reply) => {
-        if (reply instanceof Error) throw reply;
-        return String(reply);
+    } else if (partitions > 1 && clustered) {
+      // On a cluster a pipeline reaches one slot: one pipeline per partition stream, sent side by side.
+      const byStream = new Map<string, number[]>();
+      commands.forEach((command, i) => {
+        const key = String(command[1]);
+        byStream.set(key, [...(byStream.get(key) ?? []), i]);
       });
+      ids = new Array<string>(commands.length);
+      await Promise.all([...byStream.values()].map(async (indexes) => {
+        const replies = await pipelined(indexes.map((i) => commands[i]!));
+        indexes.forEach((i, n) => (ids[i] = replies[n]!));
+      }));
+    } else {
+      ids = await pipelined(commands);
     }
     await afterPublish(events.length);
     return ids;
