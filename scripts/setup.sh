@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Herald needs on this machine, idempotently: Node 24 (from the npm registry when the
-# machine's Node is older), redis-server (and, for the tests, chromium, protoc, python3-protobuf and
+# machine's Node is older), redis-server (and, for the tests, chromium, promtool, protoc, python3-protobuf and
 # python3-redis: Debian packages, when missing and we may), and the npm dependencies (npm ci, only
 # when package-lock.json changed since the last install).
 # Source it (`. scripts/setup.sh [--with-browser]`) so PATH keeps Node 24 afterwards.
@@ -30,6 +30,8 @@ if [ -z "${REDIS_URL:-}" ] || [ "${HERALD_NEED_REDIS_SERVER:-}" = 1 ]; then
 fi
 if [ "${1:-}" = "--with-browser" ]; then
   herald_apt_install chromium chromium || return 1 2>/dev/null || exit 1
+  # promtool (Debian package prometheus): the suite checks both services' /metrics with it.
+  herald_apt_install promtool prometheus || return 1 2>/dev/null || exit 1
   # The test suite's Python clients (README "Wire format") run on Debian's python3 and its packages,
   # never a pyenv shim: /usr/bin/python3 with python3-protobuf and python3-redis, plus protoc.
   herald_apt_install protoc protobuf-compiler || return 1 2>/dev/null || exit 1

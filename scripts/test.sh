@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing (Node 24, redis-server, chromium, npm packages),
+# The whole test suite: installs what is missing (Node 24, redis-server, chromium, promtool, npm packages),
 # type-checks, then runs every test with vitest against real redis-server, buf, Pact and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."

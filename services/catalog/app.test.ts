@@ -210,13 +210,18 @@ describe('catalog service', () => {
     expect((await app.inject(`/movies/${movie.movieId}`)).json()).toMatchObject({ version: 1, title: 'Dune' });
   });
 
-  it('reports health and Prometheus metrics', async () => {
+  it('reports liveness, readiness and Prometheus metrics', async () => {
     const health = await app.inject('/health');
-    expect(health.json()).toMatchObject({ status: 'ok', checks: { redis: { ok: true }, relay: { ok: true } } });
+    expect(health.json()).toMatchObject({ status: 'ok', service: 'catalog', checks: { relay: { ok: true, running: true } } });
+    const ready = await app.inject('/ready');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ready', reasons: [], checks: { redis: { ok: true }, relay: { ok: true } } });
     const metrics = (await app.inject('/metrics')).body;
     // Earlier tests created movies and the relay published them: the counter has moved off 0.
-    expect(metrics).toMatch(/herald_outbox_published_total [1-9]\d*/);
-    expect(metrics).toContain('herald_outbox_parked_total 0');
-    expect(metrics).toContain('herald_http_requests_total{method="POST",route="/movies",status="201"}');
+    expect(metrics).toMatch(/herald_outbox_published_total\{outbox="catalog:outbox",channel="catalog.movie.v1"\} [1-9]/);
+    expect(metrics).toMatch(/herald_outbox_backlog\{outbox="catalog:outbox"\} \d+/);
+    expect(metrics).toContain('# TYPE herald_outbox_parked_total counter');
+    expect(metrics).not.toMatch(/^herald_outbox_parked_total\{/m); // nothing parked
+    expect(metrics).toMatch(/herald_http_request_duration_seconds_count\{method="POST",route="\/movies",status_code="201"\} [1-9]/);
   });
 });

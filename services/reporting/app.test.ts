@@ -85,12 +85,15 @@ describe('reporting service', () => {
     expect((await revenueOf(movieId, 2)).revenue).toEqual([{ currencyCode: 'JPY', amountMinor: '18014398509481986' }]);
   });
 
-  it('dead-letters an event that is no sale and reports the consumer on /health', async () => {
+  it('dead-letters an event that is no sale, reports the consumer on /health and the growing DLQ on /ready', async () => {
+    expect((await app.inject('/ready')).json()).toMatchObject({ checks: { deadLetters: { depth: 0 } } }); // the baseline growth is measured from
     const movieId = randomUUID();
     await publish({ ...purchase(movieId, 1, 10n), total: { amountMinor: 10n, currencyCode: 'eur' } });
     await expect.poll(async () => Number(await redis.sendCommand(['XLEN', 'sales.purchase.v1.dlq'])), poll).toBe(1);
     expect((await app.inject(`/revenue/${movieId}`)).json()).toMatchObject({ statusCode: 404, field: 'params.id' });
-    expect((await app.inject('/health')).json()).toMatchObject({ status: 'ok', service: 'reporting', checks: { redis: { ok: true }, consumer: { running: true } } });
+    expect((await app.inject('/health')).json()).toMatchObject({ status: 'ok', service: 'reporting', checks: { consumer: { running: true } } });
+    // Liveness holds; readiness says the dead-letter stream grew (READY_DLQ_MAX_GROWTH is 0 by default).
+    expect((await app.inject('/ready')).json()).toMatchObject({ status: 'unready', reasons: ['dead-letters-growing'], checks: { redis: { ok: true }, consumer: { running: true }, deadLetters: { depth: 1 } } });
   });
 
   it('pages GET /revenue in movie id order', async () => {

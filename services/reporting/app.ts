@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { traceLogging } from 'herald/runtime';
 import { createReportingService } from '../../generated/services/reporting.ts';
-import { consumerPlugin, openServiceApp, ownLibrary } from '../shared/bootstrap.ts';
+import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
+import { consumerObservation, consumerPlugin, openServiceApp, ownLibrary } from '../shared/bootstrap.ts';
 import type { ReportingConfig } from './config.ts';
 import { createSalesPurchaseHandlers } from './handlers.ts';
 import { createRevenueLedger } from './ledger.ts';
@@ -16,15 +17,19 @@ export async function buildApp(config: ReportingConfig): Promise<FastifyInstance
 
   if (config.roles.includes('api')) registerReportingRoutes(app, { ledger });
   if (config.roles.includes('consumer')) {
-    const outcomes = 'Purchase events by outcome (applied, duplicate).';
+    const outcomes = runtime.metrics.counter('herald_revenue_events_total', 'Purchase events by outcome (applied, duplicate).', ['outcome']);
+    const observation = consumerObservation(runtime, redis, salesPurchase, { group: 'reporting', consumer: config.consumerName });
     const consumer = createReportingService(redis).consumeSalesPurchase({
+      group: 'reporting',
       consumer: config.consumerName,
-      handlers: createSalesPurchaseHandlers(ledger, { outcome: (outcome) => runtime.metrics.inc('herald_revenue_events_total', outcomes, { outcome }) }),
-      middleware: [traceLogging(app.log)],
+      handlers: createSalesPurchaseHandlers(ledger, { outcome: (outcome) => outcomes.inc({ outcome }) }),
+      // Each purchase is handled in its own span (a child of Sales' producer span), timed, and logged with its trace ids.
+      middleware: [...observation.middleware, traceLogging(app.log)],
+      onOutcome: observation.onOutcome,
       logger: runtime.quietLog,
       config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch, claimIntervalMs: Math.min(5000, config.consumerMinIdleMs) },
     });
-    await app.register(consumerPlugin(runtime, 'consumer', consumer));
+    await app.register(consumerPlugin(observation, consumer));
   }
   return app;
 }

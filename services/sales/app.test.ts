@@ -99,8 +99,9 @@ describe('sales service', () => {
   it('refuses a purchase whose PurchaseCompleted would be over the channel limit with 413 naming the movie, and writes nothing', async () => {
     // A movie row whose snapshot makes the purchase event too large (the consumer now refuses a title over
     // 200 characters, so the row is written as an older Sales could have): it must be refused before
-    // commit, never left to block the relay.
-    const title = 'x'.repeat(1_048_576 - 500);
+    // commit, never left to block the relay. Measured: PurchaseCompleted is the title + 444 bytes without
+    // a traceparent (+66 with one), so this title is 19 bytes over the limit either way.
+    const title = 'x'.repeat(1_048_576 - 425);
     const movieId = randomUUID();
     await createMovieProjection(redis).apply(randomUUID(), { kind: 'upsert', movie: { movieId, title, price: { amountMinor: 100n, currencyCode: 'EUR' }, status: 'active', version: 1 } });
     await projected(movieId, 1);
@@ -166,9 +167,18 @@ describe('sales service', () => {
     expect((await app.inject('/movies?limit=100')).json()).toEqual(before);
   });
 
-  it('reports the consumer on /health and its counters on /metrics', async () => {
+  it('reports the consumer on /health and /ready and its counters on /metrics, labelled by group and consumer', async () => {
     const health = (await app.inject('/health')).json();
-    expect(health).toMatchObject({ status: 'ok', checks: { redis: { ok: true }, consumer: { running: true }, relay: { ok: true } } });
-    expect((await app.inject('/metrics')).body).toMatch(/herald_events_handled_total\{consumer="consumer",channel="catalog.movie.v1"\} \d+/);
+    expect(health).toMatchObject({ status: 'ok', checks: { consumer: { running: true }, relay: { ok: true } } });
+    const ready = (await app.inject('/ready')).json();
+    expect(ready).toMatchObject({ status: 'ready', checks: { redis: { ok: true }, consumer: { ok: true, running: true }, relay: { ok: true }, deadLetters: { ok: true } } });
+    const metrics = (await app.inject('/metrics')).body;
+    const labels = 'group="sales",consumer="sales-test",channel="catalog.movie.v1"';
+    expect(metrics).toMatch(new RegExp(`herald_consumer_events_total\\{${labels},type="herald.catalog.movie.v1.MovieCreated",outcome="handled"\\} [1-9]`));
+    expect(metrics).toMatch(new RegExp(`herald_consumer_handler_duration_seconds_count\\{${labels},type="herald.catalog.movie.v1.MovieCreated",outcome="ok"\\} [1-9]`));
+    expect(metrics).toMatch(new RegExp(`herald_consumer_pending\\{${labels}\\} \\d+`));
+    expect(metrics).toMatch(new RegExp(`herald_consumer_lag\\{${labels}\\} \\d+`));
+    expect(metrics).toMatch(/herald_dead_letter_entries\{channel="catalog.movie.v1",stream="catalog.movie.v1.dlq"\} \d+/);
+    expect(metrics).not.toMatch(/ -1$/m);
   });
 });

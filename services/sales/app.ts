@@ -4,8 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import { traceLogging, type Middleware } from 'herald/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { createSalesService } from '../../generated/services/sales.ts';
-import { consumerPlugin, openServiceApp, ownLibrary, relayPlugin } from '../shared/bootstrap.ts';
+import { consumerObservation, consumerPlugin, openServiceApp, ownLibrary, relayPlugin } from '../shared/bootstrap.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
 import { backfillIndex, createMovieProjection } from './projection.ts';
@@ -24,26 +25,30 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
       const added = await backfillIndex(redis, projection.keys);
       if (added > 0) app.log.info({ added }, 'indexed projection rows for paging');
     });
-    metrics.declare('herald_purchases_total', 'Purchases recorded.');
+    const purchasesTotal = metrics.counter('herald_purchases_total', 'Purchases recorded.');
     registerSalesRoutes(app, {
       purchases: createPurchaseService(redis, projection, service.producers.salesPurchase),
       projection,
       ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}),
-      onPurchase: () => metrics.inc('herald_purchases_total', 'Purchases recorded.'),
+      onPurchase: () => purchasesTotal.inc(),
     });
   }
   if (config.roles.includes('consumer')) {
+    const projectionEvents = metrics.counter('herald_projection_events_total', 'Catalog events by outcome (applied, duplicate, early).', ['event', 'outcome']);
+    const observation = consumerObservation(runtime, redis, catalogMovie, { group: 'sales', consumer: config.consumerName });
     const consumer = service.consumeCatalogMovie({
+      group: 'sales',
       consumer: config.consumerName,
       handlers: createCatalogMovieHandlers(projection, {
-        outcome: (name, outcome) => metrics.inc('herald_projection_events_total', 'Catalog events by outcome (applied, duplicate, early).', { event: name, outcome }),
+        outcome: (name, outcome) => projectionEvents.inc({ event: name, outcome }),
       }),
-      // Each handled event is logged with its traceparent: the request that caused it can be followed here.
-      middleware: [traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
+      // Each event is handled in its own span (a child of the producer's), timed, and logged with its trace ids.
+      middleware: [...observation.middleware, traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
+      onOutcome: observation.onOutcome,
       logger: runtime.quietLog,
       config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch },
     });
-    await app.register(consumerPlugin(runtime, 'consumer', consumer));
+    await app.register(consumerPlugin(observation, consumer));
   }
   if (config.roles.includes('relay')) {
     await app.register(relayPlugin(runtime, redis, { outboxKey: purchaseKeys.outbox, channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));

@@ -2,7 +2,7 @@
 // them: decoded event in, checked against Catalog's domain rules, projection updated or the event
 // refused with a reason (DLQ `rejected`). They never call Catalog.
 import { createHash } from 'node:crypto';
-import { DeadLetterError, NotReadyError, type ReceivedEvent } from 'herald/runtime';
+import { DeadLetterError, inSpan, NotReadyError, type ReceivedEvent } from 'herald/runtime';
 import type { CatalogMovieHandlers } from '../../generated/channels/catalog-movie.ts';
 import { MovieStatus, type Movie } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import { maxAmountMinor } from '../shared/money-schema.ts';
@@ -71,7 +71,8 @@ function projected(event: ReceivedEvent<{ movieId: string; version: number; movi
 }
 
 async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ movieId: string; version: number }>, change: ProjectionChange, observer: HandlerObserver): Promise<void> {
-  const outcome = await projection.apply(event.envelope.id, change, eventDigest(event));
+  // Its own span, inside the event's process span: the write that made the event visible in Sales.
+  const outcome = await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change, eventDigest(event)));
   observer.outcome?.(event.name, outcome, event);
   const { movieId, version } = event.data;
   if (outcome === 'early') {

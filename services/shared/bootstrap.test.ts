@@ -5,7 +5,7 @@ import { closeConnection, connectRedis, createConsumer, loadFunctionLibraries, r
 import { startTestRedis } from '../../test/support/redis.ts';
 import { testChannel } from '../../test/support/test-channel.ts';
 import { loadBaseServiceConfig } from './env.ts';
-import { consumerPlugin, openServiceApp, relayPlugin } from './bootstrap.ts';
+import { consumerObservation, consumerPlugin, openServiceApp, relayPlugin } from './bootstrap.ts';
 
 let server: Awaited<ReturnType<typeof startTestRedis>>;
 beforeAll(async () => {
@@ -20,12 +20,15 @@ describe('service bootstrap plugins', () => {
     const { app, redis, runtime } = await openServiceApp('shop', config(server.url));
     const channel = testChannel('shop.boot.v1');
     const errors: unknown[] = [];
-    const consumer = createConsumer(redis, channel, { group: 'shop', consumer: 'c1', handlers: { Ping: () => {}, Pong: () => {} }, config: { blockMs: 20 }, logger: { info() {}, warn() {}, error: (o) => errors.push(o) } });
-    await app.register(consumerPlugin(runtime, 'consumer', consumer));
+    const observation = consumerObservation(runtime, redis, channel, { group: 'shop', consumer: 'c1' });
+    const consumer = createConsumer(redis, channel, { group: 'shop', consumer: 'c1', handlers: { Ping: () => {}, Pong: () => {} }, middleware: observation.middleware, onOutcome: observation.onOutcome, config: { blockMs: 20 }, logger: { info() {}, warn() {}, error: (o) => errors.push(o) } });
+    await app.register(consumerPlugin(observation, consumer));
     await app.register(relayPlugin(runtime, redis, { outboxKey: 'shop:outbox', channels: [channel.address], batchSize: 10, ackDelayMs: 0 }));
     await app.ready();
     const health = (await app.inject('/health')).json();
-    expect(health).toMatchObject({ status: 'ok', checks: { redis: { ok: true }, consumer: { running: true }, relay: { running: true, parked: 0 } } });
+    expect(health).toMatchObject({ status: 'ok', checks: { consumer: { running: true }, relay: { running: true } } });
+    const ready = (await app.inject('/ready')).json();
+    expect(ready).toMatchObject({ status: 'ready', checks: { redis: { ok: true }, consumer: { ok: true }, relay: { ok: true, running: true, parked: 0 } } });
     await app.close();
     expect(redis.isOpen).toBe(false);
     // Had Redis closed first, the consumer's loop would have logged a closed-client error here.

@@ -1,22 +1,23 @@
 // The service bootstrap as fastify plugins: each opens one resource (the Redis connection, an outbox
-// relay, a consumer), reports it on /health, and closes it in its onClose hook. fastify runs onClose hooks
-// last-registered first, so consumers and relays stop before the connection they use closes.
-// Every service's app.ts is these plugins plus its own routes; none holds business logic.
+// relay, a consumer), reports it on /health, /ready and /metrics, and closes it in its onClose hook.
+// fastify runs onClose hooks last-registered first, so consumers and relays stop before the connection
+// they use closes. Every service's app.ts is these plugins plus its own routes; none holds business logic.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { assertLibraryInstalled, closeConnection, runtimeLibrary, type Consumer, type FunctionLibrary, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
+import { assertLibraryInstalled, closeConnection, runtimeLibrary, type ChannelDefinition, type Consumer, type FunctionLibrary, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
 import type { BaseServiceConfig } from './env.ts';
-import type { MetricsRegistry } from './metrics.ts';
-import { consumerHealth, redisHealth, type HealthCheck } from './observability.ts';
+import type { Health } from './health.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { observeConsumer, redisProbe, type ConsumerObservation } from './observability.ts';
 import { connectServiceRedis } from './redis-connect.ts';
 import { limitRepeats, type LimitedLogger } from './log-limiter.ts';
 import { createServiceRelay } from './relay.ts';
 import { createServiceApp } from './service-app.ts';
 
-/** What plugins report to: the /metrics registry and the /health checks. */
+/** What plugins report to: the /metrics registry and the /health and /ready probes. */
 export interface ServiceRuntime {
-  metrics: MetricsRegistry;
-  addHealthCheck(check: HealthCheck): void;
+  metrics: ServiceMetrics;
+  health: Health;
   /**
    * The app's logger for warnings that repeat per entry or per retry (dead letters, a stuck relay): the
    * first of a kind per minute in full, then one line with the count.
@@ -36,10 +37,11 @@ export function ownLibrary(service: string, appUrl: string): FunctionLibrary {
 
 /**
  * Connects to Redis at start-up (with a deadline), checks that the Redis Functions this code calls are
- * installed in this very version (else start-up fails, naming `herald redis setup`), checks Redis on
- * /health, and closes the connection last.
+ * installed in this very version (else start-up fails, naming `herald redis setup`), probes that Redis
+ * accepts writes (an HSET on the service's own `<service>:health` key) for /ready, and closes the
+ * connection last.
  */
-export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; libraries: FunctionLibrary[]; timeoutMs?: number; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
+export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; healthKey: string; libraries: FunctionLibrary[]; timeoutMs?: number; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
   return shared(async (app) => {
     const redis = await connectServiceRedis(options.url, { name: options.name, log: app.log, ...(options.timeoutMs ? { commandTimeoutMs: options.timeoutMs } : {}) });
     try {
@@ -49,7 +51,7 @@ export function redisPlugin(runtime: ServiceRuntime, options: { url: string; nam
       throw error;
     }
     options.onConnect(redis);
-    runtime.addHealthCheck(redisHealth(redis));
+    runtime.health.add(redisProbe(redis, options.healthKey, options.name));
     app.addHook('onClose', async () => {
       await closeConnection(redis).catch(() => redis.destroy());
     });
@@ -59,8 +61,7 @@ export function redisPlugin(runtime: ServiceRuntime, options: { url: string; nam
 /** Runs the service's outbox relay (herald/runtime) from onReady to onClose. */
 export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKey: string; channels: OutboxRelayOptions['channels']; batchSize: number; ackDelayMs: number }): FastifyPluginAsync {
   return shared(async (app) => {
-    const { relay, health } = createServiceRelay(redis, { ...options, metrics: runtime.metrics, logger: runtime.quietLog });
-    runtime.addHealthCheck(health);
+    const relay = createServiceRelay(redis, runtime, { ...options, logger: runtime.quietLog });
     app.addHook('onReady', async () => {
       await relay.start();
     });
@@ -70,10 +71,18 @@ export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, opt
   });
 }
 
+/**
+ * The spans, metrics and probes of one consumer, labelled by its group and its own name: its
+ * `middleware` and `onOutcome` go into the consumer's options, then consumerPlugin runs it.
+ */
+export function consumerObservation(runtime: ServiceRuntime, redis: RedisConnection, channel: ChannelDefinition, names: { group: string; consumer: string }): ConsumerObservation {
+  return observeConsumer({ ...runtime, redis }, channel, names);
+}
+
 /** Runs a consumer from onReady to onClose (stop reading, finish and ack what is in flight). */
-export function consumerPlugin(runtime: ServiceRuntime, name: string, consumer: Consumer<any>): FastifyPluginAsync {
+export function consumerPlugin(observation: ConsumerObservation, consumer: Consumer<any>): FastifyPluginAsync {
   return shared(async (app) => {
-    runtime.addHealthCheck(consumerHealth(name, consumer, runtime.metrics));
+    observation.watch(consumer);
     app.addHook('onReady', async () => {
       await consumer.start();
     });
@@ -94,14 +103,14 @@ export interface OpenedService {
  * and `library` when the service has one); a refused connection or a missing function closes the app and throws.
  */
 export async function openServiceApp(service: string, config: BaseServiceConfig<string>, library?: FunctionLibrary): Promise<OpenedService> {
-  const { app, metrics, addHealthCheck } = createServiceApp({ service, roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
+  const { app, metrics, health } = await createServiceApp({ service, roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit, readiness: config.readiness });
   const quietLog = limitRepeats(app.log);
   app.addHook('onClose', async () => quietLog.close());
-  const runtime: ServiceRuntime = { metrics, addHealthCheck, quietLog };
+  const runtime: ServiceRuntime = { metrics, health, quietLog };
   let redis: RedisConnection | undefined;
   try {
     await app.register(redisPlugin(runtime, {
-      url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, libraries: [runtimeLibrary, ...(library ? [library] : [])],
+      url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, healthKey: `${service}:health`, libraries: [runtimeLibrary, ...(library ? [library] : [])],
       timeoutMs: config.redisTimeoutMs,
       onConnect: (connection) => (redis = connection),
     }));

@@ -2,6 +2,7 @@
 // variable. It never logs values: some are secrets.
 import { parseArgs } from 'node:util';
 import { HeraldError } from 'herald/runtime';
+import { loadReadinessThresholds, type ReadinessThresholds } from './health.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -59,6 +60,8 @@ export interface BaseServiceConfig<R extends string> {
   relayAckDelayMs: number;
   /** A Redis command that gets no reply (or no connection) within this many ms fails; the request answers 503. */
   redisTimeoutMs: number;
+  /** When /ready turns unready (READY_* variables). */
+  readiness: ReadinessThresholds;
 }
 
 export function loadBaseServiceConfig<R extends string>(
@@ -78,6 +81,7 @@ export function loadBaseServiceConfig<R extends string>(
     bodyLimit: envInt(env, 'BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
     relayAckDelayMs: envInt(env, 'RELAY_ACK_DELAY_MS', 0, 0, 60_000),
     redisTimeoutMs: envInt(env, 'REDIS_TIMEOUT_MS', 2000, 1500, 60_000),
+    readiness: loadReadinessThresholds(env),
   };
 }
 

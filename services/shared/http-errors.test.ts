@@ -25,7 +25,7 @@ describe('unavailableRetryAfter', () => {
 describe('an outage in the logs', () => {
   it('logs one line for 30 failed requests, not 30', async () => {
     const lines: string[] = [];
-    const { app } = createServiceApp({ service: 'test', roles: ['api'], logLevel: 'warn', bodyLimit: 1024, logStream: { write: (line) => void lines.push(line) } });
+    const { app } = await createServiceApp({ service: 'test', roles: ['api'], logLevel: 'warn', bodyLimit: 1024, logStream: { write: (line) => void lines.push(line) } });
     app.get('/down', async () => {
       throw new SocketTimeoutError(2000);
     });

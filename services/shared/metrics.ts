@@ -1,67 +1,142 @@
-// A tiny Prometheus text-format registry: counters and gauges with labels, rendered on /metrics.
-// It never blocks a request: gauges that need Redis are collected only when /metrics is scraped.
+// Every Prometheus metric a service exports, through prom-client, one registry per app, in base
+// units (seconds). It never hand-writes the exposition format, and a gauge whose value is unknown is
+// left out rather than set to a sentinel. Gauges that need Redis are read only when /metrics is scraped.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-type Labels = Record<string, string>;
+/** Latency buckets in seconds: sub-millisecond Redis round trips up to multi-second stalls. */
+const seconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-interface Family {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge';
-  values: Map<string, { labels: Labels; value: number }>;
+/** Labels of one consumer instance: its group and its own name, never its role. */
+export const consumerLabels = ['group', 'consumer', 'channel'] as const;
+
+/** What /metrics reads from a running consumer at scrape time. */
+export interface ConsumerSource {
+  labels: Record<(typeof consumerLabels)[number], string>;
+  /** Undelivered entries (null when Redis cannot tell), delivered-but-unacked entries, loop state. */
+  stats(): Promise<{ lag: number | null; pending: number; running: boolean }>;
+  /** Unix seconds of the last entry this consumer finished (handled or dead-lettered), if any. */
+  lastProgress(): number | undefined;
+  /** Entries in the channel's dead-letter stream. */
+  deadLetterDepth(): Promise<number>;
+  deadLetterStream: string;
 }
 
-export class MetricsRegistry {
-  readonly #families = new Map<string, Family>();
-  readonly #collectors: Array<() => Promise<void>> = [];
+/** What /metrics reads from a running outbox relay at scrape time. */
+export interface RelaySource {
+  labels: { outbox: string };
+  backlog(): Promise<number>;
+}
 
-  #family(name: string, help: string, type: Family['type']): Family {
-    let family = this.#families.get(name);
-    if (!family) {
-      family = { name, help, type, values: new Map() };
-      this.#families.set(name, family);
-    }
-    return family;
-  }
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly #consumers: ConsumerSource[] = [];
+  readonly #relays: RelaySource[] = [];
 
-  /** Declares a metric so it appears (at 0 when unlabelled) before its first increment. */
-  declare(name: string, help: string, type: Family['type'] = 'counter'): void {
-    const family = this.#family(name, help, type);
-    if (family.values.size === 0) family.values.set('', { labels: {}, value: 0 });
-  }
+  readonly httpDuration = new Histogram({
+    name: 'herald_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: seconds,
+    registers: [this.registry],
+  });
 
-  inc(name: string, help: string, labels: Labels = {}, by = 1): void {
-    const family = this.#family(name, help, 'counter');
-    family.values.delete('');
-    const key = JSON.stringify(labels);
-    const entry = family.values.get(key) ?? { labels, value: 0 };
-    entry.value += by;
-    family.values.set(key, entry);
-  }
+  readonly handlerDuration = new Histogram({
+    name: 'herald_consumer_handler_duration_seconds',
+    help: 'Time spent in the event handler per attempt, by channel, event type and outcome (ok or error).',
+    labelNames: [...consumerLabels, 'type', 'outcome'] as const,
+    buckets: seconds,
+    registers: [this.registry],
+  });
 
-  set(name: string, help: string, value: number, labels: Labels = {}): void {
-    const family = this.#family(name, help, 'gauge');
-    family.values.set(JSON.stringify(labels), { labels, value });
-  }
+  readonly consumerEvents = new Counter({
+    name: 'herald_consumer_events_total',
+    help: 'Entries by outcome: handled (acked), failed (left for a retry) or dead_lettered.',
+    labelNames: [...consumerLabels, 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
-  /** Registers a function that refreshes gauges right before rendering. */
-  collect(collector: () => Promise<void>): void {
-    this.#collectors.push(collector);
-  }
+  readonly deadLetters = new Counter({
+    name: 'herald_consumer_dead_letters_total',
+    help: 'Entries this consumer moved to the dead-letter stream, by reason.',
+    labelNames: [...consumerLabels, 'type', 'reason'] as const,
+    registers: [this.registry],
+  });
 
-  async render(): Promise<string> {
-    await Promise.all(this.#collectors.map((c) => c().catch(() => undefined)));
-    const lines: string[] = [];
-    for (const family of this.#families.values()) {
-      lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
-      for (const { labels, value } of family.values.values()) {
-        const rendered = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
-        lines.push(`${family.name}${rendered ? `{${rendered}}` : ''} ${Number.isFinite(value) ? value : 0}`);
+  readonly outboxPublished = new Counter({
+    name: 'herald_outbox_published_total',
+    help: 'Outbox entries published to their channel.',
+    labelNames: ['outbox', 'channel'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPublishDuration = new Histogram({
+    name: 'herald_outbox_publish_duration_seconds',
+    help: 'Duration of one relay round trip publishing a batch of outbox entries to the channel.',
+    labelNames: ['outbox', 'channel'] as const,
+    buckets: seconds,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    const consumers = this.#consumers;
+    const relays = this.#relays;
+    this.gauge('herald_consumer_lag', 'Entries of the channel not yet delivered to the consumer group (absent when Redis cannot tell).', consumerLabels, async (gauge) => {
+      for (const source of consumers) {
+        const { lag } = await source.stats();
+        if (lag !== null) gauge.set(source.labels, lag);
       }
-    }
-    return `${lines.join('\n')}\n`;
+    });
+    this.gauge('herald_consumer_pending', 'Entries delivered to the consumer group but not yet acknowledged.', consumerLabels, async (gauge) => {
+      for (const source of consumers) gauge.set(source.labels, (await source.stats()).pending);
+    });
+    this.gauge('herald_consumer_up', '1 while the consumer loop runs, 0 when it stopped.', consumerLabels, async (gauge) => {
+      for (const source of consumers) gauge.set(source.labels, (await source.stats()).running ? 1 : 0);
+    });
+    this.gauge('herald_consumer_last_progress_timestamp_seconds', 'Unix time of the last entry the consumer finished (absent before the first).', consumerLabels, async (gauge) => {
+      for (const source of consumers) {
+        const at = source.lastProgress();
+        if (at !== undefined) gauge.set(source.labels, at);
+      }
+    });
+    this.gauge('herald_dead_letter_entries', 'Entries in the dead-letter stream of a consumed channel.', ['channel', 'stream'] as const, async (gauge) => {
+      for (const source of consumers) gauge.set({ channel: source.labels.channel, stream: source.deadLetterStream }, await source.deadLetterDepth());
+    });
+    this.gauge('herald_outbox_backlog', 'Outbox entries committed but not yet published (an outbox may feed several channels).', ['outbox'] as const, async (gauge) => {
+      for (const source of relays) gauge.set(source.labels, await source.backlog());
+    });
+    // process_* and nodejs_* (CPU, memory, event-loop lag, GC), as every Node service exports them.
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges with a counter's `_total` suffix, which promtool rejects. The same
+    // numbers stay exported by type (nodejs_active_handles{type}, ...); sum() gives the totals.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
   }
-}
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  watchConsumer(source: ConsumerSource): void {
+    this.#consumers.push(source);
+  }
+
+  watchRelay(source: RelaySource): void {
+    this.#relays.push(source);
+  }
+
+  /** A counter of this registry (service-specific: purchases, projection outcomes). */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge of this registry whose value is read from `collect` at scrape time. */
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect: (gauge: Gauge<L>) => Promise<void>): Gauge<L> {
+    return new Gauge({
+      name, help, labelNames, registers: [this.registry],
+      async collect() {
+        // A failed read leaves the gauge empty for this scrape instead of failing /metrics.
+        this.reset();
+        await collect(this).catch(() => undefined);
+      },
+    });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
 }

@@ -1,116 +1,181 @@
-// /health, /metrics, request counting and the W3C traceparent of each request, for both services.
-// It never decides business outcomes; a failing check only turns /health to 503.
+// Wires a service's observability: OpenTelemetry HTTP spans (@fastify/otel), each request's trace
+// context, HTTP and consumer/relay metrics, and the probes behind /health and /ready. It never decides
+// business outcomes and never invents a span id (see src/runtime/core/telemetry.ts).
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { trace } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
-import type { Consumer, RedisConnection } from 'herald/runtime';
-import type { MetricsRegistry } from './metrics.ts';
-import { childTraceparent } from './traceparent.ts';
+import {
+  consumerTracing, deadLetterStream, handlerMetrics, traceHeadersOf,
+  type ChannelDefinition, type Consumer, type ConsumerOutcome, type Middleware, type RedisConnection,
+} from 'herald/runtime';
+import { GrowthWatch, ProgressWatch, type Health, type Probe } from './health.ts';
+import { redactUrl } from './logging.ts';
+import type { ServiceMetrics } from './metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** This request's span, child of the incoming `traceparent` header (or a new trace). */
+    /** W3C traceparent of this request's span (or the caller's when no tracing SDK runs). */
     traceparent: string;
   }
 }
 
-export interface HealthCheck {
-  name: string;
-  check(): Promise<Record<string, unknown> & { ok: boolean }>;
-}
+// One instrumentation per process (it is an OpenTelemetry instrumentation); a plugin per app. Probes
+// and scrapes are not traced: they would drown the traces that matter.
+const fastifyOtel = new FastifyOtelInstrumentation({
+  // A span per request and per handler; none per hook (anonymous hooks give a trace of unnamed spans).
+  instrumentHooks: false,
+  ignorePaths: ({ url }: { url: string }) => /^\/(health|ready|metrics)(\?|$)/.test(url),
+  // url.path would carry the query string, and a secret in it (?token=...).
+  requestHook: (span, request) => span.setAttribute('url.path', redactUrl(request.url)),
+});
 
-export function redisHealth(redis: RedisConnection): HealthCheck {
-  return {
-    name: 'redis',
-    async check() {
-      const started = performance.now();
-      const pong = await redis.ping();
-      return { ok: String(pong) === 'PONG', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    },
-  };
-}
-
-/** Consumer health and its counters on /metrics (handled, failed, dead-lettered, lag, pending). */
-export function consumerHealth(name: string, consumer: Consumer<any>, metrics: MetricsRegistry): HealthCheck {
-  const labels = { consumer: name, channel: consumer.channel.address };
-  metrics.collect(async () => {
-    const stats = await consumer.stats();
-    metrics.set('herald_events_handled_total', 'Events handled (acked) by the consumer.', stats.handled, labels);
-    metrics.set('herald_events_failed_total', 'Handler failures (each is retried).', stats.failed, labels);
-    metrics.set('herald_events_dead_lettered_total', 'Events moved to the dead-letter stream.', stats.deadLettered, labels);
-    metrics.set('herald_consumer_lag', 'Entries not yet delivered to the consumer group.', stats.lag ?? -1, labels);
-    metrics.set('herald_consumer_pending', 'Entries delivered but not yet acked.', stats.pending, labels);
-    metrics.set('herald_consumer_running', '1 while the consumer loop runs.', stats.running ? 1 : 0, labels);
-  });
-  return {
-    name,
-    async check() {
-      const stats = await consumer.stats();
-      return { ok: stats.running, running: stats.running, lag: stats.lag, pending: stats.pending, handled: stats.handled, deadLettered: stats.deadLettered };
-    },
-  };
-}
-
-const healthResponse = {
-  type: 'object',
-  required: ['status', 'service', 'checks'],
-  properties: {
-    status: { type: 'string', enum: ['ok', 'degraded'] },
-    service: { type: 'string' },
-    roles: { type: 'array', items: { type: 'string' } },
-    checks: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
-  },
-} as const;
-
-export function registerObservability(
-  app: FastifyInstance,
-  options: { service: string; roles: readonly string[]; metrics: MetricsRegistry; checks: () => HealthCheck[] },
-): void {
-  const { metrics } = options;
+export async function registerObservability(app: FastifyInstance, metrics: ServiceMetrics): Promise<void> {
+  // The instrumentation keeps the tracer of the provider it saw when created: give it the current one
+  // (an SDK registered after this module was loaded, as in tests).
+  fastifyOtel.setTracerProvider(trace.getTracerProvider());
+  await app.register(fastifyOtel.plugin());
   app.decorateRequest('traceparent', '');
   app.addHook('onRequest', async (request, reply) => {
-    request.traceparent = childTraceparent(request.headers.traceparent);
-    reply.header('traceparent', request.traceparent);
+    // The span @fastify/otel opened for this request (not this hook's own span); without an SDK no span
+    // is recording and the caller's context passes on unchanged.
+    const otel = request.opentelemetry();
+    const headers = traceHeadersOf(otel.instrumented ? otel.span ?? undefined : undefined);
+    const incoming = request.headers.traceparent;
+    request.traceparent = headers.traceparent ?? (typeof incoming === 'string' ? incoming : '');
+    if (request.traceparent) reply.header('traceparent', request.traceparent);
   });
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.inc('herald_http_requests_total', 'HTTP requests by method, route and status.', {
-      method: request.method, route, status: String(reply.statusCode),
-    });
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
-
-  app.get('/health', { schema: { response: { 200: healthResponse, 503: healthResponse } } }, async (_request, reply) => {
-    // All checks at once, each with a short deadline: a paused Redis makes /health fail in about a
-    // second, not after one timeout per check in turn.
-    const results: Record<string, Record<string, unknown>> = {};
-    let ok = true;
-    await Promise.all(options.checks().map(async (health) => {
-      try {
-        const result = await withTimeout(health.check(), healthCheckTimeoutMs);
-        results[health.name] = result;
-        ok &&= result.ok;
-      } catch (error) {
-        results[health.name] = { ok: false, error: error instanceof Error ? error.message : String(error) };
-        ok = false;
-      }
-    }));
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', service: options.service, roles: options.roles, checks: results });
-  });
-
   app.get('/metrics', async (_request, reply) => {
-    return reply.type('text/plain; version=0.0.4').send(await metrics.render());
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
   });
 }
 
-/** How long one /health check may take before it counts as failed. */
-export const healthCheckTimeoutMs = 1000;
+/** Redis accepts a write: HSET on the service's own health key (an OOM, READONLY or MISCONF refusal fails it). */
+export function redisProbe(redis: RedisConnection, key: string, member: string): Probe {
+  return {
+    name: 'redis',
+    async ready() {
+      const started = performance.now();
+      try {
+        await redis.sendCommand(['HSET', key, member, new Date().toISOString()]);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { ok: false, reason: 'redis-refuses-writes', error: message.split('\n')[0] };
+      }
+      return { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    },
+  };
+}
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+export interface ConsumerObservation {
+  /** Outermost first: the span of each event, then its handler timing. */
+  middleware: Middleware[];
+  onOutcome(outcome: ConsumerOutcome): void;
+  /** Starts watching the consumer (metrics and probes) once it exists. */
+  watch(consumer: Consumer<ChannelDefinition>): void;
+}
+
+/** Spans, metrics and the readiness probes of one consumer, labelled by its group and its own name. */
+export function observeConsumer(
+  context: { metrics: ServiceMetrics; health: Health; redis: RedisConnection },
+  channel: ChannelDefinition,
+  names: { group: string; consumer: string },
+): ConsumerObservation {
+  const { metrics, health, redis } = context;
+  const labels = { ...names, channel: channel.address };
+  const dlq = deadLetterStream(channel);
+  const progress = new ProgressWatch();
+  const growth = new GrowthWatch(health.thresholds.deadLetterWindowMs);
+  const deadLetterDepth = async () => Number(await redis.sendCommand(['XLEN', dlq]));
+  return {
+    middleware: [
+      consumerTracing(names),
+      handlerMetrics({ observe: (o) => metrics.handlerDuration.observe({ ...labels, type: o.type, outcome: o.outcome }, o.seconds) }),
+    ],
+    onOutcome(o) {
+      metrics.consumerEvents.inc({ ...labels, type: o.type, outcome: o.outcome });
+      if (o.outcome === 'dead_lettered') metrics.deadLetters.inc({ ...labels, type: o.type, reason: o.reason ?? 'unknown' });
+      if (o.outcome !== 'failed') progress.progressed();
+    },
+    watch(consumer) {
+      // Liveness answers without Redis: it reads the loop state the last readiness probe or scrape saw
+      // (the loop only stops on stop(); it retries every error itself).
+      let running = true;
+      const stats = async () => {
+        const current = await consumer.stats();
+        running = current.running;
+        return current;
+      };
+      const lastProgress = () => (progress.lastProgress === undefined ? undefined : progress.lastProgress / 1000);
+      metrics.watchConsumer({ labels, stats, lastProgress, deadLetterDepth, deadLetterStream: dlq });
+      health.add({
+        name: 'consumer',
+        live: () => ({ ok: running, running }),
+        async ready() {
+          const current = await stats();
+          const waiting = (current.lag ?? 0) + current.pending;
+          const stalledMs = progress.observe(waiting > 0);
+          const facts = { running: current.running, lag: current.lag, pending: current.pending, stalledMs };
+          if (!current.running) return { ok: false, reason: 'consumer-stopped', ...facts };
+          if (stalledMs > health.thresholds.consumerStallMs) return { ok: false, reason: 'consumer-stalled', ...facts };
+          return { ok: true, ...facts };
+        },
+      });
+      health.add({
+        name: 'deadLetters',
+        async ready() {
+          const depth = await deadLetterDepth();
+          const grown = growth.sample(depth);
+          const facts = { stream: dlq, depth, grownInWindow: grown, windowMs: health.thresholds.deadLetterWindowMs };
+          if (grown > health.thresholds.deadLetterMaxGrowth) return { ok: false, reason: 'dead-letters-growing', ...facts };
+          return { ok: true, ...facts };
+        },
+      });
+    },
+  };
+}
+
+export interface RelayObservation {
+  /** After each published batch: how many entries went to `channel`, and how long the round trip took. */
+  onPublished(count: number, seconds: number, channel: string): void;
+  /** An entry was parked (it left the backlog without being published). */
+  onParked(): void;
+  watch(relay: { readonly running: boolean; status(): Promise<{ running: boolean; backlog: number; parked: number; published: number; failing?: string }> }): void;
+}
+
+/** Metrics and the readiness probe of one outbox relay. */
+export function observeRelay(context: { metrics: ServiceMetrics; health: Health }, labels: { outbox: string }): RelayObservation {
+  const { metrics, health } = context;
+  const progress = new ProgressWatch();
+  return {
+    onPublished(count, seconds, channel) {
+      metrics.outboxPublished.inc({ ...labels, channel }, count);
+      metrics.outboxPublishDuration.observe({ ...labels, channel }, seconds);
+      progress.progressed();
+    },
+    onParked() {
+      progress.progressed();
+    },
+    watch(relay) {
+      metrics.watchRelay({ labels, backlog: async () => (await relay.status()).backlog });
+      health.add({
+        name: 'relay',
+        live: () => ({ ok: relay.running, running: relay.running }),
+        async ready() {
+          const status = await relay.status();
+          const stalledMs = progress.observe(status.backlog > 0);
+          const facts = { ...status, stalledMs };
+          if (!status.running) return { ok: false, reason: 'relay-stopped', ...facts };
+          if (stalledMs > health.thresholds.relayStallMs) return { ok: false, reason: 'relay-stuck', ...facts };
+          return { ok: true, ...facts };
+        },
+      });
+    },
+  };
 }

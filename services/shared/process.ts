@@ -1,12 +1,15 @@
 // Process lifecycle shared by the services' main.ts: listen, announce, and close the app gracefully
 // on SIGINT/SIGTERM (a second signal exits at once). It never swallows a start-up failure.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { safeRedisUrl } from './logging.ts';
+import { logFormat, safeRedisUrl } from './logging.ts';
 
 export async function runService(
   service: string,
   config: { host: string; port: number; roles: readonly string[]; redisUrl: string },
   build: () => Promise<FastifyInstance>,
+  /** Runs after the app closed (flushes buffered spans). */
+  afterClose: () => Promise<void> = async () => {},
 ): Promise<void> {
   let app: FastifyInstance;
   try {
@@ -18,8 +21,13 @@ export async function runService(
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  // One plain line that people and the test harness both read.
-  process.stdout.write(`${service} listening on http://${config.host}:${port} roles=${config.roles.join(',')} redis=${safeRedisUrl(config.redisUrl)}\n`);
+  // One line that people and the test harness both read, whatever LOG_LEVEL says. In the JSON stream it
+  // is a JSON line like pino's, so a log pipeline never meets plain text.
+  const url = `http://${config.host}:${port}`;
+  const text = `${service} listening on ${url} roles=${config.roles.join(',')} redis=${safeRedisUrl(config.redisUrl)}`;
+  process.stdout.write(logFormat() === 'pretty'
+    ? `${text}\n`
+    : `${JSON.stringify({ level: 30, time: Date.now(), service, pid: process.pid, hostname: hostname(), url, roles: config.roles, msg: text })}\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -28,7 +36,7 @@ export async function runService(
     app.log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => process.exit(1), 10_000);
     timer.unref();
-    app.close().then(() => process.exit(0), () => process.exit(1));
+    app.close().then(afterClose).then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,32 +1,23 @@
-// Wires the runtime's outbox relay (herald/runtime: createOutboxRelay) into a service: its counters on
-// /metrics and its status on /health. It holds no relaying logic of its own.
+// Wires the runtime's outbox relay (herald/runtime: createOutboxRelay) into a service: its counters and
+// publish time on /metrics, and its progress on /health and /ready. It holds no relaying logic of its own.
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions, type RedisConnection } from 'herald/runtime';
-import type { MetricsRegistry } from './metrics.ts';
-import type { HealthCheck } from './observability.ts';
+import type { ServiceRuntime } from './bootstrap.ts';
+import { observeRelay } from './observability.ts';
 
-export function createServiceRelay(
-  redis: RedisConnection,
-  options: Omit<OutboxRelayOptions, 'observer'> & { metrics: MetricsRegistry },
-): { relay: OutboxRelay; health: HealthCheck } {
-  const { metrics, ...relayOptions } = options;
-  const published = 'Outbox entries published to their channel.';
-  const parked = 'Outbox entries the relay could never publish, parked with a reason.';
-  metrics.declare('herald_outbox_published_total', published);
-  metrics.declare('herald_outbox_parked_total', parked);
+export function createServiceRelay(redis: RedisConnection, runtime: ServiceRuntime, options: Omit<OutboxRelayOptions, 'observer'>): OutboxRelay {
+  const parked = runtime.metrics.counter('herald_outbox_parked_total', 'Outbox entries the relay could never publish, parked with a reason.', ['outbox', 'channel', 'reason']);
+  const observation = observeRelay(runtime, { outbox: options.outboxKey });
   const relay = createOutboxRelay(redis, {
-    ...relayOptions,
+    ...options,
     observer: {
-      published: (_channel, count) => metrics.inc('herald_outbox_published_total', published, {}, count),
-      parked: (reason, channel) => metrics.inc('herald_outbox_parked_total', parked, { reason, channel }),
+      published: (channel, count, seconds) => observation.onPublished(count, seconds, channel),
+      // A parked entry leaves the backlog: progress for /ready; the counter and the parked stream tell.
+      parked: (reason, channel) => {
+        parked.inc({ outbox: options.outboxKey, channel, reason });
+        observation.onParked();
+      },
     },
   });
-  metrics.collect(async () => {
-    metrics.set('herald_outbox_backlog', 'Outbox entries waiting to be published.', await relay.backlog(), { outbox: options.outboxKey });
-  });
-  // A parked entry does not fail /health: the relay goes on; the counter and the parked stream tell.
-  const health: HealthCheck = { name: 'relay', check: async () => {
-    const status = await relay.status();
-    return { ok: status.running, ...status };
-  } };
-  return { relay, health };
+  observation.watch(relay);
+  return relay;
 }

@@ -1,12 +1,18 @@
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeraldError } from 'herald/runtime';
+import { HeraldError, parseTraceContext } from 'herald/runtime';
+import { errorResponses } from './http-errors.ts';
+import { logFormat, redactUrl } from './logging.ts';
+import { moneySchema } from './money-schema.ts';
 import { createServiceApp } from './service-app.ts';
 import { requireToken } from './token-auth.ts';
-import { moneySchema } from './money-schema.ts';
-import { errorResponses } from './http-errors.ts';
-import { parseTraceparent } from './traceparent.ts';
+import { startTracing } from './tracing.ts';
 
-const { app, metrics } = createServiceApp({ service: 'test', roles: ['api'], logLevel: 'silent', bodyLimit: 4096 });
+// The real SDK, as main.ts starts it, exporting to memory.
+const exporter = new InMemorySpanExporter();
+const tracing = startTracing({ service: 'test', exporter, env: {} })!;
+const { app, metrics } = await createServiceApp({ service: 'test', roles: ['api'], logLevel: 'silent', bodyLimit: 4096 });
 let lastTrace = '';
 app.post('/things', {
   schema: {
@@ -26,7 +32,10 @@ app.get('/boom', async () => {
 });
 
 beforeAll(async () => app.ready());
-afterAll(async () => app.close());
+afterAll(async () => {
+  await app.close();
+  await tracing.shutdown();
+});
 
 const auth = { authorization: 'Bearer s3cret' };
 const good = { name: 'x', price: { amountMinor: 100, currencyCode: 'EUR' } };
@@ -74,20 +83,30 @@ describe('service app plumbing', () => {
     expect((await app.inject('/nowhere')).json()).toMatchObject({ statusCode: 404, code: 'HERALD_ERR_NOT_FOUND' });
   });
 
-  it('continues the caller’s trace: same trace id, new span', async () => {
+  it('continues the caller’s trace in an exported SERVER span whose context the request carries', async () => {
+    exporter.reset();
     const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const response = await app.inject({ method: 'POST', url: '/things', headers: { ...auth, traceparent: incoming }, payload: good });
     expect(response.statusCode).toBe(201);
-    expect(parseTraceparent(lastTrace)?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-    expect(parseTraceparent(lastTrace)?.spanId).not.toBe('00f067aa0ba902b7');
+    const mine = parseTraceContext(lastTrace)!;
+    expect(mine.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(mine.spanId).not.toBe('00f067aa0ba902b7');
     expect(response.headers.traceparent).toBe(lastTrace);
+    const server = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER)!;
+    expect(server.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(server.attributes).toMatchObject({ 'http.route': '/things', 'http.request.method': 'POST' });
+    // The request's traceparent names a span that was exported: the SERVER span or one inside it.
+    expect(exporter.getFinishedSpans().map((span) => span.spanContext().spanId)).toContain(mine.spanId);
   });
 
-  it('counts requests by route and status in Prometheus text', async () => {
-    metrics.declare('herald_example_total', 'An example counter.');
+  it('measures requests by route and status code in a seconds histogram, and exports process metrics', async () => {
+    metrics.counter('herald_example_total', 'An example counter.').inc(0);
     const text = (await app.inject('/metrics')).body;
-    expect(text).toContain('herald_http_requests_total{method="POST",route="/things",status="400"}');
+    expect(text).toContain('# TYPE herald_http_request_duration_seconds histogram');
+    expect(text).toMatch(/herald_http_request_duration_seconds_count\{method="POST",route="\/things",status_code="400"\} [1-9]/);
     expect(text).toContain('# TYPE herald_example_total counter\nherald_example_total 0');
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
   });
 });
 
@@ -118,7 +137,7 @@ describe('service app body handling', () => {
 describe('service app logs', () => {
   it('never writes a token, a password or a credentialed Redis URL', async () => {
     const lines: string[] = [];
-    const logged = createServiceApp({ service: 'test', roles: ['api'], logLevel: 'info', bodyLimit: 4096, logStream: { write: (line) => lines.push(line) } });
+    const logged = await createServiceApp({ service: 'test', roles: ['api'], logLevel: 'info', bodyLimit: 4096, logStream: { write: (line) => lines.push(line) } });
     logged.app.post('/secure', { onRequest: requireToken('s3cret-token') }, async (request) => {
       request.log.info({ headers: request.headers, config: { redisUrl: 'redis://sales:hunter2@host:6379', password: 'hunter2' } }, 'handling');
       return { ok: true };
@@ -129,5 +148,65 @@ describe('service app logs', () => {
     const text = lines.join('');
     expect(text).toContain('"msg":"handling"');
     expect(text).not.toMatch(/s3cret-token|wrong-guess|hunter2/);
+  });
+});
+
+describe('service log lines', () => {
+  async function loggedApp() {
+    const lines: string[] = [];
+    const logged = await createServiceApp({ service: 'catalog', roles: ['api'], logLevel: 'info', bodyLimit: 4096, logStream: { write: (line) => lines.push(line) } });
+    logged.app.get('/movies', async (request) => {
+      request.log.info('listing');
+      return { ok: true };
+    });
+    return { ...logged, lines, records: () => lines.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  }
+
+  it('writes only JSON lines, each with the service name, and trace and span ids inside a request', async () => {
+    const { app: logged, records } = await loggedApp();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await logged.inject({ method: 'GET', url: '/movies', headers: { traceparent } });
+    await logged.close();
+    const all = records(); // JSON.parse throws on any plain-text line
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    for (const record of all) expect(record['service']).toBe('catalog');
+    const listing = all.find((r) => r['msg'] === 'listing')!;
+    expect(listing['trace_id']).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(listing['span_id']).toMatch(/^[0-9a-f]{16}$/);
+    expect(listing['span_id']).not.toBe('00f067aa0ba902b7');
+  });
+
+  it('gives each request a globally unique id', async () => {
+    const { app: logged, records } = await loggedApp();
+    await logged.inject('/movies');
+    await logged.inject('/movies');
+    await logged.close();
+    const ids = new Set(records().filter((r) => r['msg'] === 'listing').map((r) => r['reqId']));
+    expect(ids.size).toBe(2);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('redacts secrets in query strings and keeps the rest', async () => {
+    const { app: logged, lines } = await loggedApp();
+    await logged.inject('/movies?token=supersecret123&title=Dune&api_key=k-9&password=hunter2&client_secret=s&limit=5');
+    await logged.close();
+    const text = lines.join('');
+    expect(text).not.toMatch(/supersecret123|k-9|hunter2|client_secret=s\b/);
+    expect(text).toContain('/movies?token=[redacted]&title=Dune&api_key=[redacted]&password=[redacted]&client_secret=[redacted]&limit=5');
+  });
+
+  it.each([
+    ['/a?access_token=x&apiKey=y&sig=z&author=Herbert', '/a?access_token=[redacted]&apiKey=[redacted]&sig=[redacted]&author=Herbert'],
+    ['/a?Authorization=Bearer%20x&session_id=1&q', '/a?Authorization=[redacted]&session_id=[redacted]&q'],
+    ['/a/token/b', '/a/token/b'],
+  ])('redactUrl(%s)', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+
+  it('pretty-prints on a terminal and writes JSON to a pipe, unless LOG_FORMAT says otherwise', () => {
+    expect(logFormat({}, true)).toBe('pretty');
+    expect(logFormat({}, false)).toBe('json');
+    expect(logFormat({ LOG_FORMAT: 'json' }, true)).toBe('json');
+    expect(logFormat({ LOG_FORMAT: 'pretty' }, false)).toBe('pretty');
   });
 });

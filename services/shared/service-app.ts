@@ -1,11 +1,14 @@
-// The fastify instance both services start from: pino logging with redaction, strict JSON-schema
-// validation (no type coercion, unknown fields refused), error mapping, /health and /metrics.
+// The fastify instance every service starts from: pino logging with redaction, trace ids and the
+// service name, strict JSON-schema validation (no type coercion, unknown fields refused), error
+// mapping, OpenTelemetry HTTP spans, /health, /ready and /metrics.
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { DEFAULT_READINESS, Health, type Probe, type ReadinessThresholds } from './health.ts';
 import { registerErrorMapping } from './http-errors.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { loggerOptions } from './logging.ts';
-import { MetricsRegistry } from './metrics.ts';
-import { registerObservability, type HealthCheck } from './observability.ts';
+import { ServiceMetrics } from './metrics.ts';
+import { registerObservability } from './observability.ts';
 
 export interface ServiceAppOptions {
   service: string;
@@ -14,28 +17,34 @@ export interface ServiceAppOptions {
   bodyLimit: number;
   /** Where log lines go (stdout by default); tests capture them here. */
   logStream?: { write(line: string): void };
+  /** /ready thresholds (READY_* variables); the documented defaults when absent. */
+  readiness?: ReadinessThresholds;
 }
 
 export interface ServiceApp {
   app: FastifyInstance;
-  metrics: MetricsRegistry;
-  /** Adds a /health check (Redis, consumer, ...). */
-  addHealthCheck(check: HealthCheck): void;
+  metrics: ServiceMetrics;
+  health: Health;
+  /** Adds a /health and /ready probe (Redis, consumer, relay, ...). */
+  addProbe(probe: Probe): void;
 }
 
-export function createServiceApp(options: ServiceAppOptions): ServiceApp {
+export async function createServiceApp(options: ServiceAppOptions): Promise<ServiceApp> {
   const app = Fastify({
-    logger: loggerOptions(options.logLevel, options.logStream),
+    logger: loggerOptions(options.service, options.logLevel, options.logStream),
+    // Globally unique, so a request id found in any log names one request (fastify's default is req-1, req-2, ... per process).
+    genReqId: () => randomUUID(),
     bodyLimit: options.bodyLimit,
     // Bodies are checked exactly as declared: "12" is not an integer, and an unknown field is an error
     // naming the field (fastify's default would silently coerce or drop it).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
   });
-  const metrics = new MetricsRegistry();
-  const checks: HealthCheck[] = [];
+  const metrics = new ServiceMetrics();
+  const health = new Health(options.readiness ?? DEFAULT_READINESS);
   registerErrorMapping(app);
   registerJsonBodyParser(app);
-  registerObservability(app, { service: options.service, roles: options.roles, metrics, checks: () => checks });
-  return { app, metrics, addHealthCheck: (check) => checks.push(check) };
+  await registerObservability(app, metrics);
+  health.register(app, { service: options.service, roles: options.roles });
+  return { app, metrics, health, addProbe: (probe) => health.add(probe) };
 }

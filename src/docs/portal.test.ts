@@ -129,7 +129,7 @@ describe('docs portal in Chromium', () => {
     await page.getByTestId('portal-bar').locator('a', { hasText: 'Wire format' }).click();
     await page.waitForURL('**/wire-format.html');
     const wire = await page.getByTestId('wire-fields').innerText();
-    for (const field of ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'sequence', 'traceparent', 'correlationid', 'causationid', 'data']) {
+    for (const field of ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'sequence', 'traceparent', 'tracestate', 'correlationid', 'causationid', 'data']) {
       expect(wire).toContain(field);
     }
     const go = await page.getByTestId('snippet-go').innerText();

@@ -35,6 +35,10 @@ describe('herald dev', () => {
       expect((await http(`http://127.0.0.1:${catalogPort}`, 'GET', '/health')).body.status).toBe('ok');
       expect((await http(`http://127.0.0.1:${salesPort}`, 'GET', '/health')).body.checks.consumer.running).toBe(true);
       expect(existsSync(join(project, '.data', 'redis', 'appendonlydir'))).toBe(true);
+      // Piped (not a terminal): the services' lines stay JSON objects, named by a field, never by a text prefix.
+      const listening = out.split('\n').filter((line) => line.includes('listening on'));
+      expect(listening.map((line) => JSON.parse(line).service).sort()).toEqual(['catalog', 'reporting', 'sales']);
+      expect(out).not.toMatch(/^\[(catalog|sales|reporting)\] \{/m);
       // The generated credentials reach their owner: a private file that `herald inspect` reads by itself.
       expect(statSync(join(project, '.data', 'redis', 'credentials.env')).mode & 0o777).toBe(0o600);
       const inspect = await run(process.execPath, ['--conditions=herald-source', 'src/cli/main.ts', 'inspect', '--cwd', project, '--json'], { cwd: root, env });

@@ -39,6 +39,25 @@ interface Child {
   exited: Promise<number | null>;
 }
 
+/**
+ * A child's output line as `herald dev` prints it. A JSON log line stays one JSON object (the service
+ * name is a field, added if missing), so `herald dev | pino-pretty` and log shippers still parse it;
+ * any other line (pretty output on a terminal, a crash on stderr) gets a `[name] ` prefix.
+ */
+export function devLine(name: string, line: string): string {
+  if (line.startsWith('{')) {
+    try {
+      const record: unknown = JSON.parse(line);
+      if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+        return 'service' in record ? line : JSON.stringify({ service: name, ...record });
+      }
+    } catch {
+      // not JSON after all: prefixed below
+    }
+  }
+  return `[${name}] ${line}`;
+}
+
 /** Spawns a service; `ready` resolves when it listens. The child is returned at once so a Ctrl-C during start-up still stops it. */
 /**
  * The environment of one service: ours without any Redis password variable (its own password is in its
@@ -53,7 +72,11 @@ export function serviceEnvironment(env: NodeJS.ProcessEnv, extra: Record<string,
 function startService(name: string, port: number, redisUrl: string, ctx: CommandContext, quiet: boolean): Child & { ready: Promise<void> } {
   const child = spawn(process.execPath, ['--conditions=herald-source', join(repoRoot, 'services', name, 'main.ts')], {
     cwd: repoRoot,
-    env: serviceEnvironment(process.env, { PORT: String(port), REDIS_URL: redisUrl, ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}) }),
+    env: serviceEnvironment(process.env, {
+      PORT: String(port), REDIS_URL: redisUrl, ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}),
+      // A person at a terminal reads pretty lines; a pipe or a file gets JSON (LOG_FORMAT decides if set).
+      ...(!process.env.LOG_FORMAT && (ctx.stdout as { isTTY?: boolean }).isTTY ? { LOG_FORMAT: 'pretty' } : {}),
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C reaches only `herald dev`, which then stops each service
     // once with SIGTERM (a second signal would make a service exit without draining).
@@ -66,7 +89,7 @@ function startService(name: string, port: number, redisUrl: string, ctx: Command
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) stream.write(`[${name}] ${line}\n`);
+      for (const line of lines) stream.write(`${devLine(name, line)}\n`);
     };
   };
   child.stdout!.on('data', prefix(ctx.stdout));

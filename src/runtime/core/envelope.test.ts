@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, uuidv7 } from './envelope.ts';
+import { buildEnvelope, encodedEventToFields, fieldsToEncodedEvent, readWireEvent, uuidv7 } from './envelope.ts';
 import { isDeadLetterError, type DeadLetterError } from './errors.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 
@@ -16,17 +16,19 @@ describe('envelope', () => {
 
   test('round-trips every attribute and the bytes through stream fields', () => {
     const envelope = buildEnvelope(ping, 'herald/test', {
-      subject: 'agg-1', sequence: 7, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      subject: 'agg-1', sequence: 7, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'congo=t61rcWkgMzE',
       correlationId: 'corr', causationId: 'cause', time: new Date('2026-01-02T03:04:05.678Z'),
     });
     const data = Buffer.from([0xff, 0x80, 0x00, 0x01]);
     const fields = encodedEventToFields({ envelope, data });
     expect(fields.filter((_, i) => i % 2 === 0)).toEqual([
       'specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'dataschema',
-      'subject', 'sequence', 'traceparent', 'correlationid', 'causationid', 'data',
+      'subject', 'sequence', 'traceparent', 'tracestate', 'correlationid', 'causationid', 'data',
     ]);
     const back = fieldsToEncodedEvent(fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f)));
     expect(back.envelope).toEqual(envelope);
+    expect(back.envelope.tracestate).toBe('congo=t61rcWkgMzE');
+    expect(readWireEvent(fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f))).envelope()).toEqual(envelope);
     expect(back.envelope.sequence).toBe('7');
     expect(back.data.equals(data)).toBe(true);
   });

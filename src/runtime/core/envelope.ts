@@ -11,7 +11,7 @@ export interface EncodedEvent {
 }
 
 /** Optional envelope attributes, in wire order. Required ones always precede them. */
-const optionalAttributes = ['subject', 'sequence', 'traceparent', 'correlationid', 'causationid'] as const;
+const optionalAttributes = ['subject', 'sequence', 'traceparent', 'tracestate', 'correlationid', 'causationid'] as const;
 const requiredAttributes = ['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'dataschema'] as const;
 const envelopeAttributes: readonly string[] = [...requiredAttributes, ...optionalAttributes];
 const DATACONTENTTYPE = 'application/protobuf';
@@ -57,6 +57,7 @@ export function buildEnvelope(definition: MessageDefinition<any>, source: string
   if (options.subject !== undefined) envelope.subject = options.subject;
   if (options.sequence !== undefined) envelope.sequence = String(options.sequence);
   if (options.traceparent !== undefined) envelope.traceparent = options.traceparent;
+  if (options.tracestate !== undefined && options.traceparent !== undefined) envelope.tracestate = options.tracestate;
   if (options.correlationId !== undefined) envelope.correlationid = options.correlationId;
   if (options.causationId !== undefined) envelope.causationid = options.causationId;
   return envelope;
@@ -141,7 +142,7 @@ const wireNameBytes = wireNames.map((name) => Buffer.from(name));
 /** Slot of each wire field in a WireFields' values. */
 export const wireSlot = Object.fromEntries(wireNames.map((name, i) => [name, i])) as Record<(typeof wireNames)[number], number>;
 const SPECVERSION_BYTES = Buffer.from('1.0');
-const [ID, SOURCE, TIME, SUBJECT, SEQUENCE, TRACEPARENT, CORRELATIONID, CAUSATIONID] = ['id', 'source', 'time', 'subject', 'sequence', 'traceparent', 'correlationid', 'causationid'].map((name) => wireNames.indexOf(name)) as [number, number, number, number, number, number, number, number];
+const [ID, SOURCE, TIME, SUBJECT, SEQUENCE, TRACEPARENT, TRACESTATE, CORRELATIONID, CAUSATIONID] = ['id', 'source', 'time', 'subject', 'sequence', 'traceparent', 'tracestate', 'correlationid', 'causationid'].map((name) => wireNames.indexOf(name)) as [number, number, number, number, number, number, number, number, number];
 const DATACONTENTTYPE_BYTES = Buffer.from(DATACONTENTTYPE);
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -271,6 +272,7 @@ export function readWireEvent(flat: ReadonlyArray<WireValue>, fields: WireFields
       if (v[SUBJECT] !== undefined) envelope.subject = wireSubject(fields);
       if (v[SEQUENCE] !== undefined) envelope.sequence = text(v[SEQUENCE]);
       if (v[TRACEPARENT] !== undefined) envelope.traceparent = text(v[TRACEPARENT]);
+      if (v[TRACESTATE] !== undefined) envelope.tracestate = text(v[TRACESTATE]);
       if (v[CORRELATIONID] !== undefined) envelope.correlationid = text(v[CORRELATIONID]);
       if (v[CAUSATIONID] !== undefined) envelope.causationid = text(v[CAUSATIONID]);
       return envelope;

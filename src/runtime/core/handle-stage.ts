@@ -4,7 +4,7 @@
 // turns what the handler threw into an outcome. Transport-free: the transport supplies the dead-letter
 // write. It never acks and never throws: a failure it cannot classify leaves the entry pending.
 import { messageByType } from './channel.ts';
-import { readWireEvent, readWireFields, receivedWireEvent, wireSubject, type WireFields } from './envelope.ts';
+import { readWireEvent, readWireFields, receivedWireEvent, wireSlot, wireSubject, type WireFields } from './envelope.ts';
 import { DeadLetterError, isDeadLetterError, isInfrastructureError, isNotReadyError, type DeadLetterReason } from './errors.ts';
 import type { RuntimeLogger } from './logger.ts';
 import { composeHandler, deadLetterAfter, retry, waitWhenNotReady } from './reliability.ts';
@@ -65,6 +65,17 @@ export interface HandleStageOptions {
   logger: RuntimeLogger;
   /** Writes the dead letter and acks the entry, atomically. */
   deadLetter(entry: ReadEntry, letter: DeadLetter): Promise<void>;
+  /** Told the outcome of each entry (for metrics and readiness); it must not throw. */
+  onOutcome?: (outcome: HandleOutcome) => void;
+}
+
+/** What became of one entry: handled (acked), failed (left for a retry), dead-lettered (with the reason). */
+export interface HandleOutcome {
+  channel: string;
+  /** CloudEvents `type`, or `unknown` when the entry had none readable. */
+  type: string;
+  outcome: 'handled' | 'failed' | 'dead_lettered';
+  reason?: string;
 }
 
 export interface HandleCounters {
@@ -86,6 +97,11 @@ export function createHandleStage(options: HandleStageOptions): HandleStage {
   const { channel, stream, config, signal, logger } = options;
   const counters: HandleCounters = { handled: 0, failed: 0, infraFailed: 0, deadLettered: 0 };
   const held = new Set<string>();
+  const tell = options.onOutcome ?? (() => {});
+  const typeOf = (entry: ReadEntry): string => {
+    const type = entry.fields?.values[wireSlot.type!];
+    return type === undefined ? 'unknown' : String(type);
+  };
   const dispatch: Handler<any> = (event) => options.handlers[event.name]!(event);
   const inner = composeHandler(options.middleware, dispatch);
   const rules = {
@@ -124,6 +140,7 @@ export function createHandleStage(options: HandleStageOptions): HandleStage {
     }
     held.delete(entry.id);
     counters.deadLettered++;
+    tell({ channel: stream, type: typeOf(entry), outcome: 'dead_lettered', reason });
     logger.warn({ stream, id: entry.id, reason, err: errorText(error) }, 'event dead-lettered');
     return 'dead';
   };
@@ -149,11 +166,13 @@ export function createHandleStage(options: HandleStageOptions): HandleStage {
         }
         if (isInfrastructureError(error)) counters.infraFailed++;
         else counters.failed++;
+        tell({ channel: stream, type: event.envelope.type, outcome: 'failed' });
         logger.warn({ stream, id: entry.id, deliveryCount, infrastructure: isInfrastructureError(error), err: errorText(error) }, 'handler failed; entry left pending for redelivery');
         return 'pending';
       }
       held.delete(entry.id);
       counters.handled++;
+      tell({ channel: stream, type: event.envelope.type, outcome: 'handled' });
       return 'ack';
     },
   };

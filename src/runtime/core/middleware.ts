@@ -14,6 +14,7 @@ export function traceLogging(logger: RuntimeLogger): Middleware {
         subject: event.envelope.subject,
         sequence: event.envelope.sequence,
         traceparent: event.envelope.traceparent,
+        ...(event.envelope.tracestate ? { tracestate: event.envelope.tracestate } : {}),
         correlationid: event.envelope.correlationid,
         ms: Math.round((performance.now() - started) * 100) / 100,
       },
@@ -22,16 +23,25 @@ export function traceLogging(logger: RuntimeLogger): Middleware {
   };
 }
 
-/** Counts handled events and handler time per message name, for /metrics. */
-export function handlerMetrics(sink: { observe(name: string, seconds: number, ok: boolean): void }): Middleware {
+/** One handler run, as handlerMetrics reports it. */
+export interface HandlerObservation {
+  channel: string;
+  /** CloudEvents `type`. */
+  type: string;
+  seconds: number;
+  outcome: 'ok' | 'error';
+}
+
+/** Times each handler run (each attempt) by channel, type and outcome, for a histogram on /metrics. */
+export function handlerMetrics(sink: { observe(observation: HandlerObservation): void }): Middleware {
   return (next) => async (event) => {
     const started = performance.now();
+    let outcome: HandlerObservation['outcome'] = 'error';
     try {
       await next(event);
-      sink.observe(event.name, (performance.now() - started) / 1000, true);
-    } catch (error) {
-      sink.observe(event.name, (performance.now() - started) / 1000, false);
-      throw error;
+      outcome = 'ok';
+    } finally {
+      sink.observe({ channel: event.channel, type: event.envelope.type, seconds: (performance.now() - started) / 1000, outcome });
     }
   };
 }

@@ -3,6 +3,7 @@
 // (memory/) implement them, and test/support/transport-conformance.ts holds both to the same behaviour.
 import type { ConsumerConfig } from './consumer-config.ts';
 import type { EncodedEvent } from './envelope.ts';
+import type { HandleOutcome } from './handle-stage.ts';
 import type { RuntimeLogger } from './logger.ts';
 import type { SchemaPolicy } from './schema-check.ts';
 import type { ChannelDefinition, ChannelHandlers, ConsumerStats, MessageName, Middleware, PayloadOf, PublishOptions } from './types.ts';
@@ -55,7 +56,12 @@ export interface ConsumerOptions<C extends ChannelDefinition> {
   logger?: RuntimeLogger;
   /** Which `dataschema` fingerprints to accept (core/schema-check.ts); default `registered`, the strict check. */
   schemas?: SchemaPolicy;
+  /** Told the outcome of each entry (for metrics and readiness); it must not throw. */
+  onOutcome?: (outcome: ConsumerOutcome) => void;
 }
+
+/** What became of one entry: handled (acked), failed (left for a retry), dead-lettered (with the reason). */
+export type ConsumerOutcome = HandleOutcome;
 
 export interface Consumer<C extends ChannelDefinition> {
   readonly channel: C;

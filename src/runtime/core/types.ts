@@ -74,7 +74,10 @@ export interface Envelope {
   dataschema: string;
   /** Aggregate version after this event, decimal. */
   sequence?: string;
+  /** W3C Trace Context: the span that created the event (its producer span). */
   traceparent?: string;
+  /** W3C Trace Context vendor state travelling with `traceparent`. */
+  tracestate?: string;
   correlationid?: string;
   causationid?: string;
 }
@@ -88,7 +91,9 @@ export interface PublishOptions {
   /** Event id; a UUIDv7 is generated when absent. */
   id?: string;
   time?: Date;
+  /** Parent trace of the producer span (the active context is used when absent). */
   traceparent?: string;
+  tracestate?: string;
   correlationId?: string;
   causationId?: string;
 }

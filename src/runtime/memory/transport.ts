@@ -134,6 +134,7 @@ export function createMemoryTransport(): MemoryTransport {
         channel, stream: key, config, logger: options.logger ?? silentLogger,
         handlers: options.handlers as Record<string, Handler<any>>,
         middleware: options.middleware ?? [],
+        ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
         signal: () => stopping.signal,
         deadLetter: async (entry, letter) => {
           const fields: WireValue[] = letter.byReference ? ['x-dlq-by-reference', '1'] : [...(entry.flat ?? [])];

@@ -3,7 +3,7 @@
 // claim-stage.ts), lanes (per-subject order, core/subject-lanes.ts) and handle (decode, delivery rules
 // as middleware, outcome, core/handle-stage.ts). It never acks an entry that was not handled or dead-lettered.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHandleStage, errorText, type ReadEntry } from '../core/handle-stage.ts';
+import { createHandleStage, errorText, type HandleOutcome, type ReadEntry } from '../core/handle-stage.ts';
 import { silentLogger, type RuntimeLogger } from '../core/logger.ts';
 import { schemaCheck, type SchemaPolicy } from '../core/schema-check.ts';
 import { createSubjectLanes } from '../core/subject-lanes.ts';
@@ -20,7 +20,7 @@ import { createReadStage, type ReadStage } from './read-stage.ts';
 import { redisSchemaLookup } from './schema-registry.ts';
 import { deadLetterKey, streamKey } from './stream-names.ts';
 
-export type { Consumer, ConsumerOptions } from '../core/transport.ts';
+export type { Consumer, ConsumerOptions, ConsumerOutcome } from '../core/transport.ts';
 
 export function createConsumer<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ConsumerOptions<C>): Consumer<C> {
   const config = resolveConsumerConfig(options.config);
@@ -41,6 +41,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     middleware: [schemaCheck(channel, redisSchemaLookup(redis), options.schemas), ...(options.middleware ?? [])],
     signal: () => stopping.signal,
     deadLetter: (entry, letter) => deadLetter(redis, target, entry, letter),
+    ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   });
   const lanes = createSubjectLanes<ReadEntry>(handleStage.handle, config.concurrency, (id, key) => ({ id, flat: null, fields: null, key }), config.maxHeldEntries);
   const claimStage = createClaimStage({ redis, stream, group, consumer, batchSize: config.batchSize, minIdleMs: config.minIdleMs, lanes, logger, isRunning: () => running });

@@ -6,7 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultMaxEventBytes, eventSize } from '../core/event-size.ts';
 import { partitionOf } from '../core/partition.ts';
-import type { ChannelDefinition } from '../core/types.ts';
+import { endSpan, startRelaySpan } from '../core/telemetry.ts';
+import type { ChannelDefinition, Envelope } from '../core/types.ts';
 import { producerDefaults } from './producer.ts';
 import { duplicateConnection, type RedisConnection, type RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
@@ -38,7 +39,8 @@ export interface OutboxRelayOptions {
   ackDelayMs?: number;
   /** Told about what the relay does, for metrics. */
   observer?: {
-    published?(channel: string, count: number): void;
+    /** `seconds`: the round trip that published the batch these entries were part of. */
+    published?(channel: string, count: number, seconds: number): void;
     parked?(reason: ParkReason, channel: string): void;
   };
   logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
@@ -82,9 +84,13 @@ function saysNothingAboutTheEntry(error: Error): boolean {
   return !error.message.startsWith('ERR ');
 }
 
+const spanAttributes = new Set(['traceparent', 'tracestate', 'id', 'type', 'source', 'specversion', 'subject', 'correlationid']);
+
 interface Routed {
   entry: StreamEntry;
   channel: string;
+  /** The envelope attributes a span needs (trace context, id, type), read as text without decoding data. */
+  trace: Partial<Envelope>;
   /** The stream it goes to: the channel's, or its subject's partition of it. */
   stream: string;
   fields: RedisValue[];
@@ -112,11 +118,13 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     const fields: RedisValue[] = [];
     let channel = '';
     let subject: string | undefined;
+    const trace: Partial<Record<keyof Envelope, string>> = {};
     for (const [name, value] of entry.fields) {
       if (name === outboxChannelField) channel = value.toString();
       else fields.push(name, value);
-      // Only the subject is read, and only to pick a partition: the event itself is never decoded.
+      // Only the subject (to pick a partition) and the attributes a span names are read: the event itself is never decoded.
       if (name === 'subject') subject = value.toString();
+      if (spanAttributes.has(name)) trace[name as keyof Envelope] = value.toString();
     }
     if (!allowed.has(channel)) {
       return { entry, channel, reason: 'unknown-channel', error: `channel "${channel}" is not one this relay publishes to (${[...allowed].join(', ')})` };
@@ -124,7 +132,7 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     const size = eventSize(fields);
     if (size > maxEventBytes) return { entry, channel, reason: 'too-large', error: `event is ${size} bytes; ${channel} accepts at most ${maxEventBytes}` };
     const partitions = partitionsOf.get(channel)!;
-    return { entry, channel, stream: partitionStreamKey(channel, partitionOf(subject, partitions), partitions), fields };
+    return { entry, channel, stream: partitionStreamKey(channel, partitionOf(subject, partitions), partitions), fields, trace: trace as Partial<Envelope> };
   };
 
   const park = async (entry: StreamEntry, channel: string, reason: ParkReason, error: string): Promise<void> => {
@@ -158,7 +166,13 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
     if (publishable.length === 0) return;
     // Sent in one tick, so node-redis writes them as one pipeline; each settles on its own, so one
     // refused entry is told apart from the others.
+    const started = performance.now();
+    // Each entry is sent under a PRODUCER `send` span that continues the event's own trace (the context
+    // its command wrote into traceparent/tracestate), so one trace runs from the command to the consumers.
+    const spans = publishable.map((item) => startRelaySpan(item.channel, item.trace));
     const replies = await Promise.allSettled(publishable.map((item) => redis.sendCommand(['XADD', item.stream, '*', ...item.fields])));
+    const seconds = (performance.now() - started) / 1000;
+    replies.forEach((settled, i) => endSpan(spans[i]!, settled.status === 'rejected' ? settled.reason : undefined));
     const done = new Set<string>();
     let infrastructure: Error | undefined;
     for (let i = 0; i < publishable.length; i++) {
@@ -188,7 +202,7 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
         perStream.set(item.stream, seen);
       }
       for (const { item, count } of perStream.values()) {
-        options.observer?.published?.(item.channel, count);
+        options.observer?.published?.(item.channel, count, seconds);
         await afterPublish(item, count);
       }
     }

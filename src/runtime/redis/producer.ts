@@ -1,5 +1,6 @@
 // Typed publishing to a channel's Redis stream: one XADD per event, batches in one pipelined round
 // trip. It never trims entries that a consumer group has not yet processed (see retention.ts).
+import type { Span } from '@opentelemetry/api';
 import { messageByName } from '../core/channel.ts';
 import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
@@ -8,6 +9,7 @@ import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
 import { isClusterConnection } from './cluster-connection.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
+import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
 import type { ChannelDefinition, PublishOptions } from '../core/types.ts';
 
@@ -38,8 +40,16 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const touched = new Set<string>();
   let sinceTrim = 0;
 
-  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent =>
-    encodeMessage(messageByName(channel, name), options.source, data, publishOptions);
+  const encodeUnder = (span: Span, name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
+    // The event carries the context of the span it was built under, so its traceparent names that span.
+    const event = encodeMessage(messageByName(channel, name), options.source, data, withSpanTrace(publishOptions, span));
+    if (span.isRecording()) {
+      span.setAttributes(eventAttributes(event.envelope));
+      // messaging.destination.name stays the channel's stream; the partition is its own attribute.
+      if (partitions > 1) span.setAttribute('messaging.destination.partition.id', String(partitionOf(event.envelope.subject, partitions)));
+    }
+    return event;
+  };
 
   const xaddArgs = (event: EncodedEvent): RedisValue[] => {
     const target = streamOf(event);
@@ -65,6 +75,49 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     for (const key of streams) await trimSafely(redis, key, Math.max(1, Math.ceil(maxLen / partitions)), scan);
   };
 
+  /** Encodes for an outbox: a PRODUCER `create` span, the event's creation context, ends at once. */
+  const encode = (name: string, data: unknown, publishOptions?: PublishOptions): EncodedEvent => {
+    const span = startPublishSpan('create', stream, publishOptions);
+    let failure: unknown;
+    try {
+      return encodeUnder(span, name, data, publishOptions);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      endSpan(span, failure);
+    }
+  };
+
+  /** Sends events, each under its `send` span, ended when Redis answered. */
+  const sendTraced = async (events: ReadonlyArray<EncodedEvent>, spans: Span[]): Promise<string[]> => {
+    let failure: unknown;
+    try {
+      return await send(events);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      for (const span of spans) endSpan(span, failure);
+    }
+  };
+
+  /** Builds each event under a new `send` span (its creation context, as the conventions allow for a direct send). */
+  const encodeForSend = (items: ReadonlyArray<{ name: string; data: unknown; options?: PublishOptions | undefined }>) => {
+    const spans: Span[] = [];
+    try {
+      const events = items.map((item) => {
+        const span = startPublishSpan('send', stream, item.options);
+        spans.push(span);
+        return encodeUnder(span, item.name, item.data, item.options);
+      });
+      return { events, spans };
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+  };
+
   const clustered = isClusterConnection(redis);
   /** Sends XADDs in one pipelined round trip; resolves to their entry ids in order. */
   const pipelined = async (commands: RedisValue[][]): Promise<string[]> => {
@@ -77,7 +130,7 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     });
   };
 
-  const publishEncoded = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
+  const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     if (events.length === 0) return [];
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
     const commands = events.map(xaddArgs);
@@ -106,18 +159,21 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   return {
     channel,
     encode: encode as Producer<C>['encode'],
+    // An outbox relay's events keep their envelope; each `send` span continues the event's own trace.
+    publishEncoded: (events) => sendTraced(events, events.map((event) => startRelaySpan(stream, event.envelope))),
     encodeEvent(event) {
       const encoded = encode(event.name, event.data, event.options);
       assertEventSize(encodedEventToFields(encoded), maxEventBytes, channel.address, encoded.envelope.type);
       return encoded;
     },
-    publishEncoded,
     async publish(name, data, publishOptions) {
-      const [id] = await publishEncoded([encode(name, data, publishOptions)]);
+      const { events, spans } = encodeForSend([{ name, data, options: publishOptions }]);
+      const [id] = await sendTraced(events, spans);
       return id!;
     },
     async publishBatch(items) {
-      return publishEncoded(items.map((item) => encode(item.name, item.data, item.options)));
+      const { events, spans } = encodeForSend(items);
+      return sendTraced(events, spans);
     },
   };
 }
