@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { HeraldError } from '../runtime/core/errors.ts';
-import { freePort, startRedisServer, type RedisServer } from './redis-server.ts';
+import { freePort, startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
 
 export interface RedisClusterOptions {
   /** Parent data folder; node i lives in `<dir>/node-<port>`. */
@@ -36,8 +36,10 @@ export interface RedisCluster {
   readonly rootUrls: string[];
   /** Ports of the nodes that are masters right now (asks the cluster). */
   masterPorts(): Promise<number[]>;
-  /** Resolves once every live node reports `cluster_state:ok` and agrees on slot coverage. */
+  /** Resolves once every live node reports `cluster_state:ok`, every slot is served by a live master and every live replica is in sync. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Starts a stopped or killed node again on its port and data folder; it rejoins the cluster (as a replica, after a failover). */
+  restartNode(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,11 +54,7 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<R
   const count = masters * (1 + replicas);
   const password = options.password;
   const servers: RedisServer[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const port = await freePort();
-      servers.push(
-        await startRedisServer({
+  const nodeOptions = (port: number): RedisServerOptions => ({
           dir: join(options.dir, `node-${port}`),
           port,
           ...(password ? { password } : {}),
@@ -67,12 +65,15 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<R
             // A replica must be allowed to take over even after a long disconnect, or a test that
             // pauses a master could leave its slots uncovered for good.
             'cluster-replica-validity-factor 0',
+            // Redis 7 waits 5 s by default before a diskless full sync, to batch replicas; one replica per
+            // master gains nothing from it, and until the sync a replica holds none of the master's data.
+            'repl-diskless-sync-delay 0',
             ...(password ? [`masterauth ${password}`] : []),
             ...(options.extraConfig ?? []),
           ],
-        }),
-      );
-    }
+  });
+  try {
+    for (let i = 0; i < count; i++) servers.push(await startRedisServer(nodeOptions(await freePort())));
     await runRedisCli(
       ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
       password,
@@ -100,15 +101,23 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<R
         while (Date.now() < deadline) {
           const live = nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
           const states = await Promise.all(live.map((n) => nodeCommand(n.port, password, ['CLUSTER', 'INFO']).catch((e: Error) => e.message)));
+          // A replica counts only once its link to its master is up (initial sync done).
+          const replication = await Promise.all(live.map((n) => nodeCommand(n.port, password, ['INFO', 'replication']).catch((e: Error) => e.message)));
+          const replicasSynced = replication.every((info) => !info.includes('role:slave') || info.includes('master_link_status:up'));
           const views = await Promise.all(live.map((n) => nodeCommand(n.port, password, ['CLUSTER', 'NODES']).catch(() => '')));
           last = states.map((s) => /cluster_state:(\w+)/.exec(s)?.[1] ?? s).join(',');
           // Healthy = every live node sees all slots served, and the same number of serving masters
           // (right after `--cluster create` a replica may still look like an empty master to some nodes).
+          const livePorts = new Set(live.map((n) => n.port));
           const servingMasters = views.map((v) => parseClusterNodes(v).filter((n) => n.flags.includes('master') && !n.flags.includes('fail') && n.slots.length > 0).length);
+          // A dead master still listed as serving slots means the failover has not happened yet.
+          const deadServing = views.some((v) => parseClusterNodes(v).some((n) => n.flags.includes('master') && n.slots.length > 0 && !livePorts.has(n.port)));
           const emptyMasters = views.map((v) => parseClusterNodes(v).filter((n) => n.flags.includes('master') && !n.flags.includes('fail') && n.slots.length === 0).length);
           if (
             states.every((s) => s.includes('cluster_state:ok') && s.includes('cluster_slots_ok:16384')) &&
             servingMasters.every((m) => m === servingMasters[0]) &&
+            !deadServing &&
+            replicasSynced &&
             emptyMasters.every((m) => m === 0)
           ) {
             return;
@@ -119,6 +128,13 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<R
       },
       async stop() {
         await Promise.all(nodes.map((n) => n.stop()));
+      },
+      async restartNode(port) {
+        const at = nodes.findIndex((n) => n.port === port);
+        if (at < 0) throw new HeraldError('HERALD_ERR_CONFIG', `no node of this cluster listens on port ${port}`);
+        const old = nodes[at]!;
+        await old.stop();
+        nodes[at] = Object.assign(await startRedisServer(nodeOptions(port)), { id: old.id });
       },
     };
     await cluster.waitHealthy();

@@ -44,6 +44,7 @@ export const errorCodes = registerErrorCodes('runtime', {
   HERALD_ERR_NOT_READY: { status: 500, meaning: 'An event arrived before its predecessor; it is retried later.' },
   HERALD_ERR_TOOL: { status: 500, meaning: 'An external tool (buf, redis-server, chromium) failed or is missing.' },
   HERALD_ERR_EVENT_TOO_LARGE: { status: 413, meaning: 'An event exceeds the channel\'s size limit (default 1 MiB); it is not published.' },
+  HERALD_ERR_NOT_REPLICATED: { status: 503, meaning: 'A write reached the master but not enough replicas in time (WAIT); a failover could lose it, so it is reported as failed. Retry it.' },
 });
 
 /** The runtime's codes; other layers' codes are strings their own registries type. */

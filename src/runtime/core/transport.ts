@@ -20,6 +20,13 @@ export interface ProducerOptions {
   trimEvery?: number;
   /** Largest event (all stream fields, envelope and data) accepted; larger ones throw HERALD_ERR_EVENT_TOO_LARGE. */
   maxEventBytes?: number;
+  /**
+   * Redis replication is asynchronous: a master that dies right after a write can take it with it.
+   * With this set, each publish ends with `WAIT replicas timeoutMs` on the stream's master and fails with
+   * HERALD_ERR_NOT_REPLICATED when fewer replicas confirmed, so an acknowledged publish survives the
+   * failover of its master (docs/reliability.md measures both settings). Off by default on one node.
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
 }
 
 export type OutgoingEvent<C extends ChannelDefinition> = {

@@ -51,6 +51,7 @@ export function firstKey(args: Args): string | Buffer | undefined {
     case 'CONFIG':
     case 'DBSIZE':
     case 'CLUSTER':
+    case 'WAIT':
       return undefined;
     default:
       return args[1];

@@ -5,6 +5,7 @@ import { messageByName } from '../core/channel.ts';
 import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
+import { HeraldError } from '../core/errors.ts';
 import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
 import { isClusterConnection } from './cluster-connection.ts';
@@ -120,14 +121,21 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
 
   const clustered = isClusterConnection(redis);
   /** Sends XADDs in one pipelined round trip; resolves to their entry ids in order. */
+  const wait = options.waitForReplicas;
   const pipelined = async (commands: RedisValue[][]): Promise<string[]> => {
     const pipeline = redis.multi();
     for (const command of commands) pipeline.addCommand(command);
+    // WAIT in the same pipeline reaches the same master right after the writes (on a cluster too).
+    if (wait) pipeline.addCommand(['WAIT', String(wait.replicas), String(wait.timeoutMs)]);
     const replies = (await pipeline.execAsPipeline()) as unknown[];
-    return replies.map((reply) => {
-      if (reply instanceof Error) throw reply;
-      return String(reply);
-    });
+    for (const reply of replies) if (reply instanceof Error) throw reply;
+    if (wait) {
+      const confirmed = Number(replies.pop());
+      if (confirmed < wait.replicas) {
+        throw new HeraldError('HERALD_ERR_NOT_REPLICATED', `${commands.length} event(s) on ${String(commands[0]![1])} reached ${confirmed} of ${wait.replicas} replica(s) within ${wait.timeoutMs} ms; a failover could lose them`, { stream: String(commands[0]![1]), confirmed });
+      }
+    }
+    return replies.map(String);
   };
 
   const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
@@ -135,7 +143,7 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
     const commands = events.map(xaddArgs);
     let ids: string[];
-    if (events.length === 1) {
+    if (events.length === 1 && !wait) {
       ids = [String(await redis.sendCommand(commands[0]!))];
     } else if (partitions > 1 && clustered) {
       // On a cluster a pipeline reaches one slot: one pipeline per partition stream, sent side by side.
