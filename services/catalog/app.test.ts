@@ -43,9 +43,9 @@ async function channelEntries() {
 
 async function writes() {
   return {
-    outbox: Number(await redis.sendCommand(['XLEN', catalogKeys.outbox])),
+    outbox: Number(await redis.sendCommand(['XLEN', catalogKeys.outbox(0)])),
     channel: Number(await redis.sendCommand(['XLEN', catalogMovie.address])),
-    movies: Number(await redis.sendCommand(['ZCARD', catalogKeys.index])),
+    movies: Number(await redis.sendCommand(['ZCARD', catalogKeys.index(0)])),
   };
 }
 

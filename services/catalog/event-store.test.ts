@@ -43,20 +43,20 @@ describe('catalog event store', () => {
   });
 
   it('writes one outbox entry per committed event, in the same script', async () => {
-    const before = Number(await redis.sendCommand(['XLEN', catalogKeys.outbox]));
+    const before = Number(await redis.sendCommand(['XLEN', catalogKeys.outbox(0)]));
     const store = createMovieEventStore(redis, { snapshotEvery: 0 });
     await seed(store, 'm-outbox', 2);
-    expect(Number(await redis.sendCommand(['XLEN', catalogKeys.outbox])) - before).toBe(3);
+    expect(Number(await redis.sendCommand(['XLEN', catalogKeys.outbox(0)])) - before).toBe(3);
   });
 
   it('refuses a stale expected version and writes nothing', async () => {
     const store = createMovieEventStore(redis, { snapshotEvery: 0 });
     const state = await seed(store, 'm-stale', 1);
-    const outboxBefore = Number(await redis.sendCommand(['XLEN', catalogKeys.outbox]));
+    const outboxBefore = Number(await redis.sendCommand(['XLEN', catalogKeys.outbox(0)]));
     const stale = { ...decideUpdate({ ...state, version: 1 }, { title: 'Late' }, new Date().toISOString())!, eventId: 'late' } as StoredMovieEvent;
     await expect(store.append(stale, state, ['id', 'late'])).rejects.toMatchObject({ code: 'HERALD_ERR_VERSION_CONFLICT' });
     expect((await store.history('m-stale')).length).toBe(2);
-    expect(Number(await redis.sendCommand(['XLEN', catalogKeys.outbox]))).toBe(outboxBefore);
+    expect(Number(await redis.sendCommand(['XLEN', catalogKeys.outbox(0)]))).toBe(outboxBefore);
   });
 
   it('answers the state as of a past time, using snapshots where they help', async () => {

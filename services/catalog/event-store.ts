@@ -2,7 +2,11 @@
 // outbox, all written by one Redis Function (functions.lua: catalog_append) so a command is atomic. It
 // never publishes to the channel itself.
 //
-// Key layout (every key starts with `catalog:`; Sales never reads them):
+// Key layout (every key starts with `catalog:`; Sales never reads them). On one node with one partition of
+// catalog.movie.v1 (the default) the keys are these; with more partitions, or on Redis Cluster, every key
+// of a movie in partition p (crc32(movieId) mod partitions) embeds the tag `{catalog.movie.v1#p}` after
+// `catalog:`, and the index, the current-state hash, the sequence and the outbox exist once per partition,
+// so catalog_append touches keys of one slot (stream-names.ts: servicePartitionKey, partitionOutboxKey).
 //   catalog:movie:<id>:events     LIST   stored events as JSON, index i holds version i+1
 //   catalog:movie:<id>:snapshots  ZSET   score = version, member = state JSON (every SNAPSHOT_EVERY events)
 //   catalog:movies:current        HASH   id -> current state JSON (the read model behind GET /movies)
@@ -10,19 +14,35 @@
 //   catalog:movies:seq            STRING the creation sequence counter
 //   catalog:outbox                STREAM outbox entries (channel + envelope fields + data) waiting for the relay
 //   catalog:outbox:parked         STREAM entries the relay could never publish, with the reason
-import { fcallWithOutbox, outboxKey, type RedisConnection, type RedisValue } from 'herald/runtime';
+import { fcallWithOutbox, partitionOf, partitionOutboxKey, serviceKeyLayout, servicePartitionKey, type RedisConnection, type RedisValue, type ServiceKeyLayout } from 'herald/runtime';
+import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { DomainError } from '../shared/errors.ts';
 import { text } from '../shared/redis-replies.ts';
 import { foldEvents, parseEvent, parseState, serialize, type MovieState, type StoredMovieEvent } from './movie.ts';
 
-export const catalogKeys = {
-  events: (id: string) => `catalog:movie:${id}:events`,
-  snapshots: (id: string) => `catalog:movie:${id}:snapshots`,
-  current: 'catalog:movies:current',
-  index: 'catalog:movies:index',
-  seq: 'catalog:movies:seq',
-  outbox: outboxKey('catalog'),
-} as const;
+/** Catalog's keys in a layout (the default: one partition on one node, today's keys). */
+export function catalogKeysFor(layout: ServiceKeyLayout) {
+  const partition = (id: string) => partitionOf(id, layout.partitions);
+  return {
+    layout,
+    partition,
+    events: (id: string) => servicePartitionKey(layout, partition(id), 'movie', id, 'events'),
+    snapshots: (id: string) => servicePartitionKey(layout, partition(id), 'movie', id, 'snapshots'),
+    current: (p: number) => servicePartitionKey(layout, p, 'movies', 'current'),
+    index: (p: number) => servicePartitionKey(layout, p, 'movies', 'index'),
+    seq: (p: number) => servicePartitionKey(layout, p, 'movies', 'seq'),
+    outbox: (p: number) => partitionOutboxKey(layout, p),
+  };
+}
+export type CatalogKeys = ReturnType<typeof catalogKeysFor>;
+
+/** Catalog's layout along its channel: tagged with more than one partition or on a cluster. */
+export function catalogLayout(options: { cluster?: boolean; partitions?: number } = {}): ServiceKeyLayout {
+  return serviceKeyLayout('catalog', { address: catalogMovie.address, partitions: options.partitions ?? catalogMovie.partitions ?? 1 }, options);
+}
+
+/** Today's keys: one partition on one node. */
+export const catalogKeys = catalogKeysFor(catalogLayout());
 
 
 export interface MoviePage {
@@ -47,7 +67,9 @@ export interface MovieEventStore {
   list(options: { cursor?: string; limit: number }): Promise<MoviePage>;
 }
 
-export function createMovieEventStore(redis: RedisConnection, options: { snapshotEvery: number }): MovieEventStore {
+export function createMovieEventStore(redis: RedisConnection, options: { snapshotEvery: number; layout?: ServiceKeyLayout }): MovieEventStore {
+  const catalogKeys = catalogKeysFor(options.layout ?? catalogLayout());
+  const partitions = catalogKeys.layout.partitions;
   const rangeOfEvents = async (movieId: string, from: number): Promise<StoredMovieEvent[]> => {
     const raw = (await redis.sendCommand(['LRANGE', catalogKeys.events(movieId), String(from), '-1'])) as unknown[];
     return raw.map((json) => parseEvent(text(json)));
@@ -55,10 +77,11 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
 
   return {
     async append(event, stateAfter, outboxEntry) {
+      const p = catalogKeys.partition(event.movieId);
       const reply = (await fcallWithOutbox(redis, 'catalog_append', {
-        outbox: catalogKeys.outbox,
+        outbox: catalogKeys.outbox(p),
         entry: outboxEntry,
-        keys: [catalogKeys.events(event.movieId), catalogKeys.snapshots(event.movieId), catalogKeys.current, catalogKeys.index, catalogKeys.seq],
+        keys: [catalogKeys.events(event.movieId), catalogKeys.snapshots(event.movieId), catalogKeys.current(p), catalogKeys.index(p), catalogKeys.seq(p)],
         args: [event.movieId, String(event.version - 1), serialize(event), serialize(stateAfter), String(options.snapshotEvery)],
       })) as unknown[];
       if (text(reply[0]) === 'conflict') {
@@ -104,14 +127,32 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
     },
 
     async list({ cursor, limit }) {
-      const after = cursor && /^\d+$/.test(cursor) ? `(${cursor}` : '-inf';
-      const raw = (await redis.sendCommand(['ZRANGE', catalogKeys.index, after, '+inf', 'BYSCORE', 'LIMIT', '0', String(limit), 'WITHSCORES'])) as unknown[];
-      const pairs = flattenPairs(raw);
-      if (pairs.length === 0) return { items: [] };
-      const states = (await redis.sendCommand(['HMGET', catalogKeys.current, ...pairs.map((p) => p.member)])) as unknown[];
-      const items = states.filter((s) => s !== null && s !== undefined).map((s) => parseState(text(s)));
-      const last = pairs[pairs.length - 1]!;
-      return pairs.length === limit ? { items, nextCursor: String(last.score) } : { items };
+      // Partition by partition, each in creation order. One partition: the cursor is the last creation
+      // sequence, as before; several: `<partition>.<sequence>`, so a page may end in one partition and the
+      // next go on from there. An unreadable cursor starts from the beginning.
+      let p = 0;
+      let after = '-inf';
+      const several = /^(\d+)\.(\d+)$/.exec(cursor ?? '');
+      if (partitions > 1 && several && Number(several[1]) < partitions) {
+        p = Number(several[1]);
+        after = `(${several[2]}`;
+      } else if (partitions === 1 && cursor && /^\d+$/.test(cursor)) {
+        after = `(${cursor}`;
+      }
+      const items: MovieState[] = [];
+      let taken = 0;
+      let last: { partition: number; score: number } | undefined;
+      for (; p < partitions && taken < limit; p++, after = '-inf') {
+        const raw = (await redis.sendCommand(['ZRANGE', catalogKeys.index(p), after, '+inf', 'BYSCORE', 'LIMIT', '0', String(limit - taken), 'WITHSCORES'])) as unknown[];
+        const pairs = flattenPairs(raw);
+        if (pairs.length === 0) continue;
+        taken += pairs.length;
+        const states = (await redis.sendCommand(['HMGET', catalogKeys.current(p), ...pairs.map((pair) => pair.member)])) as unknown[];
+        items.push(...states.filter((s) => s !== null && s !== undefined).map((s) => parseState(text(s))));
+        last = { partition: p, score: pairs[pairs.length - 1]!.score };
+      }
+      if (!last || taken < limit) return { items };
+      return { items, nextCursor: partitions === 1 ? String(last.score) : `${last.partition}.${last.score}` };
     },
   };
 }

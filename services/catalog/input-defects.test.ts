@@ -28,8 +28,8 @@ afterAll(async () => {
 });
 
 const writes = async () => ({
-  movies: Number(await redis.sendCommand(['ZCARD', catalogKeys.index])),
-  outbox: Number(await redis.sendCommand(['XLEN', catalogKeys.outbox])),
+  movies: Number(await redis.sendCommand(['ZCARD', catalogKeys.index(0)])),
+  outbox: Number(await redis.sendCommand(['XLEN', catalogKeys.outbox(0)])),
 });
 const post = (payload: string | Buffer) => app.inject({ method: 'POST', url: '/movies', headers: { 'content-type': 'application/json' }, payload });
 const json = (value: unknown) => JSON.stringify(value);

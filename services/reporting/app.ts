@@ -2,18 +2,18 @@
 // the sales purchase consumer. It is the third service of the repository: its folder, its manifest and
 // the runtime's patterns (consumer, bounded inbox, Redis Functions) are all it needs. It never listens.
 import type { FastifyInstance } from 'fastify';
-import { traceLogging } from 'herald/runtime';
+import { isClusterConnection, traceLogging } from 'herald/runtime';
 import { createReportingService } from '../../generated/services/reporting.ts';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { consumerObservation, consumerPlugin, openServiceApp, ownLibrary } from '../shared/bootstrap.ts';
 import type { ReportingConfig } from './config.ts';
 import { createSalesPurchaseHandlers } from './handlers.ts';
-import { createRevenueLedger } from './ledger.ts';
+import { createRevenueLedger, reportingKeysFor, reportingLayout } from './ledger.ts';
 import { registerReportingRoutes } from './routes.ts';
 
 export async function buildApp(config: ReportingConfig): Promise<FastifyInstance> {
   const { app, redis, runtime } = await openServiceApp('reporting', config, ownLibrary('reporting', import.meta.url));
-  const ledger = createRevenueLedger(redis, { inboxWindow: config.inboxWindow });
+  const ledger = createRevenueLedger(redis, { inboxWindow: config.inboxWindow, keys: reportingKeysFor(reportingLayout({ cluster: isClusterConnection(redis) })) });
 
   if (config.roles.includes('api')) registerReportingRoutes(app, { ledger });
   if (config.roles.includes('consumer')) {

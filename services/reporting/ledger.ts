@@ -6,17 +6,32 @@
 //   reporting:movies            ZSET  every movie id with revenue, score 0 (paged by id)
 //   reporting:purchases         HASH  purchaseId -> revenue line JSON (the purchase is counted)
 //   reporting:inbox:window      ZSET  ids of the events applied most recently, cut to INBOX_WINDOW ids
-import { defaultInboxWindow, fcall, type RedisConnection } from 'herald/runtime';
+// On Redis Cluster every key carries one hash tag after `reporting:` (reportingLayout), so
+// reporting_record touches one slot.
+import { defaultInboxWindow, fcall, serviceKeyLayout, servicePartitionKey, type RedisConnection, type ServiceKeyLayout } from 'herald/runtime';
+import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
 import { text, textRecord } from '../shared/redis-replies.ts';
 import type { RevenueLine } from './revenue.ts';
 
-export const reportingKeys = {
-  movie: (movieId: string) => `reporting:movie:${movieId}`,
-  movies: 'reporting:movies',
-  purchases: 'reporting:purchases',
-  inbox: 'reporting:inbox:window',
-} as const;
+/** Reporting's layout: one set of keys along sales.purchase.v1, tagged on a cluster. */
+export function reportingLayout(options: { cluster?: boolean } = {}): ServiceKeyLayout {
+  return serviceKeyLayout('reporting', { address: salesPurchase.address, partitions: 1 }, options);
+}
+
+export function reportingKeysFor(layout: ServiceKeyLayout) {
+  const key = (...parts: string[]) => servicePartitionKey(layout, 0, ...parts);
+  return {
+    movie: (movieId: string) => key('movie', movieId),
+    movies: key('movies'),
+    purchases: key('purchases'),
+    inbox: key('inbox', 'window'),
+  };
+}
+
+/** Today's keys (one node). */
+export const reportingKeys = reportingKeysFor(reportingLayout());
+const reportingKeysForDefault = reportingKeys;
 
 export interface MovieRevenue {
   movieId: string;
@@ -49,7 +64,8 @@ function fromHash(fields: Record<string, string>): MovieRevenue | undefined {
   return { movieId: fields.movieId, title: fields.title ?? '', quantity: Number(fields.quantity ?? 0), purchases: Number(fields.purchases ?? 0), revenue };
 }
 
-export function createRevenueLedger(redis: RedisConnection, options: { inboxWindow?: number } = {}): RevenueLedger {
+export function createRevenueLedger(redis: RedisConnection, options: { inboxWindow?: number; keys?: ReturnType<typeof reportingKeysFor> } = {}): RevenueLedger {
+  const reportingKeys = options.keys ?? reportingKeysForDefault;
   const window = String(options.inboxWindow ?? defaultInboxWindow);
   const ledger: RevenueLedger = {
     async record(eventId, line) {

@@ -2,22 +2,24 @@
 // consumer (projection) and the outbox relay plugin. It never listens (main.ts does) and never talks to
 // Catalog except through the channel.
 import type { FastifyInstance } from 'fastify';
-import { traceLogging, type Middleware } from 'herald/runtime';
+import { isClusterConnection, traceLogging, type Middleware } from 'herald/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { createSalesService } from '../../generated/services/sales.ts';
 import { consumerObservation, consumerPlugin, openServiceApp, ownLibrary, relayPlugin } from '../shared/bootstrap.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
-import { backfillIndex, createMovieProjection } from './projection.ts';
-import { createPurchaseService, purchaseKeys } from './purchases.ts';
+import { backfillIndex, createMovieProjection, salesKeysFor, salesLayout } from './projection.ts';
+import { createPurchaseService } from './purchases.ts';
 import { registerSalesRoutes } from './routes.ts';
 
 export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   const { app, redis, runtime } = await openServiceApp('sales', config, ownLibrary('sales', import.meta.url));
   const { metrics } = runtime;
   const service = createSalesService(redis);
-  const projection = createMovieProjection(redis, undefined, { inboxWindow: config.inboxWindow });
+  // One hash tag on every Sales key on a cluster (docs/scale-out.md), today's keys on one node.
+  const keys = salesKeysFor(salesLayout({ cluster: isClusterConnection(redis) }));
+  const projection = createMovieProjection(redis, keys.live, { inboxWindow: config.inboxWindow });
 
   if (config.roles.includes('api')) {
     // A projection written before the id index existed gets its index once; later rows are indexed as applied.
@@ -27,7 +29,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     });
     const purchasesTotal = metrics.counter('herald_purchases_total', 'Purchases recorded.');
     registerSalesRoutes(app, {
-      purchases: createPurchaseService(redis, projection, service.producers.salesPurchase),
+      purchases: createPurchaseService(redis, projection, service.producers.salesPurchase, undefined, keys),
       projection,
       ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}),
       onPurchase: () => purchasesTotal.inc(),
@@ -51,7 +53,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     await app.register(consumerPlugin(observation, consumer));
   }
   if (config.roles.includes('relay')) {
-    await app.register(relayPlugin(runtime, redis, { outboxKey: purchaseKeys.outbox, channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
+    await app.register(relayPlugin(runtime, redis, { outboxKeys: [keys.outbox], channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
   }
   return app;
 }

@@ -8,7 +8,10 @@
 //   sales:movies:index           ZSET  score 0, member movieId: GET /movies pages through it by id (BYLEX), O(page)
 //   sales:inbox:window           ZSET  ids of the catalog events applied most recently, cut to INBOX_WINDOW ids
 //   sales:rebuild:<n>:*          the same keys, built by a replay before they are swapped in
-import { defaultInboxWindow, fcall, type RedisConnection } from 'herald/runtime';
+// On Redis Cluster every Sales key (these, the purchases and the outbox) carries one hash tag after
+// `sales:`, the tag of sales.purchase.v1's partition 0 (salesLayout), so each Sales function touches one slot.
+import { defaultInboxWindow, fcall, partitionOutboxKey, serviceKeyLayout, servicePartitionKey, type RedisConnection, type ServiceKeyLayout } from 'herald/runtime';
+import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { text } from '../shared/redis-replies.ts';
 import { applyToRow, changeTarget, rowCodec, type ApplyOutcome, type ProjectedMovie, type ProjectionChange } from './projection-rule.ts';
 
@@ -21,10 +24,33 @@ export interface ProjectionKeys {
   inbox: string;
 }
 
-export const liveProjectionKeys: ProjectionKeys = { movies: 'sales:movies', index: 'sales:movies:index', inbox: 'sales:inbox:window' };
+/**
+ * Sales' layout: one partition whatever the channels' counts (the projection, its inbox and its index are
+ * one set of keys), tagged on a cluster so a purchase's row, purchase and outbox entry share a slot.
+ */
+export function salesLayout(options: { cluster?: boolean } = {}): ServiceKeyLayout {
+  return serviceKeyLayout('sales', { address: salesPurchase.address, partitions: 1 }, options);
+}
+
+/** Every key Sales writes, in a layout (the default: today's keys). */
+export function salesKeysFor(layout: ServiceKeyLayout) {
+  const key = (...parts: string[]) => servicePartitionKey(layout, 0, ...parts);
+  return {
+    live: { movies: key('movies'), index: key('movies', 'index'), inbox: key('inbox', 'window') } satisfies ProjectionKeys,
+    rebuild: (token: string): ProjectionKeys => ({ movies: key('rebuild', token, 'movies'), index: key('rebuild', token, 'index'), inbox: key('rebuild', token, 'inbox') }),
+    purchase: (id: string) => key('purchase', id),
+    outbox: partitionOutboxKey(layout, 0),
+  };
+}
+export type SalesKeys = ReturnType<typeof salesKeysFor>;
+
+/** Today's keys (one node). */
+export const salesKeys = salesKeysFor(salesLayout());
+
+export const liveProjectionKeys: ProjectionKeys = salesKeys.live;
 
 export function rebuildProjectionKeys(token: string): ProjectionKeys {
-  return { movies: `sales:rebuild:${token}:movies`, index: `sales:rebuild:${token}:index`, inbox: `sales:rebuild:${token}:inbox` };
+  return salesKeys.rebuild(token);
 }
 
 export interface MovieProjection {

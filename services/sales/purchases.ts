@@ -5,18 +5,16 @@
 // Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM;
 // sales:outbox:parked STREAM (entries the relay could never publish).
 import { randomUUID } from 'node:crypto';
-import { fcallWithOutbox, isHeraldError, outboxEntry, outboxKey, uuidv7, type OutgoingEvent, type Producer, type RedisConnection } from 'herald/runtime';
+import { fcallWithOutbox, isHeraldError, outboxEntry, uuidv7, type OutgoingEvent, type Producer, type RedisConnection } from 'herald/runtime';
 import { DomainError } from '../shared/errors.ts';
 import type { SalesPurchaseChannel } from '../../generated/channels/sales-purchase.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
 import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
 import { text } from '../shared/redis-replies.ts';
-import type { MovieProjection, ProjectedMovie } from './projection.ts';
+import { salesKeys, type MovieProjection, type ProjectedMovie, type SalesKeys } from './projection.ts';
 
-export const purchaseKeys = {
-  purchase: (id: string) => `sales:purchase:${id}`,
-  outbox: outboxKey('sales'),
-} as const;
+/** Today's purchase keys (one node); createPurchaseService takes the layout's. */
+export const purchaseKeys: Pick<SalesKeys, 'purchase' | 'outbox'> = salesKeys;
 
 export interface Purchase {
   purchaseId: string;
@@ -93,7 +91,10 @@ export interface PurchaseService {
   get(purchaseId: string): Promise<Purchase | undefined>;
 }
 
-export function createPurchaseService(redis: RedisConnection, projection: MovieProjection, producer: Producer<SalesPurchaseChannel>, now: () => Date = () => new Date()): PurchaseService {
+export function createPurchaseService(
+  redis: RedisConnection, projection: MovieProjection, producer: Producer<SalesPurchaseChannel>, now: () => Date = () => new Date(),
+  keys: Pick<SalesKeys, 'purchase' | 'outbox'> = purchaseKeys,
+): PurchaseService {
   const attempt = async (movie: ProjectedMovie, input: { customerId: string; quantity: number }, traceparent: string | undefined): Promise<{ outcome: string; purchase: Purchase }> => {
     const purchaseId = randomUUID();
     const purchasedAt = now();
@@ -108,9 +109,9 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
     } satisfies Purchase;
     const encoded = encodeOrRefuse(producer, purchase, traceparent);
     const reply = (await fcallWithOutbox(redis, 'sales_purchase', {
-      outbox: purchaseKeys.outbox,
+      outbox: keys.outbox,
       entry: outboxEntry(producer.channel.address, encoded),
-      keys: [projection.keys.movies, purchaseKeys.purchase(purchaseId)],
+      keys: [projection.keys.movies, keys.purchase(purchaseId)],
       args: [movie.movieId, String(movie.version), stringifyJsonWithBigInts(purchase)],
     })) as unknown[];
     return { outcome: text(reply[0]), purchase };
@@ -130,7 +131,7 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
       throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${input.movieId} kept changing while buying; try again`, { field: 'movieId' });
     },
     async get(purchaseId) {
-      const raw = await redis.sendCommand(['GET', purchaseKeys.purchase(purchaseId)]);
+      const raw = await redis.sendCommand(['GET', keys.purchase(purchaseId)]);
       return raw === null || raw === undefined ? undefined : parseJsonWithBigInts<Purchase>(text(raw), purchaseBigInts);
     },
   };

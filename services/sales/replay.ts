@@ -6,12 +6,12 @@
 // Catalog's API at CATALOG_URL, see drift.ts).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { closeConnection, connectRedis, defaultInboxWindow, fcall, isDeadLetterError, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, defaultInboxWindow, fcall, isDeadLetterError, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection, isClusterConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { envInt } from '../shared/env.ts';
 import { checkDrift, formatDriftReport, httpCatalogReader } from './drift.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
-import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, type FoldingProjection, type ProjectionKeys } from './projection.ts';
+import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, salesKeysFor, salesLayout, type FoldingProjection, type ProjectionKeys } from './projection.ts';
 
 export interface RebuildResult {
   applied: number;
@@ -99,8 +99,10 @@ export async function foldCatalogStream(
 
 export async function rebuildProjection(redis: RedisConnection, options: RebuildOptions = {}): Promise<RebuildResult> {
   const started = performance.now();
-  const target = options.target ?? liveProjectionKeys;
-  const scratch = rebuildProjectionKeys(`${Date.now()}-${process.pid}`);
+  // On a cluster the scratch keys carry the live keys' hash tag, so sales_swap touches one slot.
+  const keys = isClusterConnection(redis) ? salesKeysFor(salesLayout({ cluster: true })) : { live: liveProjectionKeys, rebuild: rebuildProjectionKeys };
+  const target = options.target ?? keys.live;
+  const scratch = keys.rebuild(`${Date.now()}-${process.pid}`);
   await redis.sendCommand(['DEL', scratch.movies, scratch.inbox, scratch.index]);
   // The scratch keys are fresh and only this rebuild writes them: each batch is folded in memory and
   // written with one pipelined HSET + ZADD, instead of one function call per event.

@@ -23,7 +23,7 @@ describe('service bootstrap plugins', () => {
     const observation = consumerObservation(runtime, redis, channel, { group: 'shop', consumer: 'c1' });
     const consumer = createConsumer(redis, channel, { group: 'shop', consumer: 'c1', handlers: { Ping: () => {}, Pong: () => {} }, middleware: observation.middleware, onOutcome: observation.onOutcome, config: { blockMs: 20 }, logger: { info() {}, warn() {}, error: (o) => errors.push(o) } });
     await app.register(consumerPlugin(observation, consumer));
-    await app.register(relayPlugin(runtime, redis, { outboxKey: 'shop:outbox', channels: [channel.address], batchSize: 10, ackDelayMs: 0 }));
+    await app.register(relayPlugin(runtime, redis, { outboxKeys: ['shop:outbox'], channels: [channel.address], batchSize: 10, ackDelayMs: 0 }));
     await app.ready();
     const health = (await app.inject('/health')).json();
     expect(health).toMatchObject({ status: 'ok', checks: { consumer: { running: true }, relay: { running: true } } });

@@ -41,9 +41,9 @@ export function ownLibrary(service: string, appUrl: string): FunctionLibrary {
  * accepts writes (an HSET on the service's own `<service>:health` key) for /ready, and closes the
  * connection last.
  */
-export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; healthKey: string; libraries: FunctionLibrary[]; timeoutMs?: number; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
+export function redisPlugin(runtime: ServiceRuntime, options: { url: string; clusterUrls?: string[]; name: string; healthKey: string; libraries: FunctionLibrary[]; timeoutMs?: number; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
   return shared(async (app) => {
-    const redis = await connectServiceRedis(options.url, { name: options.name, log: app.log, ...(options.timeoutMs ? { commandTimeoutMs: options.timeoutMs } : {}) });
+    const redis = await connectServiceRedis(options.url, { name: options.name, log: app.log, ...(options.clusterUrls ? { clusterUrls: options.clusterUrls } : {}), ...(options.timeoutMs ? { commandTimeoutMs: options.timeoutMs } : {}) });
     try {
       for (const library of options.libraries) await assertLibraryInstalled(redis, library);
     } catch (error) {
@@ -58,15 +58,21 @@ export function redisPlugin(runtime: ServiceRuntime, options: { url: string; nam
   });
 }
 
-/** Runs the service's outbox relay (herald/runtime) from onReady to onClose. */
-export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKey: string; channels: OutboxRelayOptions['channels']; batchSize: number; ackDelayMs: number }): FastifyPluginAsync {
+/**
+ * Runs the service's outbox relays (herald/runtime) from onReady to onClose: one per outbox partition
+ * (stream-names.ts: layoutOutboxKeys), a single one with today's single outbox. With several, each
+ * reports on /ready as `relay:<outbox>`.
+ */
+export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKeys: string[]; channels: OutboxRelayOptions['channels']; batchSize: number; ackDelayMs: number }): FastifyPluginAsync {
   return shared(async (app) => {
-    const relay = createServiceRelay(redis, runtime, { ...options, logger: runtime.quietLog });
+    const { outboxKeys, ...common } = options;
+    const relays = outboxKeys.map((outboxKey) =>
+      createServiceRelay(redis, runtime, { ...common, outboxKey, logger: runtime.quietLog }, outboxKeys.length === 1 ? 'relay' : `relay:${outboxKey}`));
     app.addHook('onReady', async () => {
-      await relay.start();
+      await Promise.all(relays.map((relay) => relay.start()));
     });
     app.addHook('onClose', async () => {
-      await relay.stop();
+      await Promise.all(relays.map((relay) => relay.stop()));
     });
   });
 }
@@ -110,7 +116,7 @@ export async function openServiceApp(service: string, config: BaseServiceConfig<
   let redis: RedisConnection | undefined;
   try {
     await app.register(redisPlugin(runtime, {
-      url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, healthKey: `${service}:health`, libraries: [runtimeLibrary, ...(library ? [library] : [])],
+      url: config.redisUrl, ...(config.redisClusterUrls ? { clusterUrls: config.redisClusterUrls } : {}), name: `${service}:${config.roles.join('+')}`, healthKey: `${service}:health`, libraries: [runtimeLibrary, ...(library ? [library] : [])],
       timeoutMs: config.redisTimeoutMs,
       onConnect: (connection) => (redis = connection),
     }));

@@ -47,6 +47,11 @@ export interface BaseServiceConfig<R extends string> {
   host: string;
   port: number;
   redisUrl: string;
+  /**
+   * REDIS_CLUSTER_URLS (comma-separated node URLs): when set, the service connects to that Redis Cluster
+   * (connectRedisCluster) instead of REDIS_URL, and its keys carry hash tags (docs/scale-out.md).
+   */
+  redisClusterUrls?: string[];
   /** When set, state-changing routes need `Authorization: Bearer <token>`. */
   serviceToken?: string;
   /** Outbox entries the relay publishes per round trip. */
@@ -70,10 +75,12 @@ export function loadBaseServiceConfig<R extends string>(
   defaults: { port: number; roles: readonly R[] },
 ): BaseServiceConfig<R> {
   const token = envOptional(env, 'SERVICE_TOKEN');
+  const clusterUrls = (envOptional(env, 'REDIS_CLUSTER_URLS') ?? '').split(',').map((url) => url.trim()).filter((url) => url.length > 0);
   return {
     host: envString(env, 'HOST', '127.0.0.1'),
     port: envInt(env, 'PORT', defaults.port, 0, 65535),
     redisUrl: envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
+    ...(clusterUrls.length > 0 ? { redisClusterUrls: clusterUrls } : {}),
     ...(token ? { serviceToken: token } : {}),
     outboxBatch: envInt(env, 'OUTBOX_BATCH', 100, 1, 10_000),
     logLevel: envString(env, 'LOG_LEVEL', 'info'),

@@ -121,6 +121,9 @@ export class ServiceMetrics {
 
   /** A counter of this registry (service-specific: purchases, projection outcomes). */
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    // One counter per name: a service with several outbox partitions runs a relay per partition.
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Counter<L>;
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 

@@ -150,7 +150,7 @@ export interface RelayObservation {
 }
 
 /** Metrics and the readiness probe of one outbox relay. */
-export function observeRelay(context: { metrics: ServiceMetrics; health: Health }, labels: { outbox: string }): RelayObservation {
+export function observeRelay(context: { metrics: ServiceMetrics; health: Health }, labels: { outbox: string }, probeName = 'relay'): RelayObservation {
   const { metrics, health } = context;
   const progress = new ProgressWatch();
   return {
@@ -165,7 +165,7 @@ export function observeRelay(context: { metrics: ServiceMetrics; health: Health 
     watch(relay) {
       metrics.watchRelay({ labels, backlog: async () => (await relay.status()).backlog });
       health.add({
-        name: 'relay',
+        name: probeName,
         live: () => ({ ok: relay.running, running: relay.running }),
         async ready() {
           const status = await relay.status();

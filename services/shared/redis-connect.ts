@@ -1,6 +1,6 @@
 // Connects a service to Redis at start-up with a deadline: node-redis retries forever, which would
 // leave a misconfigured service silently not listening. It never logs the URL with its password.
-import { connectRedis, HeraldError, type RedisConnection } from 'herald/runtime';
+import { connectRedis, connectRedisCluster, HeraldError, type RedisConnection } from 'herald/runtime';
 import { safeRedisUrl } from './logging.ts';
 
 /** True for Redis' refusals of the credentials; connectRedis does not retry them before start-up. */
@@ -43,8 +43,11 @@ export async function connectServiceRedis(
      */
     commandTimeoutMs?: number;
     log: { warn(obj: object, msg: string): void };
+    /** Node URLs of a Redis Cluster (REDIS_CLUSTER_URLS): connect to it instead of `url`. */
+    clusterUrls?: string[];
   },
 ): Promise<RedisConnection> {
+  if (options.clusterUrls && options.clusterUrls.length > 0) return connectServiceCluster(options.clusterUrls, options);
   const timeoutMs = options.timeoutMs ?? 15_000;
   let lastError = '';
   let warned = 0;
@@ -71,6 +74,44 @@ export async function connectServiceRedis(
     ]);
   } catch (error) {
     if (isAuthRefusal(error)) throw new HeraldError('HERALD_ERR_CONFIG', authRefusalMessage(url, error as Error), { field: 'REDIS_URL', user: redisUserOf(url) });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Connects to a Redis Cluster (REDIS_CLUSTER_URLS) with the same start-up deadline; the credentials of the
+ * first URL log in on every node. Command timeouts are node-redis' cluster defaults.
+ */
+async function connectServiceCluster(urls: string[], options: { name: string; timeoutMs?: number; log: { warn(obj: object, msg: string): void } }): Promise<RedisConnection> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const first = new URL(urls[0]!);
+  const credentials = {
+    ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+    ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+  };
+  let lastError = '';
+  let warned = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HeraldError('HERALD_ERR_CONFIG',
+      `cannot reach the Redis Cluster at ${urls.map(safeRedisUrl).join(', ')} within ${timeoutMs / 1000} s${lastError ? `: ${lastError}` : ''}; check REDIS_CLUSTER_URLS`, { field: 'REDIS_CLUSTER_URLS' })), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      connectRedisCluster(urls, {
+        name: options.name,
+        ...credentials,
+        onError: (error) => {
+          lastError = error.message;
+          if (warned++ % 10 === 0) options.log.warn({ err: error.message }, 'redis cluster connection error; reconnecting');
+        },
+      }),
+      deadline,
+    ]);
+  } catch (error) {
+    if (isAuthRefusal(error)) throw new HeraldError('HERALD_ERR_CONFIG', authRefusalMessage(urls[0]!, error as Error).replace('check REDIS_URL', 'check REDIS_CLUSTER_URLS'), { field: 'REDIS_CLUSTER_URLS', user: redisUserOf(urls[0]!) });
     throw error;
   } finally {
     clearTimeout(timer);

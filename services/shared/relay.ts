@@ -4,9 +4,9 @@ import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions, type Redi
 import type { ServiceRuntime } from './bootstrap.ts';
 import { observeRelay } from './observability.ts';
 
-export function createServiceRelay(redis: RedisConnection, runtime: ServiceRuntime, options: Omit<OutboxRelayOptions, 'observer'>): OutboxRelay {
+export function createServiceRelay(redis: RedisConnection, runtime: ServiceRuntime, options: Omit<OutboxRelayOptions, 'observer'>, probeName = 'relay'): OutboxRelay {
   const parked = runtime.metrics.counter('herald_outbox_parked_total', 'Outbox entries the relay could never publish, parked with a reason.', ['outbox', 'channel', 'reason']);
-  const observation = observeRelay(runtime, { outbox: options.outboxKey });
+  const observation = observeRelay(runtime, { outbox: options.outboxKey }, probeName);
   const relay = createOutboxRelay(redis, {
     ...options,
     observer: {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { HeraldError } from '../runtime/core/errors.ts';
 import { schemaRegistryPrefix } from '../runtime/redis/schema-registry-keys.ts';
-import { deadLetterKey } from '../runtime/redis/stream-names.ts';
+import { channelStreamKeys, deadLetterKey } from '../runtime/redis/stream-names.ts';
 import { readServiceManifests, type ServiceManifest } from './service-manifests.ts';
 
 const defaultRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,6 +46,19 @@ export interface ServiceAccess {
   sends: string[];
   /** Channel addresses its receive operations name. */
   receives: string[];
+  /** `x-herald-partitions` of the channels above that declare more than one (absent: one stream each). */
+  partitions?: Record<string, number>;
+}
+
+/** `x-herald-partitions` of every channel of `asyncapiPath` that declares it, by address. */
+export function contractPartitions(asyncapiPath: string): Record<string, number> {
+  const document = parseYaml(readFileSync(asyncapiPath, 'utf8')) as { channels?: Record<string, { address?: string; 'x-herald-partitions'?: unknown }> };
+  const partitions: Record<string, number> = {};
+  for (const channel of Object.values(document.channels ?? {})) {
+    const count = channel['x-herald-partitions'];
+    if (channel.address && typeof count === 'number' && count > 1) partitions[channel.address] = count;
+  }
+  return partitions;
 }
 
 /** Channel addresses each service sends to and receives from, read from the operations of `asyncapiPath`. */
@@ -70,7 +83,9 @@ export function contractChannelsByService(asyncapiPath: string): Map<string, { s
 /** The access of every service that has a manifest under `root`, with its channels from `root`'s contract. */
 export function serviceAccess(root: string = defaultRoot, manifests: ServiceManifest[] = readServiceManifests(root)): ServiceAccess[] {
   const channels = contractChannelsByService(join(root, 'asyncapi.yaml'));
+  const partitions = contractPartitions(join(root, 'asyncapi.yaml'));
   return manifests.map((manifest) => ({
+    partitions,
     name: manifest.name,
     keyPrefix: manifest.keyPrefix,
     redisCommands: manifest.redisCommands,
@@ -130,9 +145,12 @@ export function toolAclRules(user: ToolUser, channels: string[] = contractChanne
   return toolAclRuleTokens(user, channels).join(' ');
 }
 
-/** The consumer groups the deployer creates: one per service and channel it receives, named after the service. */
+/**
+ * The consumer groups the deployer creates: one per service and channel it receives, named after the
+ * service; on a partitioned channel one per partition stream (`{a#0}` ... `{a#n-1}`).
+ */
 export function consumerGroups(access: ServiceAccess[] = serviceAccess()): Array<{ stream: string; group: string }> {
-  return access.flatMap((a) => a.receives.map((stream) => ({ stream, group: a.name })));
+  return access.flatMap((a) => a.receives.flatMap((address) => channelStreamKeys(address, a.partitions?.[address] ?? 1).map((stream) => ({ stream, group: a.name }))));
 }
 
 /**

@@ -70,3 +70,53 @@ export function groupMembersKey(channel: ChannelRef, group: string): string {
 export function partitionLeaseKey(channel: ChannelRef, group: string, partition: number): string {
   return `herald:lease:{${partitionTag(channel, partition)}}:${group}`;
 }
+
+/** Every stream of a channel: its address with one partition, `{a#0}` ... `{a#n-1}` with more. */
+export function channelStreamKeys(channel: ChannelRef, partitions: number): string[] {
+  return Array.from({ length: Math.max(1, partitions) }, (_, p) => partitionStreamKey(channel, p, partitions));
+}
+
+/**
+ * How a service lays out the keys it writes together with a channel's outbox (DESIGN.md §4, docs/scale-out.md):
+ * `partitions` of the channel its aggregates map to, and whether the keys carry a hash tag. Untagged (one
+ * partition on a single node) keeps today's keys; tagged keys of partition p embed `{a#p}`, so one
+ * aggregate's keys, the outbox partition they feed and that outbox's parked stream share one cluster slot.
+ */
+export interface ServiceKeyLayout {
+  /** The service, the first segment of every key (its ACL key prefix). */
+  readonly service: string;
+  /** The channel whose partitions the service's aggregates follow (Catalog: its own; Sales: its purchases'). */
+  readonly channel: string;
+  readonly partitions: number;
+  /** True when the keys carry the partition's hash tag: more than one partition, or any Redis Cluster. */
+  readonly tagged: boolean;
+}
+
+/** The layout of `service`'s keys along `channel`: tagged when it has partitions or runs on a cluster. */
+export function serviceKeyLayout(service: string, channel: Pick<ChannelDefinition, 'address' | 'partitions'>, options: { cluster?: boolean } = {}): ServiceKeyLayout {
+  const partitions = Math.max(1, channel.partitions ?? 1);
+  return { service, channel: channel.address, partitions, tagged: partitions > 1 || options.cluster === true };
+}
+
+/** The partitions of a layout, 0 ... n-1. */
+export function layoutPartitions(layout: ServiceKeyLayout): number[] {
+  return Array.from({ length: layout.partitions }, (_, p) => p);
+}
+
+/**
+ * One of a service's keys in partition `partition`: `<service>:{a#p}:<parts>` when the layout is tagged,
+ * `<service>:<parts>` (today's key) when not.
+ */
+export function servicePartitionKey(layout: ServiceKeyLayout, partition: number, ...parts: string[]): string {
+  return layout.tagged ? `${layout.service}:{${partitionTag(layout.channel, partition)}}:${parts.join(':')}` : `${layout.service}:${parts.join(':')}`;
+}
+
+/** The outbox of partition `partition`: `<service>:outbox:{a#p}` when tagged, `<service>:outbox` when not. */
+export function partitionOutboxKey(layout: ServiceKeyLayout, partition: number): string {
+  return layout.tagged ? `${outboxKey(layout.service)}:{${partitionTag(layout.channel, partition)}}` : outboxKey(layout.service);
+}
+
+/** Every outbox of a layout, one per partition (one relay reads each). */
+export function layoutOutboxKeys(layout: ServiceKeyLayout): string[] {
+  return layoutPartitions(layout).map((p) => partitionOutboxKey(layout, p));
+}
