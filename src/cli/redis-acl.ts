@@ -16,8 +16,12 @@ import { readServiceManifests, type ServiceManifest } from './service-manifests.
 
 const defaultRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Connection housekeeping every client sends (node-redis: HELLO 3 AUTH ... SETNAME, PING for /health). */
-const connection = ['hello', 'auth', 'ping', 'client|setname', 'client|getname', 'client|id', 'select', 'quit', 'reset'];
+/**
+ * Connection housekeeping every client sends (node-redis: HELLO 3 AUTH ... SETNAME, PING for /health); on
+ * Redis Cluster also CLUSTER SLOTS (the client's map of slots to nodes) and ASKING (following an ASK
+ * redirect while a slot migrates). Neither reads or writes a key.
+ */
+const connection = ['hello', 'auth', 'ping', 'client|setname', 'client|getname', 'client|id', 'select', 'quit', 'reset', 'cluster|slots', 'asking'];
 /**
  * Server-side code: only FCALL of the functions the deployer installed (`herald redis setup`). No EVAL,
  * no SCRIPT, no FUNCTION: a service can never run a script body of its own. Every command a function

@@ -14,7 +14,10 @@ import { loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import { writeCredentialsFile } from '../credentials-file.ts';
 import { aclConfigLines, adminConfigLine, createConsumerGroups, redisUrlFor, resolveRedisPasswords, serviceAccess, type ServiceAccess } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
-import { parseCommandArgs, portOption } from '../args.ts';
+import { startRedisCluster } from '../redis-cluster.ts';
+import { connectRedisCluster } from '../../runtime/redis/cluster-connection.ts';
+import { rmSync } from 'node:fs';
+import { parseCommandArgs, portOption, UsageError } from '../args.ts';
 import { functionLibraries, readServiceManifests, type ServiceManifest } from '../service-manifests.ts';
 import type { CommandContext, CommandModule } from '../main.ts';
 
@@ -26,9 +29,11 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
  */
 const servicesShipped = existsSync(join(repoRoot, 'services', 'catalog', 'manifest.json'));
 
-const usage = `Usage: herald dev [--<service>-port N ...] [--data .data/redis] [--quiet]
+const usage = `Usage: herald dev [--<service>-port N ...] [--data .data/redis] [--cluster] [--quiet]
 Starts redis-server (AOF, under --data) unless REDIS_URL is set, installs the Redis Functions, then every
 service under services/ (each has a manifest.json; --catalog-port 3001 --sales-port 3002 --reporting-port 3003).
+--cluster starts a fresh local Redis Cluster instead (3 masters, 1 replica each, under --data/cluster) and
+gives the services REDIS_CLUSTER_URLS (see docs/scale-out.md).
 Service settings come from the environment (see docs/services.md). Ctrl-C stops everything.
 Only in a checkout of the herald repository: the reference services are not part of the package.
 Exit codes: 0 stopped cleanly, 1 a service or Redis failed, 2 bad usage.`;
@@ -69,11 +74,11 @@ export function serviceEnvironment(env: NodeJS.ProcessEnv, extra: Record<string,
   return { ...copy, ...extra };
 }
 
-function startService(name: string, port: number, redisUrl: string, ctx: CommandContext, quiet: boolean): Child & { ready: Promise<void> } {
+function startService(name: string, port: number, redisUrl: string, ctx: CommandContext, quiet: boolean, clusterUrls?: string[]): Child & { ready: Promise<void> } {
   const child = spawn(process.execPath, ['--conditions=herald-source', join(repoRoot, 'services', name, 'main.ts')], {
     cwd: repoRoot,
     env: serviceEnvironment(process.env, {
-      PORT: String(port), REDIS_URL: redisUrl, ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}),
+      PORT: String(port), REDIS_URL: redisUrl, ...(clusterUrls ? { REDIS_CLUSTER_URLS: clusterUrls.join(',') } : {}), ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}),
       // A person at a terminal reads pretty lines; a pipe or a file gets JSON (LOG_FORMAT decides if set).
       ...(!process.env.LOG_FORMAT && (ctx.stdout as { isTTY?: boolean }).isTTY ? { LOG_FORMAT: 'pretty' } : {}),
     }),
@@ -111,8 +116,11 @@ function startService(name: string, port: number, redisUrl: string, ctx: Command
 
 /** Installs Herald's Redis Functions with an admin connection (what `herald redis setup` does). */
 /** The deployer's admin step: install the functions, and create the consumer groups (service users may not). */
-async function installFunctions(adminUrl: string, libraries: ReturnType<typeof functionLibraries>, access: ServiceAccess[]): Promise<void> {
-  const admin = await connectRedis(adminUrl, { name: 'herald:dev-setup' });
+async function installFunctions(adminUrl: string | string[], libraries: ReturnType<typeof functionLibraries>, access: ServiceAccess[], password?: string): Promise<void> {
+  // A cluster: FUNCTION LOAD on every master (loadFunctionLibraries), each group where its stream's slot lives.
+  const admin = Array.isArray(adminUrl)
+    ? await connectRedisCluster(adminUrl, { name: 'herald:dev-setup', ...(password ? { password } : {}) })
+    : await connectRedis(adminUrl, { name: 'herald:dev-setup' });
   try {
     await loadFunctionLibraries(admin, libraries);
     await createConsumerGroups(admin, access);
@@ -145,16 +153,42 @@ export const command: CommandModule = {
       ...portOptions,
       data: { type: 'string', default: join('.data', 'redis') },
       quiet: { type: 'boolean', default: false },
+      cluster: { type: 'boolean', default: false },
     });
-    const values = parsed as { data: string; quiet: boolean } & Record<string, string>;
+    const values = parsed as { data: string; quiet: boolean; cluster: boolean } & Record<string, string>;
     const ports = Object.fromEntries(manifests.map((m) => [m.name, portOption(`--${m.name}-port`, values[`${m.name}-port`]!)]));
 
     let redis: RedisServer | undefined;
+    let cluster: { stop(): Promise<void> } | undefined;
     let redisUrl = process.env.REDIS_URL;
+    let clusterUrlOf: Record<string, string[]> | undefined;
     // Each service connects as its own least-privilege ACL user; the default user gets the admin password.
     const urlOf: Record<string, string | undefined> = Object.fromEntries(manifests.map((m) => [m.name, redisUrl]));
     const libraries = functionLibraries(repoRoot);
-    if (!redisUrl) {
+    if (values.cluster) {
+      if (redisUrl || process.env.REDIS_CLUSTER_URLS) throw new UsageError('--cluster starts its own Redis Cluster; unset REDIS_URL and REDIS_CLUSTER_URLS, or drop --cluster');
+      // A fresh cluster every run: its node folders are named after ports chosen now.
+      const dir = join(resolve(ctx.cwd, values.data), 'cluster');
+      rmSync(dir, { recursive: true, force: true });
+      const access = serviceAccess(repoRoot, manifests);
+      const passwords = resolveRedisPasswords(process.env, access.map((a) => a.name));
+      const started = await startRedisCluster({ dir, password: passwords.admin, extraConfig: aclConfigLines(passwords, access) });
+      cluster = started;
+      redisUrl = started.rootUrls[0]!;
+      clusterUrlOf = Object.fromEntries(manifests.map((m) => [m.name, started.rootUrls.map((url) => redisUrlFor(url, m.name, passwords.of(m.name)))]));
+      for (const m of manifests) urlOf[m.name] = clusterUrlOf[m.name]![0];
+      try {
+        await installFunctions(started.rootUrls, libraries, access, passwords.admin);
+      } catch (error) {
+        await started.stop();
+        throw error;
+      }
+      const ports = started.nodes.map((n) => n.port).join(', ');
+      ctx.stdout.write(`herald dev: redis    Redis Cluster on 127.0.0.1 ports ${ports} (3 masters, 1 replica each, under ${dir}; ACL users ${manifests.map((m) => m.name).join(', ')}; functions ${libraries.map((l) => l.name).join(', ')} on every master)\n`);
+      if (passwords.generated.length > 0) {
+        ctx.stdout.write(`herald dev: redis    generated passwords for this run (set ${passwords.generated.join(', ')} to choose them)\n`);
+      }
+    } else if (!redisUrl) {
       // resolve, not join: an absolute --data is used as given, a relative one is under the working directory.
       const dir = resolve(ctx.cwd, values.data);
       const access = serviceAccess(repoRoot, manifests);
@@ -197,6 +231,7 @@ export const command: CommandModule = {
       ctx.stdout.write('herald dev: stopping ...\n');
       await Promise.all(children.map(stopChild));
       await redis?.stop();
+      await cluster?.stop();
       ctx.stdout.write('herald dev: stopped\n');
       resolveDone(code);
     };
@@ -208,7 +243,7 @@ export const command: CommandModule = {
     try {
       for (const { name } of manifests) {
         if (stopping) break;
-        const child = startService(name, ports[name]!, urlOf[name] ?? redisUrl, ctx, values.quiet);
+        const child = startService(name, ports[name]!, urlOf[name] ?? redisUrl!, ctx, values.quiet, clusterUrlOf?.[name]);
         children.push(child);
         await child.ready;
         ctx.stdout.write(`herald dev: ${name.padEnd(8)} http://127.0.0.1:${ports[name]}\n`);
