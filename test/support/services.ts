@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
 import { freePort } from '../../src/cli/redis-server.ts';
 import { readServiceManifests } from '../../src/cli/service-manifests.ts';
-import { closeConnection, connectRedis } from '../../src/runtime/redis/connection.ts';
+import { closeConnection, connectRedis, type RedisConnection } from '../../src/runtime/redis/connection.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedisCluster, type RedisCluster } from '../../src/cli/redis-cluster.ts';
+import { functionLibraries } from '../../src/cli/service-manifests.ts';
+import { connectRedisCluster } from '../../src/runtime/redis/cluster-connection.ts';
+import { loadFunctionLibraries } from '../../src/runtime/redis/functions.ts';
 import { startTestRedis } from './redis.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -87,6 +94,10 @@ export function spawnService(label: string, spec: ProcessSpec, redisUrl: string,
 
 export interface Stack {
   redisUrl: string;
+  /** With `cluster: true`: the cluster the services run on (the test's own connection is `admin()`). */
+  cluster?: RedisCluster;
+  /** An unrestricted connection to the stack's Redis (a cluster connection on a cluster); the caller closes it. */
+  admin(): Promise<RedisConnection>;
   /** The process called `label`: `<service>` runs its API (every role unless `split`), `<service>-<role>` a split role. */
   process(label: string): ServiceProcess;
   all(): ServiceProcess[];
@@ -102,19 +113,51 @@ export interface StackOptions {
   envOf?: Record<string, Record<string, string>>;
   /** Each service connects as its own least-privilege ACL user (src/cli/redis-acl.ts). Default true. */
   acl?: boolean;
+  /**
+   * Run on a local Redis Cluster (3 masters, 1 replica each; src/cli/redis-cluster.ts) instead of one
+   * redis-server: functions on every master, the groups created by the admin, REDIS_CLUSTER_URLS to each service.
+   */
+  cluster?: boolean;
+}
+
+/** One redis-server, or a cluster, with the functions installed and (with ACL users) the groups created. */
+async function startStackRedis(options: StackOptions, passwords: ReturnType<typeof resolveRedisPasswords> | undefined) {
+  if (!options.cluster) {
+    const redis = await startTestRedis(passwords ? { extraConfig: aclConfigLines(passwords) } : {});
+    // As the deployer does: service users may not create consumer groups.
+    if (passwords) {
+      const admin = await connectRedis(redis.url, { name: 'stack-setup' });
+      await createConsumerGroups(admin);
+      await closeConnection(admin);
+    }
+    return { url: redis.url, urls: undefined, cluster: undefined, admin: () => connectRedis(redis.url, { name: 'stack-admin' }), cleanup: () => redis.cleanup() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'herald-stack-cluster-'));
+  const cluster = await startRedisCluster({ dir, ...(passwords ? { extraConfig: aclConfigLines(passwords) } : {}) });
+  const admin = await connectRedisCluster(cluster.rootUrls, { name: 'stack-setup' });
+  try {
+    await loadFunctionLibraries(admin, functionLibraries(root));
+    await createConsumerGroups(admin);
+  } finally {
+    await closeConnection(admin);
+  }
+  return {
+    url: cluster.rootUrls[0]!, urls: cluster.rootUrls, cluster,
+    admin: () => connectRedisCluster(cluster.rootUrls, { name: 'stack-admin' }),
+    cleanup: async () => {
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The test itself keeps the unrestricted default user (redisUrl); each service gets its ACL user.
   const passwords = options.acl === false ? undefined : resolveRedisPasswords(options.env ?? {});
-  const redis = await startTestRedis(passwords ? { extraConfig: aclConfigLines(passwords) } : {});
-  // As the deployer does: service users may not create consumer groups.
-  if (passwords) {
-    const admin = await connectRedis(redis.url, { name: 'stack-setup' });
-    await createConsumerGroups(admin);
-    await closeConnection(admin);
-  }
+  const redis = await startStackRedis(options, passwords);
   const redisUrlOf = (service: ServiceName) => (passwords ? redisUrlFor(redis.url, service, passwords.of(service)) : redis.url);
+  const clusterEnvOf = (service: ServiceName): Record<string, string> =>
+    (redis.urls ? { REDIS_CLUSTER_URLS: redis.urls.map((url) => (passwords ? redisUrlFor(url, service, passwords.of(service)) : url)).join(',') } : {});
   // A dead consumer's entries are reclaimed quickly in tests; the default (30 s) suits production.
   const base = { CONSUMER_NAME: 'sales-e2e', CONSUMER_MIN_IDLE_MS: '1500', ...options.env };
   // One process per service, or (split) the API alone under the service's name and each other role as `<service>-<role>`.
@@ -124,7 +167,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const processes = new Map<string, ServiceProcess>();
   for (const [label, spec] of specs) {
-    const env = { ...base, ...options.envOf?.[label] };
+    const env = { ...base, ...clusterEnvOf(spec.service), ...options.envOf?.[label] };
     processes.set(label, spawnService(label, { ...spec, env }, redisUrlOf(spec.service), await freePort()));
   }
   const all = [...processes.values()];
@@ -137,6 +180,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   return {
     redisUrl: redis.url,
+    ...(redis.cluster ? { cluster: redis.cluster } : {}),
+    admin: redis.admin,
     process(label) {
       const found = processes.get(label);
       if (!found) throw new Error(`no process ${label}; started: ${[...processes.keys()].join(', ')}`);
