@@ -119,6 +119,16 @@ describe('services on a Redis Cluster', () => {
     expect(await ledger.get('m-c')).toMatchObject({ quantity: 3, purchases: 1, revenue: [{ currencyCode: 'EUR', amountMinor: 1500n }] });
   });
 
+  it('confirms a commit on the replicas with WAIT, and reports one no replica confirmed as failed', async () => {
+    const store = createMovieEventStore(redis, { snapshotEvery: 0, layout: catalogLayout({ cluster: true }), waitForReplicas: { replicas: 1, timeoutMs: 2000 } });
+    const commands = createMovieCommands(store, createCatalogService(redis).producers.catalogMovie);
+    const movie = await commands.create({ title: 'Replicated', price: { currencyCode: 'EUR', amountMinor: 1n }, genres: [], releaseYear: 2001 });
+    expect((await store.load(movie.movieId))?.version).toBe(1);
+    // Two replicas are asked for, each master has one: the write is on the master, but reported failed.
+    const greedy = createMovieCommands(createMovieEventStore(redis, { snapshotEvery: 0, layout: catalogLayout({ cluster: true }), waitForReplicas: { replicas: 2, timeoutMs: 100 } }), createCatalogService(redis).producers.catalogMovie);
+    await expect(greedy.update(movie.movieId, 1, { title: 'Twice' })).rejects.toMatchObject({ code: 'HERALD_ERR_NOT_REPLICATED' });
+  });
+
   it('creates a consumer group on every partition stream of a partitioned channel', async () => {
     const access: ServiceAccess[] = [{ name: 'shipping', keyPrefix: 'shipping', redisCommands: [], sends: [], receives: ['shop.orders.v1'], partitions: { 'shop.orders.v1': 3 } }];
     expect(consumerGroups(access).map((g) => g.stream)).toEqual(['{shop.orders.v1#0}', '{shop.orders.v1#1}', '{shop.orders.v1#2}']);

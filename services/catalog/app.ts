@@ -14,13 +14,13 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
   const producer = createCatalogService(redis).producers.catalogMovie;
   // Keys tagged per partition of catalog.movie.v1 on a cluster (docs/scale-out.md), today's keys on one node.
   const layout = catalogLayout({ cluster: isClusterConnection(redis) });
-  const store = createMovieEventStore(redis, { snapshotEvery: config.snapshotEvery, layout });
+  const store = createMovieEventStore(redis, { snapshotEvery: config.snapshotEvery, layout, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) });
 
   if (config.roles.includes('api')) {
     registerCatalogRoutes(app, { commands: createMovieCommands(store, producer), store, ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}) });
   }
   if (config.roles.includes('relay')) {
-    await app.register(relayPlugin(runtime, redis, { outboxKeys: layoutOutboxKeys(layout), channels: [producer.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
+    await app.register(relayPlugin(runtime, redis, { outboxKeys: layoutOutboxKeys(layout), channels: [producer.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) }));
   }
   return app;
 }

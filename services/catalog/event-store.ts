@@ -14,7 +14,7 @@
 //   catalog:movies:seq            STRING the creation sequence counter
 //   catalog:outbox                STREAM outbox entries (channel + envelope fields + data) waiting for the relay
 //   catalog:outbox:parked         STREAM entries the relay could never publish, with the reason
-import { fcallWithOutbox, partitionOf, partitionOutboxKey, serviceKeyLayout, servicePartitionKey, type RedisConnection, type RedisValue, type ServiceKeyLayout } from 'herald/runtime';
+import { fcallWithOutbox, partitionOf, partitionOutboxKey, serviceKeyLayout, servicePartitionKey, type RedisConnection, type RedisValue, type ServiceKeyLayout, type WaitForReplicas } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { DomainError } from '../shared/errors.ts';
 import { text } from '../shared/redis-replies.ts';
@@ -67,7 +67,7 @@ export interface MovieEventStore {
   list(options: { cursor?: string; limit: number }): Promise<MoviePage>;
 }
 
-export function createMovieEventStore(redis: RedisConnection, options: { snapshotEvery: number; layout?: ServiceKeyLayout }): MovieEventStore {
+export function createMovieEventStore(redis: RedisConnection, options: { snapshotEvery: number; layout?: ServiceKeyLayout; waitForReplicas?: WaitForReplicas }): MovieEventStore {
   const catalogKeys = catalogKeysFor(options.layout ?? catalogLayout());
   const partitions = catalogKeys.layout.partitions;
   const rangeOfEvents = async (movieId: string, from: number): Promise<StoredMovieEvent[]> => {
@@ -83,6 +83,7 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
         entry: outboxEntry,
         keys: [catalogKeys.events(event.movieId), catalogKeys.snapshots(event.movieId), catalogKeys.current(p), catalogKeys.index(p), catalogKeys.seq(p)],
         args: [event.movieId, String(event.version - 1), serialize(event), serialize(stateAfter), String(options.snapshotEvery)],
+        ...(options.waitForReplicas ? { waitForReplicas: options.waitForReplicas } : {}),
       })) as unknown[];
       if (text(reply[0]) === 'conflict') {
         throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${event.movieId} is at version ${text(reply[1])}, not ${event.version - 1}`, {

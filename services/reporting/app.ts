@@ -13,7 +13,7 @@ import { registerReportingRoutes } from './routes.ts';
 
 export async function buildApp(config: ReportingConfig): Promise<FastifyInstance> {
   const { app, redis, runtime } = await openServiceApp('reporting', config, ownLibrary('reporting', import.meta.url));
-  const ledger = createRevenueLedger(redis, { inboxWindow: config.inboxWindow, keys: reportingKeysFor(reportingLayout({ cluster: isClusterConnection(redis) })) });
+  const ledger = createRevenueLedger(redis, { inboxWindow: config.inboxWindow, keys: reportingKeysFor(reportingLayout({ cluster: isClusterConnection(redis) })), ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) });
 
   if (config.roles.includes('api')) registerReportingRoutes(app, { ledger });
   if (config.roles.includes('consumer')) {

@@ -8,7 +8,7 @@
 //   reporting:inbox:window      ZSET  ids of the events applied most recently, cut to INBOX_WINDOW ids
 // On Redis Cluster every key carries one hash tag after `reporting:` (reportingLayout), so
 // reporting_record touches one slot.
-import { defaultInboxWindow, fcall, serviceKeyLayout, servicePartitionKey, type RedisConnection, type ServiceKeyLayout } from 'herald/runtime';
+import { defaultInboxWindow, fcall, serviceKeyLayout, servicePartitionKey, type RedisConnection, type ServiceKeyLayout, type WaitForReplicas } from 'herald/runtime';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
 import { text, textRecord } from '../shared/redis-replies.ts';
@@ -64,14 +64,14 @@ function fromHash(fields: Record<string, string>): MovieRevenue | undefined {
   return { movieId: fields.movieId, title: fields.title ?? '', quantity: Number(fields.quantity ?? 0), purchases: Number(fields.purchases ?? 0), revenue };
 }
 
-export function createRevenueLedger(redis: RedisConnection, options: { inboxWindow?: number; keys?: ReturnType<typeof reportingKeysFor> } = {}): RevenueLedger {
+export function createRevenueLedger(redis: RedisConnection, options: { inboxWindow?: number; keys?: ReturnType<typeof reportingKeysFor>; waitForReplicas?: WaitForReplicas } = {}): RevenueLedger {
   const reportingKeys = options.keys ?? reportingKeysForDefault;
   const window = String(options.inboxWindow ?? defaultInboxWindow);
   const ledger: RevenueLedger = {
     async record(eventId, line) {
       const reply = await fcall(redis, 'reporting_record', [reportingKeys.inbox, reportingKeys.purchases, reportingKeys.movie(line.movieId), reportingKeys.movies], [
         eventId, line.purchaseId, stringifyJsonWithBigInts(line), line.movieId, line.title, String(line.quantity), line.currencyCode, line.amountMinor.toString(), window,
-      ]);
+      ], options.waitForReplicas ? { waitForReplicas: options.waitForReplicas } : {});
       return text(reply) as 'applied' | 'duplicate';
     },
     async get(movieId) {

@@ -19,7 +19,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   const service = createSalesService(redis);
   // One hash tag on every Sales key on a cluster (docs/scale-out.md), today's keys on one node.
   const keys = salesKeysFor(salesLayout({ cluster: isClusterConnection(redis) }));
-  const projection = createMovieProjection(redis, keys.live, { inboxWindow: config.inboxWindow });
+  const projection = createMovieProjection(redis, keys.live, { inboxWindow: config.inboxWindow, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) });
 
   if (config.roles.includes('api')) {
     // A projection written before the id index existed gets its index once; later rows are indexed as applied.
@@ -29,7 +29,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     });
     const purchasesTotal = metrics.counter('herald_purchases_total', 'Purchases recorded.');
     registerSalesRoutes(app, {
-      purchases: createPurchaseService(redis, projection, service.producers.salesPurchase, undefined, keys),
+      purchases: createPurchaseService(redis, projection, service.producers.salesPurchase, undefined, keys, config.waitForReplicas),
       projection,
       ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}),
       onPurchase: () => purchasesTotal.inc(),
@@ -53,7 +53,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     await app.register(consumerPlugin(observation, consumer));
   }
   if (config.roles.includes('relay')) {
-    await app.register(relayPlugin(runtime, redis, { outboxKeys: [keys.outbox], channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs }));
+    await app.register(relayPlugin(runtime, redis, { outboxKeys: [keys.outbox], channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) }));
   }
   return app;
 }

@@ -10,7 +10,7 @@
 //   sales:rebuild:<n>:*          the same keys, built by a replay before they are swapped in
 // On Redis Cluster every Sales key (these, the purchases and the outbox) carries one hash tag after
 // `sales:`, the tag of sales.purchase.v1's partition 0 (salesLayout), so each Sales function touches one slot.
-import { defaultInboxWindow, fcall, partitionOutboxKey, serviceKeyLayout, servicePartitionKey, type RedisConnection, type ServiceKeyLayout } from 'herald/runtime';
+import { defaultInboxWindow, fcall, partitionOutboxKey, serviceKeyLayout, servicePartitionKey, type RedisConnection, type ServiceKeyLayout, type WaitForReplicas } from 'herald/runtime';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { text } from '../shared/redis-replies.ts';
 import { applyToRow, changeTarget, rowCodec, type ApplyOutcome, type ProjectedMovie, type ProjectionChange } from './projection-rule.ts';
@@ -99,14 +99,14 @@ export async function backfillIndex(redis: RedisConnection, keys: ProjectionKeys
 
 const byMovieId = (a: ProjectedMovie, b: ProjectedMovie) => (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0);
 
-export function createMovieProjection(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys, options: { inboxWindow?: number } = {}): MovieProjection {
+export function createMovieProjection(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys, options: { inboxWindow?: number; waitForReplicas?: WaitForReplicas } = {}): MovieProjection {
   const window = String(options.inboxWindow ?? defaultInboxWindow);
   return {
     keys,
     async apply(eventId, change, digest = '') {
       const { movieId, version } = changeTarget(change);
       const row = change.kind === 'upsert' ? rowCodec.encode({ ...change.movie, lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) }) : '';
-      const reply = (await fcall(redis, 'sales_apply', [keys.movies, keys.inbox, keys.index], [movieId, eventId, String(version), change.kind, row, window, digest])) as unknown[];
+      const reply = (await fcall(redis, 'sales_apply', [keys.movies, keys.inbox, keys.index], [movieId, eventId, String(version), change.kind, row, window, digest], options.waitForReplicas ? { waitForReplicas: options.waitForReplicas } : {})) as unknown[];
       return text(reply[0]) as ApplyOutcome;
     },
     async get(movieId) {

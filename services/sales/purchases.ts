@@ -5,7 +5,7 @@
 // Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM;
 // sales:outbox:parked STREAM (entries the relay could never publish).
 import { randomUUID } from 'node:crypto';
-import { fcallWithOutbox, isHeraldError, outboxEntry, uuidv7, type OutgoingEvent, type Producer, type RedisConnection } from 'herald/runtime';
+import { fcallWithOutbox, isHeraldError, outboxEntry, uuidv7, type OutgoingEvent, type Producer, type RedisConnection, type WaitForReplicas } from 'herald/runtime';
 import { DomainError } from '../shared/errors.ts';
 import type { SalesPurchaseChannel } from '../../generated/channels/sales-purchase.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
@@ -94,6 +94,7 @@ export interface PurchaseService {
 export function createPurchaseService(
   redis: RedisConnection, projection: MovieProjection, producer: Producer<SalesPurchaseChannel>, now: () => Date = () => new Date(),
   keys: Pick<SalesKeys, 'purchase' | 'outbox'> = purchaseKeys,
+  waitForReplicas?: WaitForReplicas,
 ): PurchaseService {
   const attempt = async (movie: ProjectedMovie, input: { customerId: string; quantity: number }, traceparent: string | undefined): Promise<{ outcome: string; purchase: Purchase }> => {
     const purchaseId = randomUUID();
@@ -113,6 +114,7 @@ export function createPurchaseService(
       entry: outboxEntry(producer.channel.address, encoded),
       keys: [projection.keys.movies, keys.purchase(purchaseId)],
       args: [movie.movieId, String(movie.version), stringifyJsonWithBigInts(purchase)],
+      ...(waitForReplicas ? { waitForReplicas } : {}),
     })) as unknown[];
     return { outcome: text(reply[0]), purchase };
   };

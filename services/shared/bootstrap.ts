@@ -63,7 +63,7 @@ export function redisPlugin(runtime: ServiceRuntime, options: { url: string; clu
  * (stream-names.ts: layoutOutboxKeys), a single one with today's single outbox. With several, each
  * reports on /ready as `relay:<outbox>`.
  */
-export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKeys: string[]; channels: OutboxRelayOptions['channels']; batchSize: number; ackDelayMs: number }): FastifyPluginAsync {
+export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKeys: string[]; channels: OutboxRelayOptions['channels']; batchSize: number; ackDelayMs: number; waitForReplicas?: OutboxRelayOptions['waitForReplicas'] }): FastifyPluginAsync {
   return shared(async (app) => {
     const { outboxKeys, ...common } = options;
     const relays = outboxKeys.map((outboxKey) =>

@@ -52,6 +52,12 @@ export interface BaseServiceConfig<R extends string> {
    * (connectRedisCluster) instead of REDIS_URL, and its keys carry hash tags (docs/scale-out.md).
    */
   redisClusterUrls?: string[];
+  /**
+   * REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: every commit (a command's function, a relay's publish, a
+   * consumer's apply) waits until this many replicas have it (Redis WAIT), or fails with 503. Default 1
+   * replica within 500 ms on a cluster (a master failover then loses no acknowledged write), none on one node.
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
   /** When set, state-changing routes need `Authorization: Bearer <token>`. */
   serviceToken?: string;
   /** Outbox entries the relay publishes per round trip. */
@@ -81,6 +87,7 @@ export function loadBaseServiceConfig<R extends string>(
     port: envInt(env, 'PORT', defaults.port, 0, 65535),
     redisUrl: envString(env, 'REDIS_URL', 'redis://127.0.0.1:6379'),
     ...(clusterUrls.length > 0 ? { redisClusterUrls: clusterUrls } : {}),
+    ...waitSetting(env, clusterUrls.length > 0),
     ...(token ? { serviceToken: token } : {}),
     outboxBatch: envInt(env, 'OUTBOX_BATCH', 100, 1, 10_000),
     logLevel: envString(env, 'LOG_LEVEL', 'info'),
@@ -113,4 +120,10 @@ export function loadConsumerSettings(env: Env, service: string, defaults: { host
     consumerDelayMs: envInt(env, 'CONSUMER_DELAY_MS', 0, 0, 60_000),
     inboxWindow: envInt(env, 'INBOX_WINDOW', defaults.inboxWindow, 100, 100_000_000),
   };
+}
+
+/** REDIS_WAIT_REPLICAS (default 1 on a cluster, 0 on one node) and REDIS_WAIT_TIMEOUT_MS (default 500). */
+function waitSetting(env: Env, cluster: boolean): { waitForReplicas?: { replicas: number; timeoutMs: number } } {
+  const replicas = envInt(env, 'REDIS_WAIT_REPLICAS', cluster ? 1 : 0, 0, 16);
+  return replicas > 0 ? { waitForReplicas: { replicas, timeoutMs: envInt(env, 'REDIS_WAIT_TIMEOUT_MS', 500, 1, 60_000) } } : {};
 }

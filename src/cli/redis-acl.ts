@@ -28,8 +28,11 @@ const connection = ['hello', 'auth', 'ping', 'client|setname', 'client|getname',
  * calls is checked against these same rules.
  */
 const scripting = ['fcall', 'fcall_ro'];
-/** MULTI/EXEC: the dead-letter write and its XACK are one transaction, and so are a park and its XDEL. */
-const transactions = ['multi', 'exec', 'discard'];
+/**
+ * MULTI/EXEC: the dead-letter write and its XACK are one transaction, and so are a park and its XDEL.
+ * WAIT: a commit confirmed on the replicas (REDIS_WAIT_REPLICAS, the default on a cluster).
+ */
+const transactions = ['multi', 'exec', 'discard', 'wait'];
 /** Publishing to an owned channel, relaying an owned outbox, and the safe trim (herald_trim_safely). */
 const ownStreams = ['xadd', 'xread', 'xrange', 'xrevrange', 'xlen', 'xdel', 'xtrim', 'xinfo|groups', 'xinfo|stream', 'xinfo|consumers', 'xpending'];
 /**

@@ -16,7 +16,7 @@ export { trimSafely } from './redis/retention.ts';
 export { idempotency } from './redis/idempotency.ts';
 export { parseEntries, parseGroups, type StreamEntry, type GroupInfo } from './redis/replies.ts';
 // Redis Functions and the outbox/inbox patterns built on them (installed by `herald redis setup`).
-export { assertLibraryInstalled, fcall, functionPrelude, libraryFingerprint, librarySource, loadFunctionLibraries, runtimeLibrary, type FunctionLibrary } from './redis/functions.ts';
+export { assertLibraryInstalled, fcall, functionPrelude, libraryFingerprint, librarySource, loadFunctionLibraries, runtimeLibrary, waitForStreamReplicas, type FunctionLibrary, type FcallOptions, type WaitForReplicas } from './redis/functions.ts';
 export { fcallWithOutbox, outboxChannelField, outboxEntry, type OutboxCall } from './redis/outbox.ts';
 export { defaultInboxWindow } from './redis/inbox.ts';
 export { parkedStream } from './redis/stream-names.ts';

@@ -92,13 +92,46 @@ export async function loadFunctionLibraries(admin: RedisConnection, libraries: r
  * Calls an installed function. A missing function becomes one line that says what to run; every
  * other error (a refused command, OOM, a connection loss) is Redis' own and reaches the caller.
  */
-export async function fcall(redis: RedisConnection, name: string, keys: readonly RedisValue[], args: readonly RedisValue[]): Promise<unknown> {
+export async function fcall(redis: RedisConnection, name: string, keys: readonly RedisValue[], args: readonly RedisValue[], options: FcallOptions = {}): Promise<unknown> {
+  const command = ['FCALL', name, String(keys.length), ...keys, ...args];
   try {
-    return await redis.sendCommand(['FCALL', name, String(keys.length), ...keys, ...args]);
+    if (!options.waitForReplicas) return await redis.sendCommand(command);
+    return await callAndWait(redis, command, options.waitForReplicas);
   } catch (error) {
     if (error instanceof Error && /Function not found/i.test(error.message)) {
       throw new HeraldError('HERALD_ERR_CONFIG', `Redis function ${name} is not installed; run \`herald redis setup\` (herald dev does it for you)`, { function: name }, { cause: error });
     }
     throw error;
   }
+}
+
+/** Replication confirmation for a write (Redis WAIT), as the producer's `waitForReplicas`. */
+export interface WaitForReplicas {
+  replicas: number;
+  timeoutMs: number;
+}
+
+export interface FcallOptions {
+  /**
+   * Confirm the function's writes reached this many replicas before answering (WAIT in the same pipeline,
+   * so on a cluster it reaches the master that ran the function); fewer in time throws
+   * HERALD_ERR_NOT_REPLICATED: a failover could lose the write, so it is reported as failed.
+   */
+  waitForReplicas?: WaitForReplicas;
+}
+
+/** Sends one write and WAIT in one pipeline (one node on a cluster: routed by the write's first key). */
+async function callAndWait(redis: RedisConnection, command: RedisValue[], wait: WaitForReplicas): Promise<unknown> {
+  const replies = (await redis.multi().addCommand(command).addCommand(['WAIT', String(wait.replicas), String(wait.timeoutMs)]).execAsPipeline()) as unknown[];
+  if (replies[0] instanceof Error) throw replies[0];
+  const confirmed = Number(replies[1]);
+  if (confirmed < wait.replicas) {
+    throw new HeraldError('HERALD_ERR_NOT_REPLICATED', `${String(command[0])} ${String(command[1])} reached ${confirmed} of ${wait.replicas} replica(s) within ${wait.timeoutMs} ms; a failover could lose it`, { command: String(command[1]), confirmed });
+  }
+  return replies[0];
+}
+
+/** Confirms that every write this connection sent to `stream`'s node so far reached the replicas (XLEN + WAIT). */
+export async function waitForStreamReplicas(redis: RedisConnection, stream: string, wait: WaitForReplicas): Promise<void> {
+  await callAndWait(redis, ['XLEN', stream], wait);
 }

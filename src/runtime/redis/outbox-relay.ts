@@ -13,6 +13,7 @@ import { duplicateConnection, type RedisConnection, type RedisValue } from './co
 import { trimSafely } from './retention.ts';
 import { parseEntries, type StreamEntry } from './replies.ts';
 import { outboxChannelField } from './outbox.ts';
+import { waitForStreamReplicas, type WaitForReplicas } from './functions.ts';
 import { parkedStream, partitionStreamKey } from './stream-names.ts';
 
 /** Why an entry was parked instead of published. */
@@ -35,6 +36,12 @@ export interface OutboxRelayOptions {
   /** Retention of each channel (see ProducerOptions.maxLen) and how often it is applied. */
   maxLen?: number;
   trimEvery?: number;
+  /**
+   * Confirm each published batch reached this many replicas of every stream it went to (WAIT) before the
+   * outbox entries are deleted; fewer in time retries the round (the entries are published again, and
+   * consumers dedupe them). Without it a master failover can lose a published event whose outbox entry is gone.
+   */
+  waitForReplicas?: WaitForReplicas;
   /** Fault injection for tests only: pause between publish and XDEL, so a SIGKILL lands in that window. */
   ackDelayMs?: number;
   /** Told about what the relay does, for metrics. */
@@ -189,6 +196,11 @@ export function createOutboxRelay(redis: RedisConnection, options: OutboxRelayOp
       }
       // Redis refused this entry itself (for example a malformed field list): it will never pass.
       await park(item.entry, item.channel, 'refused', reply.message);
+    }
+    if (done.size > 0 && options.waitForReplicas) {
+      // On the same connection as the XADDs, so WAIT covers them on each stream's master.
+      const streams = new Set(publishable.filter((item) => done.has(item.entry.id)).map((item) => item.stream));
+      await Promise.all([...streams].map((stream) => waitForStreamReplicas(redis, stream, options.waitForReplicas!)));
     }
     if (options.ackDelayMs) await sleep(options.ackDelayMs);
     if (done.size > 0) {

@@ -5,7 +5,7 @@
 import type { EncodedEvent } from '../core/envelope.ts';
 import { encodedEventToFields } from '../core/envelope.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
-import { fcall } from './functions.ts';
+import { fcall, type WaitForReplicas } from './functions.ts';
 
 /**
  * Field of an outbox entry that names the channel (stream address) the entry goes to. It comes first
@@ -49,9 +49,11 @@ export interface OutboxCall {
   /** The function's own keys and args, as it reads them (k[1], a[1], ...). */
   keys: readonly RedisValue[];
   args: readonly RedisValue[];
+  /** Confirm the commit reached the replicas before answering (fcall's `waitForReplicas`). */
+  waitForReplicas?: WaitForReplicas;
 }
 
 /** FCALLs a service function that uses `herald.outbox_call`. */
 export async function fcallWithOutbox(redis: RedisConnection, name: string, call: OutboxCall): Promise<unknown> {
-  return fcall(redis, name, [call.outbox, ...call.keys], [String(call.entry.length), ...call.entry, ...call.args]);
+  return fcall(redis, name, [call.outbox, ...call.keys], [String(call.entry.length), ...call.entry, ...call.args], call.waitForReplicas ? { waitForReplicas: call.waitForReplicas } : {});
 }
