@@ -120,16 +120,16 @@ export async function buyMovies(work: Workload, ids: string[], progress: DriverP
 }
 
 /** Waits until both outboxes are empty and the `sales` group has read and acked everything but `held` entries. */
-export async function settle(admin: RedisConnection, timeoutMs = 60_000, held = 0): Promise<void> {
+export async function settle(admin: RedisConnection, timeoutMs = 60_000, held = 0, outboxes: [string, string] = ['catalog:outbox', 'sales:outbox']): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const outboxes = Number(await admin.sendCommand(['XLEN', 'catalog:outbox'])) + Number(await admin.sendCommand(['XLEN', 'sales:outbox']));
+      const backlog = Number(await admin.sendCommand(['XLEN', outboxes[0]])) + Number(await admin.sendCommand(['XLEN', outboxes[1]]));
       // groupLag, not XINFO's lag: Redis 7.0's own figure stays too high after an AOF rewrite and a restart.
       const group = await groupLag(admin, 'catalog.movie.v1', 'sales');
-      last = `outboxes ${outboxes}, lag ${group?.lag}, pending ${group?.pending}`;
-      if (outboxes === 0 && group && group.lag === 0 && group.pending === held) return;
+      last = `outboxes ${backlog}, lag ${group?.lag}, pending ${group?.pending}`;
+      if (backlog === 0 && group && group.lag === 0 && group.pending === held) return;
     } catch (error) {
       last = String(error);
     }

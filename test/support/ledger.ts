@@ -3,6 +3,15 @@
 // repairs anything: a difference is reported, counted and fails the scenario.
 import type { RedisConnection } from 'herald/runtime';
 import { parseEntries } from 'herald/runtime';
+import { catalogKeysFor, catalogLayout } from '../../services/catalog/event-store.ts';
+import { salesKeysFor, salesLayout } from '../../services/sales/projection.ts';
+
+export interface VerifyOptions {
+  /** The services run on a Redis Cluster: their keys carry hash tags (docs/scale-out.md). */
+  cluster?: boolean;
+  /** Counts keys matching a pattern; on a cluster SCAN must visit every master. Default: SCAN on `admin`. */
+  countKeys?: (pattern: string) => Promise<number>;
+}
 
 /** One acknowledged write: Catalog answered 2xx for this version with this price. */
 interface AckedWrite { movieId: string; version: number; amountMinor: number }
@@ -53,7 +62,9 @@ export class Ledger {
   }
 
   /** Compares the ledger with what Catalog, the channel, Sales and the DLQ hold now. */
-  async verify(admin: RedisConnection): Promise<LedgerReport> {
+  async verify(admin: RedisConnection, options: VerifyOptions = {}): Promise<LedgerReport> {
+    const catalogKeys = catalogKeysFor(catalogLayout({ cluster: options.cluster === true }));
+    const salesKeys = salesKeysFor(salesLayout({ cluster: options.cluster === true }));
     const problems: string[] = [];
     const problem = (text: string) => {
       if (problems.length < 20) problems.push(text);
@@ -62,12 +73,12 @@ export class Ledger {
     let duplicated = 0;
 
     // Catalog's committed events, straight from its event lists.
-    const movieIds = (await admin.sendCommand(['ZRANGE', 'catalog:movies:index', '0', '-1'])) as Buffer[];
+    const movieIds = (await admin.sendCommand(['ZRANGE', catalogKeys.index(0), '0', '-1'])) as Buffer[];
     const committed = new Map<string, { movieId: string; version: number; amountMinor?: number }>();
     const byVersion = new Map<string, { eventId: string; amountMinor?: number }>();
     for (const raw of movieIds) {
       const movieId = raw.toString();
-      const events = (await admin.sendCommand(['LRANGE', `catalog:movie:${movieId}:events`, '0', '-1'])) as Buffer[];
+      const events = (await admin.sendCommand(['LRANGE', catalogKeys.events(movieId), '0', '-1'])) as Buffer[];
       for (const json of events) {
         const event = JSON.parse(json.toString()) as { eventId: string; version: number; fields?: { price?: { amountMinor: string } }; changes?: { price?: { amountMinor: string } } };
         const price = event.fields?.price ?? event.changes?.price;
@@ -110,7 +121,7 @@ export class Ledger {
 
     // 3. Exactly once in effect: Sales' inbox holds each committed event id, and nothing else (a run
     // stays far below the inbox window of 100 000 ids, so none has left it).
-    const inbox = new Set(((await admin.sendCommand(['ZRANGE', 'sales:inbox:window', '0', '-1'])) as Buffer[]).map(String));
+    const inbox = new Set(((await admin.sendCommand(['ZRANGE', salesKeys.live.inbox, '0', '-1'])) as Buffer[]).map(String));
     for (const id of committed.keys()) {
       if (!inbox.has(id)) {
         lost++;
@@ -125,8 +136,8 @@ export class Ledger {
     }
 
     // 4. The projection equals Catalog's current state.
-    const current = hashOf((await admin.sendCommand(['HGETALL', 'catalog:movies:current'])) as unknown);
-    const projected = hashOf((await admin.sendCommand(['HGETALL', 'sales:movies'])) as unknown);
+    const current = hashOf((await admin.sendCommand(['HGETALL', catalogKeys.current(0)])) as unknown);
+    const projected = hashOf((await admin.sendCommand(['HGETALL', salesKeys.live.movies])) as unknown);
     let projectionMismatches = 0;
     for (const [movieId, json] of current) {
       const truth = JSON.parse(json) as { title: string; price: { amountMinor: string | number; currencyCode: string }; status: string; version: number };
@@ -153,7 +164,7 @@ export class Ledger {
       purchaseEvents.set(subject, ids);
     }
     for (const purchase of this.purchases) {
-      if (Number(await admin.sendCommand(['EXISTS', `sales:purchase:${purchase.purchaseId}`])) !== 1) {
+      if (Number(await admin.sendCommand(['EXISTS', salesKeys.purchase(purchase.purchaseId)])) !== 1) {
         lost++;
         problem(`acknowledged purchase ${purchase.purchaseId} is not stored`);
       }
@@ -167,7 +178,7 @@ export class Ledger {
         problem(`purchase ${purchase.purchaseId} was published as ${events.size} different events`);
       }
     }
-    const storedPurchases = await countKeys(admin, 'sales:purchase:*');
+    const storedPurchases = await (options.countKeys ?? ((pattern: string) => countKeys(admin, pattern)))(salesKeys.purchase('*'));
     const unexplained = storedPurchases - this.purchases.length;
     if (unexplained > this.inDoubt || unexplained < 0) {
       duplicated += Math.max(0, unexplained - this.inDoubt);
