@@ -1,9 +1,12 @@
 // `herald inspect`: what is on the wire right now. Per stream: length, groups, lag, pending, and the
 // dead-letter stream (its count and each entry's reason), each group's readers and whether the group
 // stalled (retention no longer waits for it); with --entries N the last N entries (and dead letters)
-// decoded with the schema version their `dataschema` names. Read-only: the `reader` user is enough.
+// decoded with the schema version their `dataschema` names. A partition stream `{a#p}` of a partitioned
+// channel also shows, per group, the member that owns the partition (its lease) and the group's live
+// members (docs/scale-out.md). Read-only: the `reader` user is enough (owners need GET on the leases).
 import { connectRedis, closeConnection, deadLetterKey, isDeadLetterKey, parseEntries, parseGroups, type RedisConnection, type StreamEntry } from '../../runtime/index.ts';
 import { DEFAULT_STALE_GROUP_MS } from '../../runtime/redis/retention.ts';
+import { readGroupOwnership } from '../../runtime/redis/partition-group.ts';
 import { parseCommandArgs, UsageError } from '../args.ts';
 import { resolveCliRedisUrl } from '../credentials-file.ts';
 import { createSchemaDecoder, type DecodedData } from '../schema-decoder.ts';
@@ -65,14 +68,15 @@ export const command: CommandModule = {
           unreadable.push(stream);
           continue;
         }
+        const partition = partitionOfStream(stream, streams);
         const groups = await Promise.all(parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []))
-          .map(async (g) => ({ ...g, ...(await readers(redis, stream, g.name, g.lag ?? 0, staleMs)) })));
+          .map(async (g) => ({ ...g, ...(await readers(redis, stream, g.name, g.lag ?? 0, staleMs)), ...(partition ? await ownership(redis, partition, g.name) : {}) })));
         const dead = parseEntries(await redis.sendCommand(['XRANGE', deadLetterKey(stream), '-', '+', 'COUNT', '20']));
         const deadLetterCount = Number(await redis.sendCommand(['XLEN', deadLetterKey(stream)]));
         const latest = count > 0 ? parseEntries(await redis.sendCommand(['XREVRANGE', stream, '+', '-', 'COUNT', String(count)])).reverse() : [];
         const decodedDead = count > 0 ? await show(dead.slice(-count)) : [];
         report.push({
-          stream, length, groups, deadLetterCount,
+          stream, length, groups, deadLetterCount, ...(partition ? { partition } : {}),
           deadLetters: dead.map((e) => ({
             id: e.id, type: e.fields.get('type')?.toString(), reason: e.fields.get('x-dlq-reason')?.toString(), error: e.fields.get('x-dlq-error')?.toString(),
             ...(count > 0 ? { decoded: decodedDead.find((d) => d.id === e.id)?.decoded } : {}),
@@ -86,10 +90,12 @@ export const command: CommandModule = {
       }
       if (unreadable.length > 0) ctx.stdout.write(`(not readable as this Redis user, skipped: ${unreadable.join(', ')}; pass --redis with the admin URL to see them)\n`);
       for (const s of report) {
-        ctx.stdout.write(`${s.stream}  ${s.length} entries\n`);
+        const where = s.partition ? `  (partition ${s.partition.index} of ${s.partition.partitions} of ${s.partition.channel})` : '';
+        ctx.stdout.write(`${s.stream}  ${s.length} entries${where}\n`);
         for (const g of s.groups) {
           const state = g.state === 'stalled' ? `, STALLED: no reader active for ${Math.round(g.idleMs! / 1000)} s; retention no longer waits for it` : g.state === 'no-reader' ? ', no reader yet' : '';
-          ctx.stdout.write(`  group ${g.name}: lag ${g.lag ?? '?'}, pending ${g.pending}, last delivered ${g.lastDeliveredId}, readers ${g.readers}${state}\n`);
+          const owned = 'owner' in g ? `, owner ${g.owner ?? 'none'} (members ${g.members === undefined ? '?' : g.members.join(', ') || 'none'})` : '';
+          ctx.stdout.write(`  group ${g.name}: lag ${g.lag ?? '?'}, pending ${g.pending}, last delivered ${g.lastDeliveredId}, readers ${g.readers}${state}${owned}\n`);
         }
         if (s.deadLetterCount > 0) ctx.stdout.write(`  DLQ ${deadLetterKey(s.stream)}: ${s.deadLetterCount} dead letters (kept until requeued or discarded by an operator)\n`);
         for (const e of s.entries ?? []) ctx.stdout.write(`  ${e.id} ${e.type ?? '?'} ${e.subject ?? ''}#${e.sequence ?? ''} ${describe(e.decoded)}\n`);
@@ -133,4 +139,30 @@ async function listStreams(redis: Awaited<ReturnType<typeof connectRedis>>): Pro
     for (const key of keys) if (!isDeadLetterKey(key.toString())) found.push(key.toString());
   } while (cursor !== '0');
   return found.sort();
+}
+
+/**
+ * `{a#p}` is partition p of channel a; the count is the highest partition among the streams listed, plus
+ * one (Redis does not know the contract's count; a partition no producer wrote to yet may be missing).
+ */
+function partitionOfStream(stream: string, streams: readonly string[]): { channel: string; index: number; partitions: number } | undefined {
+  const match = /^\{(.+)#(\d+)\}$/.exec(stream);
+  if (!match) return undefined;
+  const channel = match[1]!;
+  let partitions = Number(match[2]) + 1;
+  for (const other of streams) {
+    const m = /^\{(.+)#(\d+)\}$/.exec(other);
+    if (m && m[1] === channel) partitions = Math.max(partitions, Number(m[2]) + 1);
+  }
+  return { channel, index: Number(match[2]), partitions };
+}
+
+/** The owner of one partition for a group (its lease) and the group's live members; undefined where this user may not read them. */
+async function ownership(redis: RedisConnection, partition: { channel: string; index: number; partitions: number }, group: string): Promise<{ owner: string | undefined; members: string[] | undefined }> {
+  try {
+    const found = await readGroupOwnership(redis, partition.channel, group, partition.index + 1);
+    return { owner: found.owners[partition.index], members: found.members.map((m) => m.member) };
+  } catch {
+    return { owner: undefined, members: undefined };
+  }
 }
