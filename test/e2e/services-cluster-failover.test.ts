@@ -18,7 +18,7 @@ let admin: RedisConnection;
 
 beforeAll(async () => {
   // A dead consumer's entries are reclaimed after 1.5 s (the harness default) once the failover is over.
-  stack = await startStack({ cluster: true, envOf: { catalog: { REDIS_TIMEOUT_MS: '2000' } } });
+  stack = await startStack({ cluster: true });
   admin = await stack.admin();
 }, 90_000);
 afterAll(async () => {

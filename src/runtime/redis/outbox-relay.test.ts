@@ -109,6 +109,19 @@ describe('outbox relay', () => {
     expect(await entries(parkedStream(outbox))).toEqual([]);
   });
 
+  it('keeps an entry in the outbox while no replica confirms its publish (waitForReplicas)', async () => {
+    // One node, no replica: WAIT 1 always answers 0, so the publish is never confirmed and never deleted.
+    const outbox = 'shop:outbox:unreplicated';
+    await redis.sendCommand(['XADD', outbox, '*', ...outboxEntry('shop.order.v5', producer().encodeEvent({ name: 'Ping', data: { subject: 'w', seq: 1, blob: new Uint8Array() } }))]);
+    const relay = createOutboxRelay(redis, { outboxKey: outbox, channels: ['shop.order.v5'], blockMs: 50, waitForReplicas: { replicas: 1, timeoutMs: 20 } });
+    await relay.start();
+    await expect.poll(async () => (await relay.status()).failing, poll).toMatch(/reached 0 of 1 replica/);
+    expect((await entries('shop.order.v5')).length).toBeGreaterThan(0);
+    expect(await relay.backlog()).toBe(1);
+    await relay.stop();
+    expect(await entries(parkedStream(outbox))).toEqual([]);
+  });
+
   it('parks an entry Redis itself refuses (ERR) and publishes its neighbours', async () => {
     const outbox = 'shop:outbox:malformed';
     const good = (seq: number) => outboxEntry('shop.order.v4', producer().encodeEvent({ name: 'Ping', data: { subject: 'm', seq, blob: new Uint8Array() } }));
