@@ -101,6 +101,26 @@ describe('catalog service', () => {
     expect((await app.inject(`/movies/${movie.movieId}/events`)).json().events).toHaveLength(2);
   });
 
+  it('pages the event history with a cursor, never returning more than the limit', async () => {
+    const movie = await create();
+    for (let version = 1; version <= 6; version++) {
+      const patched = await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: version, title: `Dune ${version}` } });
+      expect(patched.statusCode).toBe(200);
+    }
+    const versions: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await app.inject(`/movies/${movie.movieId}/events?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      expect(page.events.length).toBeLessThanOrEqual(3);
+      versions.push(...page.events.map((e: { version: number }) => e.version));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await app.inject(`/movies/${movie.movieId}/events`)).json().events).toHaveLength(7);
+    expect((await app.inject(`/movies/${movie.movieId}/events?cursor=7`)).json()).toEqual({ movieId: movie.movieId, events: [] });
+    expect((await app.inject(`/movies/${movie.movieId}/events?limit=1001`)).json()).toMatchObject({ statusCode: 400, field: 'query.limit' });
+  });
+
   it.each([
     { name: 'a missing title', body: { ...dune, title: undefined }, field: 'body.title' },
     { name: 'a price as a string', body: { ...dune, price: { amountMinor: '12.99', currencyCode: 'EUR' } }, field: 'body.price.amountMinor' },

@@ -2,7 +2,7 @@
 // channel would refuse) and append it with its outbox entry in one atomic function. It never publishes
 // directly: only the relay does.
 import { randomUUID } from 'node:crypto';
-import { outboxEntry, uuidv7, type Producer } from 'herald/runtime';
+import { isHeraldError, outboxEntry, uuidv7, type Producer } from 'herald/runtime';
 import { DomainError } from '../shared/errors.ts';
 import type { CatalogMovieChannel } from '../../generated/channels/catalog-movie.ts';
 import type { MovieEventStore } from './event-store.ts';
@@ -18,6 +18,13 @@ export interface MovieCommands {
   create(fields: MovieFields, context?: CommandContext): Promise<MovieState>;
   update(movieId: string, expectedVersion: number, changes: Partial<MovieFields>, context?: CommandContext): Promise<MovieState>;
   retire(movieId: string, reason: string, expectedVersion: number | undefined, context?: CommandContext): Promise<MovieState>;
+}
+
+/** Times a retire without expectedVersion is decided again after losing a race to another write. */
+const retireAttempts = 10;
+
+function isVersionConflict(error: unknown): boolean {
+  return isHeraldError(error) && error.code === 'HERALD_ERR_VERSION_CONFLICT';
 }
 
 export function createMovieCommands(store: MovieEventStore, producer: Producer<CatalogMovieChannel>, now: () => Date = () => new Date()): MovieCommands {
@@ -55,14 +62,29 @@ export function createMovieCommands(store: MovieEventStore, producer: Producer<C
     },
 
     async retire(movieId, reason, expectedVersion, context) {
-      const state = await existing(movieId);
-      if (expectedVersion !== undefined && state.version !== expectedVersion && state.status !== 'retired') {
-        throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
-          field: 'expectedVersion', currentVersion: state.version,
-        });
+      // Without expectedVersion the caller means "retire whatever the version": a concurrent change is
+      // not its conflict, so the retire is decided again on the new state. Idempotent: a retired movie
+      // answers its state and gets no new event.
+      for (let attempt = 0; ; attempt++) {
+        const state = await existing(movieId);
+        if (expectedVersion !== undefined && state.version !== expectedVersion && state.status !== 'retired') {
+          throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} is at version ${state.version}, not ${expectedVersion}`, {
+            field: 'expectedVersion', currentVersion: state.version,
+          });
+        }
+        const draft = decideRetire(state, reason, eventTime(state, now()));
+        if (!draft) return state;
+        try {
+          return await commit(draft, state, context);
+        } catch (error) {
+          if (!isVersionConflict(error) || expectedVersion !== undefined) throw error;
+          if (attempt >= retireAttempts - 1) {
+            throw new DomainError('HERALD_ERR_VERSION_CONFLICT', `movie ${movieId} kept changing while retiring it (${retireAttempts} attempts); try again`, {
+              field: 'movieId', currentVersion: (error as DomainError).details.currentVersion,
+            });
+          }
+        }
       }
-      const draft = decideRetire(state, reason, eventTime(state, now()));
-      return draft ? commit(draft, state, context) : state;
     },
   };
 }

@@ -39,6 +39,11 @@ export interface MovieEventStore {
   /** State as it was at `asOf` (events with `at <= asOf`), or undefined if the movie did not exist yet. */
   loadAsOf(movieId: string, asOf: Date): Promise<MovieState | undefined>;
   history(movieId: string): Promise<StoredMovieEvent[]>;
+  /**
+   * Up to `limit` events with a version above `afterVersion`, oldest first: one LRANGE of the page and one
+   * LLEN, whatever the length of the history. `exists` is false when the movie has no events at all.
+   */
+  historyPage(movieId: string, options: { afterVersion: number; limit: number }): Promise<{ exists: boolean; events: StoredMovieEvent[]; nextCursor?: string }>;
   list(options: { cursor?: string; limit: number }): Promise<MoviePage>;
 }
 
@@ -84,6 +89,18 @@ export function createMovieEventStore(redis: RedisConnection, options: { snapsho
 
     async history(movieId) {
       return rangeOfEvents(movieId, 0);
+    },
+
+    async historyPage(movieId, { afterVersion, limit }) {
+      const key = catalogKeys.events(movieId);
+      const [raw, length] = (await redis.multi()
+        .addCommand(['LRANGE', key, String(afterVersion), String(afterVersion + limit - 1)])
+        .addCommand(['LLEN', key])
+        .execAsPipeline()) as [unknown[], unknown];
+      const total = Number(length);
+      const events = raw.map((json) => parseEvent(text(json)));
+      const last = afterVersion + events.length;
+      return { exists: total > 0, events, ...(last < total ? { nextCursor: String(last) } : {}) };
     },
 
     async list({ cursor, limit }) {

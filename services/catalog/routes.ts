@@ -77,7 +77,12 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
 
   app.get<{ Params: { id: string }; Querystring: { asOf?: string } }>('/movies/:id', { schema: getMovieSchema }, async (request) => {
     const { id } = request.params;
-    const state = request.query.asOf ? await store.loadAsOf(id, new Date(request.query.asOf)) : await store.load(id);
+    const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
+    // RFC 3339 allows a leap second (23:59:60) that a JS Date cannot hold: refused, never read as "now".
+    if (asOf && Number.isNaN(asOf.getTime())) {
+      throw httpError('HERALD_ERR_VALIDATION', `query.asOf ${request.query.asOf} is not a time this service can represent (leap second?)`, 'query.asOf');
+    }
+    const state = asOf ? await store.loadAsOf(id, asOf) : await store.load(id);
     if (!state) {
       if (request.query.asOf && (await store.load(id))) {
         throw httpError('HERALD_ERR_NOT_FOUND', `movie ${id} did not exist yet at ${request.query.asOf}`, 'query.asOf');
@@ -87,10 +92,11 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: { commands: Mo
     return movieToJson(state);
   });
 
-  app.get<{ Params: { id: string } }>('/movies/:id/events', { schema: movieEventsSchema }, async (request) => {
-    const events = await store.history(request.params.id);
-    if (events.length === 0) throw notFound(request.params.id);
-    return { movieId: request.params.id, events: events.map(eventToJson) };
+  app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string } }>('/movies/:id/events', { schema: movieEventsSchema }, async (request) => {
+    // A page of the history (cursor = the last version already read), never the whole list at once.
+    const page = await store.historyPage(request.params.id, { afterVersion: Number(request.query.cursor ?? 0), limit: Number(request.query.limit ?? 100) });
+    if (!page.exists) throw notFound(request.params.id);
+    return { movieId: request.params.id, events: page.events.map(eventToJson), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>('/movies', { schema: listMoviesSchema }, async (request) => {

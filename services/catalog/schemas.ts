@@ -2,9 +2,11 @@
 // re-check what a schema already guarantees.
 import { moneySchema } from '../shared/money-schema.ts';
 import { errorResponses } from '../shared/http-errors.ts';
+import { displayTextPattern, plainTextPattern } from '../shared/text-rules.ts';
 
-const title = { type: 'string', minLength: 1, maxLength: 200 } as const;
-const genres = { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 50 } } as const;
+// Display texts need a visible character and refuse control and bidi-override characters.
+const title = { type: 'string', minLength: 1, maxLength: 200, pattern: displayTextPattern } as const;
+const genres = { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 50, pattern: displayTextPattern } } as const;
 const releaseYear = { type: 'integer', minimum: 1888, maximum: 2100 } as const;
 const version = { type: 'integer', minimum: 0, maximum: 2_147_483_647 } as const;
 
@@ -59,7 +61,7 @@ export const retireMovieSchema = {
   body: {
     type: 'object',
     additionalProperties: false,
-    properties: { reason: { type: 'string', maxLength: 500 }, expectedVersion: { ...version, minimum: 1 } },
+    properties: { reason: { type: 'string', maxLength: 500, pattern: plainTextPattern }, expectedVersion: { ...version, minimum: 1 } },
   },
   response: { 200: movieSchema, ...errorResponses },
 } as const;
@@ -76,12 +78,21 @@ export const getMovieSchema = {
 
 export const movieEventsSchema = {
   params: movieIdParams,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      cursor: { type: 'string', pattern: '^(0|[1-9][0-9]{0,9})$', description: 'The last version already read; the page starts after it.' },
+      limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]{1,2}|1000)$', description: '1 to 1000; default 100.' },
+    },
+  },
   response: {
     200: {
       type: 'object',
       required: ['movieId', 'events'],
       properties: {
         movieId: { type: 'string' },
+        nextCursor: { type: 'string' },
         events: {
           type: 'array',
           items: {

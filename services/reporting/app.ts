@@ -21,7 +21,7 @@ export async function buildApp(config: ReportingConfig): Promise<FastifyInstance
       consumer: config.consumerName,
       handlers: createSalesPurchaseHandlers(ledger, { outcome: (outcome) => runtime.metrics.inc('herald_revenue_events_total', outcomes, { outcome }) }),
       middleware: [traceLogging(app.log)],
-      logger: app.log,
+      logger: runtime.quietLog,
       config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch, claimIntervalMs: Math.min(5000, config.consumerMinIdleMs) },
     });
     await app.register(consumerPlugin(runtime, 'consumer', consumer));

@@ -8,8 +8,7 @@ import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import { startTestRedis } from '../../test/support/redis.ts';
 import { buildApp } from './app.ts';
 import { loadSalesConfig } from './config.ts';
-import { checkDrift } from './drift.ts';
-import { liveProjectionKeys } from './projection.ts';
+import { createMovieProjection, liveProjectionKeys } from './projection.ts';
 import { rebuildProjection } from './replay.ts';
 
 let server: Awaited<ReturnType<typeof startTestRedis>>;
@@ -98,11 +97,12 @@ describe('sales service', () => {
   });
 
   it('refuses a purchase whose PurchaseCompleted would be over the channel limit with 413 naming the movie, and writes nothing', async () => {
-    // A movie the consumer accepted (just under 1 MiB on catalog.movie.v1) whose snapshot makes the
-    // purchase event too large: it must be refused before commit, never left to block the relay.
+    // A movie row whose snapshot makes the purchase event too large (the consumer now refuses a title over
+    // 200 characters, so the row is written as an older Sales could have): it must be refused before
+    // commit, never left to block the relay.
     const title = 'x'.repeat(1_048_576 - 500);
     const movieId = randomUUID();
-    await catalog.publish('MovieCreated', { movieId, version: 1, movie: movie(movieId, title, 100n) }, { subject: movieId, sequence: 1 });
+    await createMovieProjection(redis).apply(randomUUID(), { kind: 'upsert', movie: { movieId, title, price: { amountMinor: 100n, currencyCode: 'EUR' }, status: 'active', version: 1 } });
     await projected(movieId, 1);
     const before = { purchases: await purchaseCount(), outbox: Number(await redis.sendCommand(['XLEN', 'sales:outbox'])), published: Number(await redis.sendCommand(['XLEN', salesPurchase.address])) };
     const response = await buy(movieId);
@@ -114,6 +114,9 @@ describe('sales service', () => {
     expect(Number(await redis.sendCommand(['XLEN', salesPurchase.address]))).toBe(before.published);
     // A normal movie still sells: nothing is stuck behind the refusal.
     expect((await buy(await seedMovie('Small', 100n))).statusCode).toBe(201);
+    // The hand-written row is not in the stream: remove it so the rebuild test compares like with like.
+    await redis.sendCommand(['HDEL', liveProjectionKeys.movies, movieId]);
+    await redis.sendCommand(['ZREM', liveProjectionKeys.index, movieId]);
   });
 
   it('catches a redelivered event id after it left the inbox window, by the row’s last applied id', async () => {
@@ -155,22 +158,12 @@ describe('sales service', () => {
     expect((await app.inject(`/purchases/${purchase.purchaseId}`)).json()).toEqual(purchase);
   });
 
-  it('rebuilds an identical projection from the stream and reports no drift', async () => {
+  it('rebuilds an identical projection from the stream', async () => {
     const before = (await app.inject('/movies?limit=100')).json();
     await redis.sendCommand(['DEL', liveProjectionKeys.movies, liveProjectionKeys.inbox]);
     const result = await rebuildProjection(redis);
     expect(result.movies).toBe(before.items.length);
     expect((await app.inject('/movies?limit=100')).json()).toEqual(before);
-    expect((await checkDrift(redis)).differences).toEqual([]);
-  });
-
-  it('reports drift field by field when the projection disagrees with the stream', async () => {
-    const movieId = await seedMovie('Drifty', 100n);
-    const row = JSON.parse(String(await redis.sendCommand(['HGET', liveProjectionKeys.movies, movieId])));
-    await redis.sendCommand(['HSET', liveProjectionKeys.movies, movieId, JSON.stringify({ ...row, title: 'Wrong' })]);
-    expect((await checkDrift(redis)).differences).toEqual([{ movieId, field: 'title', projection: 'Wrong', catalog: 'Drifty' }]);
-    await rebuildProjection(redis);
-    expect((await checkDrift(redis)).differences).toEqual([]);
   });
 
   it('reports the consumer on /health and its counters on /metrics', async () => {

@@ -8,7 +8,7 @@ import { createSalesService } from '../../generated/services/sales.ts';
 import { consumerPlugin, openServiceApp, ownLibrary, relayPlugin } from '../shared/bootstrap.ts';
 import type { SalesConfig } from './config.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
-import { createMovieProjection } from './projection.ts';
+import { backfillIndex, createMovieProjection } from './projection.ts';
 import { createPurchaseService, purchaseKeys } from './purchases.ts';
 import { registerSalesRoutes } from './routes.ts';
 
@@ -19,6 +19,11 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   const projection = createMovieProjection(redis, undefined, { inboxWindow: config.inboxWindow });
 
   if (config.roles.includes('api')) {
+    // A projection written before the id index existed gets its index once; later rows are indexed as applied.
+    app.addHook('onReady', async () => {
+      const added = await backfillIndex(redis, projection.keys);
+      if (added > 0) app.log.info({ added }, 'indexed projection rows for paging');
+    });
     metrics.declare('herald_purchases_total', 'Purchases recorded.');
     registerSalesRoutes(app, {
       purchases: createPurchaseService(redis, projection, service.producers.salesPurchase),
@@ -35,7 +40,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
       }),
       // Each handled event is logged with its traceparent: the request that caused it can be followed here.
       middleware: [traceLogging(app.log), ...(config.consumerDelayMs > 0 ? [delay(config.consumerDelayMs)] : [])],
-      logger: app.log,
+      logger: runtime.quietLog,
       config: { minIdleMs: config.consumerMinIdleMs, batchSize: config.consumerBatch },
     });
     await app.register(consumerPlugin(runtime, 'consumer', consumer));

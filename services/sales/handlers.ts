@@ -1,8 +1,12 @@
 // The Sales handlers of catalog movie events, as the generated consumer (and Pact consumer tests) call
-// them: decoded event in, projection updated or the event refused. They never call Catalog.
+// them: decoded event in, checked against Catalog's domain rules, projection updated or the event
+// refused with a reason (DLQ `rejected`). They never call Catalog.
+import { createHash } from 'node:crypto';
 import { DeadLetterError, NotReadyError, type ReceivedEvent } from 'herald/runtime';
 import type { CatalogMovieHandlers } from '../../generated/channels/catalog-movie.ts';
 import { MovieStatus, type Movie } from '../../generated/herald/catalog/movie/v1/movie.ts';
+import { maxAmountMinor } from '../shared/money-schema.ts';
+import { displayText, isCurrencyCode } from '../shared/text-rules.ts';
 import type { ApplyOutcome, MovieProjection, ProjectedMovie, ProjectionChange } from './projection.ts';
 
 export interface HandlerObserver {
@@ -10,46 +14,93 @@ export interface HandlerObserver {
   outcome?(name: string, outcome: ApplyOutcome, event: ReceivedEvent<unknown>): void;
 }
 
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Catalog's own HTTP limit on titles; an event cannot legitimately carry a longer one. */
+const maxTitleLength = 200;
+
+function reject(event: ReceivedEvent<unknown>, problem: string): never {
+  throw new DeadLetterError('rejected', `${event.name} ${event.envelope.id}: ${problem}`);
+}
+
+/**
+ * A digest of what an event says (type, subject, sequence and the decoded payload), so a redelivery
+ * of the same event is told apart from another event reusing its id.
+ */
+export function eventDigest(event: ReceivedEvent<unknown>): string {
+  const payload = JSON.stringify(event.data, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return value.toString();
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+    return value;
+  });
+  return createHash('sha256')
+    .update(`${event.envelope.type}\n${event.envelope.subject ?? ''}\n${event.envelope.sequence ?? ''}\n${payload}`)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** What every catalog event must satisfy before it may touch the projection; refuses with the reason. */
+function checkEnvelope(event: ReceivedEvent<{ movieId: string; version: number }>): void {
+  const { movieId, version } = event.data;
+  if (!movieId || !uuid.test(movieId)) reject(event, `movieId "${movieId ?? ''}" is not a UUID`);
+  if (!Number.isInteger(version) || version < 1) reject(event, `version ${version} is not a positive integer`);
+  if (event.envelope.subject !== undefined && event.envelope.subject !== movieId) {
+    reject(event, `subject ${event.envelope.subject} differs from movieId ${movieId}`);
+  }
+  if (event.envelope.sequence !== undefined && event.envelope.sequence !== String(version)) {
+    reject(event, `sequence ${event.envelope.sequence} differs from version ${version}`);
+  }
+}
+
 function projected(event: ReceivedEvent<{ movieId: string; version: number; movie?: Movie }>): ProjectedMovie {
   const { movie, version, movieId } = event.data;
-  if (!movie || !movie.price) {
-    throw new DeadLetterError('rejected', `${event.name} ${event.envelope.id} of movie ${movieId} carries no movie or no price`);
+  if (!movie || !movie.price) reject(event, `movie ${movieId} carries no movie or no price`);
+  if (movie.movieId && movie.movieId !== movieId) reject(event, `movie.movieId ${movie.movieId} differs from movieId ${movieId}`);
+  if (!displayText.test(movie.title) || movie.title.length > maxTitleLength) {
+    reject(event, `movie.title ${JSON.stringify(movie.title.slice(0, 50))} is blank, too long, or has control or bidi characters`);
   }
-  if (movie.movieId && movie.movieId !== movieId) {
-    throw new DeadLetterError('rejected', `${event.name} ${event.envelope.id}: movie.movieId ${movie.movieId} differs from movieId ${movieId}`);
-  }
+  const amount = BigInt(movie.price.amountMinor);
+  if (amount < 0n || amount > BigInt(maxAmountMinor)) reject(event, `movie.price.amountMinor ${amount} is outside 0..${maxAmountMinor}`);
+  if (!isCurrencyCode(movie.price.currencyCode)) reject(event, `movie.price.currencyCode "${movie.price.currencyCode}" is not an ISO 4217 currency`);
   return {
     movieId,
     title: movie.title,
-    price: { amountMinor: BigInt(movie.price.amountMinor), currencyCode: movie.price.currencyCode },
+    price: { amountMinor: amount, currencyCode: movie.price.currencyCode },
     status: movie.status === MovieStatus.RETIRED ? 'retired' : 'active',
     version,
   };
 }
 
 async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ movieId: string; version: number }>, change: ProjectionChange, observer: HandlerObserver): Promise<void> {
-  if (!event.data.movieId || !event.data.version) {
-    throw new DeadLetterError('rejected', `${event.name} ${event.envelope.id} has no movieId or no version`);
-  }
-  const outcome = await projection.apply(event.envelope.id, change);
+  const outcome = await projection.apply(event.envelope.id, change, eventDigest(event));
   observer.outcome?.(event.name, outcome, event);
+  const { movieId, version } = event.data;
   if (outcome === 'early') {
-    throw new NotReadyError(`${event.name} v${event.data.version} of movie ${event.data.movieId} arrived before its predecessor`, {
-      movieId: event.data.movieId, version: event.data.version,
-    });
+    throw new NotReadyError(`${event.name} v${version} of movie ${movieId} arrived before its predecessor`, { movieId, version });
   }
+  if (outcome === 'tampered') reject(event, `event id ${event.envelope.id} was applied before with other content (movie ${movieId} v${version})`);
+  if (outcome === 'conflict') reject(event, `movie ${movieId} v${version} was already applied from another event; two events claim this version (one is forged, or was republished under a new id)`);
 }
 
-/** Handlers for every message of `catalog.movie.v1`: duplicates are acked, early events wait (NotReadyError). */
+/**
+ * Handlers for every message of `catalog.movie.v1`: checked, then applied; duplicates are acked, early
+ * events wait (NotReadyError), refused events go to the DLQ (DeadLetterError `rejected`).
+ */
 export function createCatalogMovieHandlers(projection: MovieProjection, observer: HandlerObserver = {}): CatalogMovieHandlers {
   return {
     async MovieCreated(event) {
+      checkEnvelope(event);
+      // A movie is created at version 1; a "creation" at any other version cannot come from Catalog.
+      if (event.data.version !== 1) reject(event, `MovieCreated must be version 1, not ${event.data.version}`);
       await applyOrWait(projection, event, { kind: 'upsert', movie: projected(event) }, observer);
     },
     async MovieUpdated(event) {
+      checkEnvelope(event);
+      if (event.data.version < 2) reject(event, `MovieUpdated must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
       await applyOrWait(projection, event, { kind: 'upsert', movie: projected(event) }, observer);
     },
     async MovieRetired(event) {
+      checkEnvelope(event);
+      if (event.data.version < 2) reject(event, `MovieRetired must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
       await applyOrWait(projection, event, { kind: 'retire', movieId: event.data.movieId, version: event.data.version }, observer);
     },
   };

@@ -13,9 +13,19 @@ export interface ProjectedMovie {
   version: number;
   /** Id of the last applied event: a redelivery of it is a duplicate even after it left the inbox window. */
   lastEventId?: string;
+  /**
+   * Digest of the last applied event's content (handlers.ts: eventDigest): its id arriving with other
+   * content is tampered, not a redelivery. Absent on rows written before it existed.
+   */
+  lastDigest?: string;
 }
 
-export type ApplyOutcome = 'applied' | 'duplicate' | 'early';
+/**
+ * What applying an event did. `tampered`: the row's last event id arrived with other content (or
+ * claiming another version). `conflict`: another event id claims the version the row is at (one of the
+ * two is forged, or was republished under a new id). Both are refused, never applied.
+ */
+export type ApplyOutcome = 'applied' | 'duplicate' | 'early' | 'tampered' | 'conflict';
 
 export type ProjectionChange =
   | { kind: 'upsert'; movie: ProjectedMovie }
@@ -32,22 +42,31 @@ export function changeTarget(change: ProjectionChange): { movieId: string; versi
 }
 
 /**
- * Applies event `eventId` to `row`. `inInbox` says whether the inbox window already holds the id.
- * A known id or a version at or below the row's is a duplicate; anything but the next version is early
- * (it waits for its predecessor); a retire of a movie with no row is early too.
+ * Applies event `eventId`, whose content has `digest`, to `row`. `inInbox` says whether the inbox window
+ * already holds the id. The row's last event id again is a duplicate with the same content at the same
+ * version, tampered otherwise; a known id or an older version is a duplicate; another id at the row's
+ * version is a conflict; anything but the next version is early (it waits for its predecessor); a
+ * retire of a movie with no row is early too.
  */
-export function applyToRow(row: ProjectedMovie | undefined, eventId: string, change: ProjectionChange, inInbox: boolean): RowVerdict {
-  if (inInbox) return { outcome: 'duplicate', row };
-  if (row && row.lastEventId === eventId) return { outcome: 'duplicate', row };
+export function applyToRow(row: ProjectedMovie | undefined, eventId: string, change: ProjectionChange, inInbox: boolean, digest = ''): RowVerdict {
   const current = row?.version ?? 0;
   const { version } = changeTarget(change);
+  if (row && row.lastEventId === eventId) {
+    const sameContent = !row.lastDigest || !digest || row.lastDigest === digest;
+    return { outcome: version === current && sameContent ? 'duplicate' : 'tampered', row };
+  }
+  if (inInbox) return { outcome: 'duplicate', row };
+  if (row?.lastEventId && version === current) return { outcome: 'conflict', row };
   if (version <= current) return { outcome: 'duplicate', row };
   if (version > current + 1) return { outcome: 'early', row };
+  const applied = { lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) };
   if (change.kind === 'retire') {
     if (!row) return { outcome: 'early', row };
-    return { outcome: 'applied', row: { ...row, status: 'retired', version, lastEventId: eventId } };
+    const { lastDigest: _, ...kept } = row;
+    return { outcome: 'applied', row: { ...kept, status: 'retired', version, ...applied } };
   }
-  return { outcome: 'applied', row: { ...change.movie, lastEventId: eventId } };
+  const { lastEventId: _id, lastDigest: _digest, ...movie } = change.movie;
+  return { outcome: 'applied', row: { ...movie, ...applied } };
 }
 
 /** Where the row's bigints live (explicit paths, never a property-name guess). */
@@ -55,8 +74,8 @@ const rowBigInts = ['price.amountMinor'];
 
 export const rowCodec = {
   encode(row: ProjectedMovie): string {
-    const { movieId, title, price, status, version, lastEventId } = row;
-    return stringifyJsonWithBigInts({ movieId, title, price: { amountMinor: price.amountMinor, currencyCode: price.currencyCode }, status, version, ...(lastEventId ? { lastEventId } : {}) });
+    const { movieId, title, price, status, version, lastEventId, lastDigest } = row;
+    return stringifyJsonWithBigInts({ movieId, title, price: { amountMinor: price.amountMinor, currencyCode: price.currencyCode }, status, version, ...(lastEventId ? { lastEventId } : {}), ...(lastDigest ? { lastDigest } : {}) });
   },
   decode(json: string): ProjectedMovie {
     const raw = parseJsonWithBigInts<ProjectedMovie>(json, rowBigInts);
@@ -64,6 +83,7 @@ export const rowCodec = {
     return {
       movieId: raw.movieId, title: raw.title, price: { amountMinor: raw.price.amountMinor, currencyCode: raw.price.currencyCode }, status: raw.status, version: Number(raw.version),
       ...(raw.lastEventId ? { lastEventId: raw.lastEventId } : {}),
+      ...(raw.lastDigest ? { lastDigest: raw.lastDigest } : {}),
     };
   },
 };

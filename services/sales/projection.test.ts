@@ -25,7 +25,8 @@ describe('sales movie projection', () => {
     expect(await projection.apply('e2', { kind: 'upsert', movie: row(2) })).toBe('early');
     expect(await projection.apply('e1', { kind: 'upsert', movie: row(1) })).toBe('applied');
     expect(await projection.apply('e1', { kind: 'upsert', movie: row(1) })).toBe('duplicate');
-    expect(await projection.apply('e1-again', { kind: 'upsert', movie: row(1, 'ghost') })).toBe('duplicate');
+    // Another event claiming the version e1 set is a conflict: one of the two is forged.
+    expect(await projection.apply('e1-again', { kind: 'upsert', movie: row(1, 'ghost') })).toBe('conflict');
     expect(await projection.apply('e2', { kind: 'upsert', movie: row(2) })).toBe('applied');
     expect(await projection.apply('e3', { kind: 'retire', movieId: 'm1', version: 3 })).toBe('applied');
     expect(await projection.get('m1')).toEqual({ ...row(3, 'T2'), status: 'retired', lastEventId: 'e3' });
@@ -36,8 +37,8 @@ describe('sales movie projection', () => {
     const projection = createMovieProjection(redis, keys);
     await projection.apply('ev-a', { kind: 'upsert', movie: { ...row(1), movieId: 'm2' } });
     expect(await redis.sendCommand(['ZSCORE', keys.inbox, 'ev-a'])).not.toBeNull();
-    // The same event id is a duplicate even if it claimed a new version.
-    expect(await projection.apply('ev-a', { kind: 'upsert', movie: { ...row(2), movieId: 'm2' } })).toBe('duplicate');
+    // The same event id claiming a new version is not a redelivery: it is refused as tampered.
+    expect(await projection.apply('ev-a', { kind: 'upsert', movie: { ...row(2), movieId: 'm2' } })).toBe('tampered');
   });
 
   it('keeps amounts beyond 2^53 exact', async () => {

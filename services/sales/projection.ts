@@ -4,9 +4,10 @@
 // applies an event twice and never applies one out of order.
 //
 // Key layout (every key starts with `sales:`; Catalog never reads them):
-//   sales:movies                 HASH  movieId -> row JSON (rowCodec: {movieId,title,price{amountMinor(string),currencyCode},status,version,lastEventId})
+//   sales:movies                 HASH  movieId -> row JSON (rowCodec: {movieId,title,price{amountMinor(string),currencyCode},status,version,lastEventId,lastDigest})
+//   sales:movies:index           ZSET  score 0, member movieId: GET /movies pages through it by id (BYLEX), O(page)
 //   sales:inbox:window           ZSET  ids of the catalog events applied most recently, cut to INBOX_WINDOW ids
-//   sales:rebuild:<n>:*          the same two keys, built by a replay before they are swapped in
+//   sales:rebuild:<n>:*          the same keys, built by a replay before they are swapped in
 import { defaultInboxWindow, fcall, type RedisConnection } from 'herald/runtime';
 import { text } from '../shared/redis-replies.ts';
 import { applyToRow, changeTarget, rowCodec, type ApplyOutcome, type ProjectedMovie, type ProjectionChange } from './projection-rule.ts';
@@ -15,22 +16,59 @@ export type { ApplyOutcome, ProjectedMovie, ProjectionChange } from './projectio
 
 export interface ProjectionKeys {
   movies: string;
+  /** Sorted set of every movie id (all scores 0), so a page of ids is one ZRANGE BYLEX. */
+  index: string;
   inbox: string;
 }
 
-export const liveProjectionKeys: ProjectionKeys = { movies: 'sales:movies', inbox: 'sales:inbox:window' };
+export const liveProjectionKeys: ProjectionKeys = { movies: 'sales:movies', index: 'sales:movies:index', inbox: 'sales:inbox:window' };
 
 export function rebuildProjectionKeys(token: string): ProjectionKeys {
-  return { movies: `sales:rebuild:${token}:movies`, inbox: `sales:rebuild:${token}:inbox` };
+  return { movies: `sales:rebuild:${token}:movies`, index: `sales:rebuild:${token}:index`, inbox: `sales:rebuild:${token}:inbox` };
 }
 
 export interface MovieProjection {
   readonly keys: ProjectionKeys;
-  /** Applies one catalog event identified by `eventId`; says whether it applied, was a duplicate or came early. */
-  apply(eventId: string, change: ProjectionChange): Promise<ApplyOutcome>;
+  /**
+   * Applies one catalog event identified by `eventId` whose content has `digest`; says whether it
+   * applied, was a duplicate, came early, or was refused (tampered, conflict).
+   */
+  apply(eventId: string, change: ProjectionChange, digest?: string): Promise<ApplyOutcome>;
   get(movieId: string): Promise<ProjectedMovie | undefined>;
-  /** Every row, sorted by movie id. */
+  /** Every row, sorted by movie id (tests and tools; never on a request path). */
   all(): Promise<ProjectedMovie[]>;
+  /** Up to `limit` rows with an id after `after`, sorted by id, in two commands whatever the size. */
+  page(options: { after?: string; limit: number }): Promise<{ items: ProjectedMovie[]; nextCursor?: string }>;
+}
+
+/** One page of a projection: ids from the index (ZRANGE BYLEX), rows by HMGET. */
+async function readPage(redis: RedisConnection, keys: ProjectionKeys, after: string | undefined, limit: number) {
+  const ids = ((await redis.sendCommand(['ZRANGE', keys.index, after ? `(${after}` : '-', '+', 'BYLEX', 'LIMIT', '0', String(limit + 1)])) as unknown[]).map(text);
+  const more = ids.length > limit;
+  const pageIds = ids.slice(0, limit);
+  if (pageIds.length === 0) return { items: [] };
+  const rows = (await redis.sendCommand(['HMGET', keys.movies, ...pageIds])) as unknown[];
+  const items = rows.filter((r) => r !== null && r !== undefined).map((r) => rowCodec.decode(text(r)));
+  return more ? { items, nextCursor: pageIds[pageIds.length - 1]! } : { items };
+}
+
+/**
+ * Adds to the index every row it lacks (a projection written before the index existed): one HSCAN pass,
+ * run once at start-up. Returns how many ids it added.
+ */
+export async function backfillIndex(redis: RedisConnection, keys: ProjectionKeys = liveProjectionKeys): Promise<number> {
+  const rows = Number(await redis.sendCommand(['HLEN', keys.movies]));
+  if (Number(await redis.sendCommand(['ZCARD', keys.index])) >= rows) return 0;
+  let cursor = '0';
+  let added = 0;
+  do {
+    // NOVALUES needs Redis 7.4; the fields are every other element.
+    const reply = (await redis.sendCommand(['HSCAN', keys.movies, cursor, 'COUNT', '1000'])) as unknown[];
+    cursor = text(reply[0]);
+    const ids = (reply[1] as unknown[]).filter((_, i) => i % 2 === 0).map(text);
+    if (ids.length > 0) added += Number(await redis.sendCommand(['ZADD', keys.index, ...ids.flatMap((id) => ['0', id])]));
+  } while (cursor !== '0');
+  return added;
 }
 
 const byMovieId = (a: ProjectedMovie, b: ProjectedMovie) => (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0);
@@ -39,10 +77,10 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
   const window = String(options.inboxWindow ?? defaultInboxWindow);
   return {
     keys,
-    async apply(eventId, change) {
+    async apply(eventId, change, digest = '') {
       const { movieId, version } = changeTarget(change);
-      const row = change.kind === 'upsert' ? rowCodec.encode({ ...change.movie, lastEventId: eventId }) : '';
-      const reply = (await fcall(redis, 'sales_apply', [keys.movies, keys.inbox], [movieId, eventId, String(version), change.kind, row, window])) as unknown[];
+      const row = change.kind === 'upsert' ? rowCodec.encode({ ...change.movie, lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) }) : '';
+      const reply = (await fcall(redis, 'sales_apply', [keys.movies, keys.inbox, keys.index], [movieId, eventId, String(version), change.kind, row, window, digest])) as unknown[];
       return text(reply[0]) as ApplyOutcome;
     },
     async get(movieId) {
@@ -52,6 +90,9 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
     async all() {
       const raw = await redis.sendCommand(['HVALS', keys.movies]) as unknown[];
       return raw.map((r) => rowCodec.decode(text(r))).sort(byMovieId);
+    },
+    page({ after, limit }) {
+      return readPage(redis, keys, after, limit);
     },
   };
 }
@@ -72,14 +113,17 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
   const rows = new Map<string, ProjectedMovie>();
   const inbox = new Set<string>();
   let changed = new Set<string>();
+  let created: string[] = [];
   let applied: string[] = [];
   let order = 0;
   return {
     keys,
-    async apply(eventId, change) {
+    async apply(eventId, change, digest = '') {
       const { movieId } = changeTarget(change);
-      const verdict = applyToRow(rows.get(movieId), eventId, change, inbox.has(eventId));
+      const before = rows.get(movieId);
+      const verdict = applyToRow(before, eventId, change, inbox.has(eventId), digest);
       if (verdict.outcome !== 'applied') return verdict.outcome;
+      if (!before) created.push(movieId);
       rows.set(movieId, verdict.row!);
       changed.add(movieId);
       inbox.add(eventId);
@@ -96,7 +140,9 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       const pipeline = redis.multi();
       if (fields.length > 0) pipeline.addCommand(['HSET', keys.movies, ...fields]);
       if (scored.length > 0) pipeline.addCommand(['ZADD', keys.inbox, ...scored]);
+      if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);
       changed = new Set();
+      created = [];
       applied = [];
       for (const reply of (await pipeline.execAsPipeline()) as unknown[]) if (reply instanceof Error) throw reply;
     },
@@ -105,6 +151,9 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     },
     async all() {
       return [...rows.values()].sort(byMovieId);
+    },
+    page({ after, limit }) {
+      return readPage(redis, keys, after, limit);
     },
   };
 }

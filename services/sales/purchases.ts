@@ -46,6 +46,18 @@ export function purchaseCompleted(purchase: Purchase): PurchaseCompleted {
 /** Where a stored purchase's bigints live. */
 const purchaseBigInts = ['movie.unitPrice.amountMinor', 'total.amountMinor'];
 
+/** Largest amount a Money can carry: int64 on the wire (PurchaseCompleted.total.amount_minor). */
+export const maxInt64 = 2n ** 63n - 1n;
+
+/** unit price × quantity, or a 400 when it does not fit int64: an overflow is refused, never wrapped. */
+function checkedTotal(movie: ProjectedMovie, quantity: number): bigint {
+  const total = movie.price.amountMinor * BigInt(quantity);
+  if (total > maxInt64 || total < 0n) {
+    throw new DomainError('HERALD_ERR_VALIDATION', `quantity ${quantity} × unit price ${movie.price.amountMinor} of movie ${movie.movieId} exceeds the largest total (2^63 - 1 minor units)`, { field: 'quantity' });
+  }
+  return total;
+}
+
 /** The channel event for a purchase, with its envelope options; the Pact provider verifies this too. */
 export function outgoingPurchase(purchase: Purchase, traceparent?: string): Extract<OutgoingEvent<SalesPurchaseChannel>, { name: 'PurchaseCompleted' }> {
   return {
@@ -90,7 +102,7 @@ export function createPurchaseService(redis: RedisConnection, projection: MovieP
       customerId: input.customerId,
       quantity: input.quantity,
       movie: { movieId: movie.movieId, title: movie.title, unitPrice: { ...movie.price }, catalogVersion: movie.version },
-      total: { amountMinor: movie.price.amountMinor * BigInt(input.quantity), currencyCode: movie.price.currencyCode },
+      total: { amountMinor: checkedTotal(movie, input.quantity), currencyCode: movie.price.currencyCode },
       purchasedAt: purchasedAt.toISOString(),
       eventId: uuidv7(purchasedAt.getTime()),
     } satisfies Purchase;

@@ -1,14 +1,15 @@
 // Rebuilds Sales' movie projection from the retained `catalog.movie.v1` stream into a fresh key space,
 // with a progress bar, then swaps it in atomically. It never stops the live consumer: rows the live
 // consumer advanced past the replay's end are kept (functions.lua: sales_swap). The fold is the
-// projection rule itself (projection-rule.ts: applyToRow), shared with the drift check.
-// Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]`.
+// projection rule itself (projection-rule.ts: applyToRow).
+// Run: `REDIS_URL=... node --conditions=herald-source services/sales/replay.ts [--drift]` (--drift reads
+// Catalog's API at CATALOG_URL, see drift.ts).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { closeConnection, connectRedis, defaultInboxWindow, fcall, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
+import { closeConnection, connectRedis, defaultInboxWindow, fcall, isDeadLetterError, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { envInt } from '../shared/env.ts';
-import { checkDrift, formatDriftReport } from './drift.ts';
+import { checkDrift, formatDriftReport, httpCatalogReader } from './drift.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
 import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, type FoldingProjection, type ProjectionKeys } from './projection.ts';
 
@@ -17,6 +18,8 @@ export interface RebuildResult {
   skipped: number;
   /** Events whose predecessor is not in the stream at all (trimmed); reported, not applied. */
   gaps: number;
+  /** Events refused by the handlers' checks (as the live consumer dead-letters them); not applied. */
+  refused: number;
   /** Live rows newer than the replay's end, carried over into the rebuilt projection. */
   keptNewer: number;
   movies: number;
@@ -37,6 +40,8 @@ export interface FoldResult {
   skipped: number;
   /** Events whose predecessor is not in the stream at all (trimmed); reported, not applied. */
   gaps: number;
+  /** Events refused by the handlers' checks (as the live consumer dead-letters them); not applied. */
+  refused: number;
 }
 
 /**
@@ -51,12 +56,19 @@ export async function foldCatalogStream(
 ): Promise<FoldResult> {
   const handlers = createCatalogMovieHandlers(projection);
   const deferred: Array<() => Promise<void>> = [];
+  // An event the live consumer refuses (DLQ `rejected`: domain rule, tampered, conflicting version) is
+  // refused here too, counted and skipped: it must neither stop the fold nor be applied.
+  let refused = 0;
   const tolerant = Object.fromEntries(
     Object.entries(handlers).map(([name, handler]) => [name, async (event: never) => {
       const apply = () => (handler as (e: never) => Promise<void>)(event);
       try {
         await apply();
       } catch (error) {
+        if (isDeadLetterError(error)) {
+          refused++;
+          return;
+        }
         if (!isNotReadyError(error)) throw error;
         deferred.push(apply);
       }
@@ -77,9 +89,9 @@ export async function foldCatalogStream(
       handlers: tolerant, handleBatch, batchSize: 500, ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     await writing;
-    const gaps = await retryDeferred(deferred);
+    const gaps = await retryDeferred(deferred, () => refused++);
     if (options.write) await projection.flush();
-    return { applied: result.applied, skipped: result.skipped, gaps };
+    return { applied: result.applied, skipped: result.skipped, gaps, refused };
   } finally {
     await writing.catch(() => {}); // a failed write has already failed the fold
   }
@@ -89,7 +101,7 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   const started = performance.now();
   const target = options.target ?? liveProjectionKeys;
   const scratch = rebuildProjectionKeys(`${Date.now()}-${process.pid}`);
-  await redis.sendCommand(['DEL', scratch.movies, scratch.inbox]);
+  await redis.sendCommand(['DEL', scratch.movies, scratch.inbox, scratch.index]);
   // The scratch keys are fresh and only this rebuild writes them: each batch is folded in memory and
   // written with one pipelined HSET + ZADD, instead of one function call per event.
   const projection = createFoldingProjection(redis, scratch);
@@ -106,17 +118,17 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
       },
     });
     const window = String(options.inboxWindow ?? defaultInboxWindow);
-    const keptNewer = Number(await fcall(redis, 'sales_swap', [target.movies, target.inbox, scratch.movies, scratch.inbox], [window]));
+    const keptNewer = Number(await fcall(redis, 'sales_swap', [target.movies, target.inbox, scratch.movies, scratch.inbox, target.index, scratch.index], [window]));
     const movies = Number(await redis.sendCommand(['HLEN', target.movies]));
     return { ...result, keptNewer, movies, ms: Math.round(performance.now() - started) };
   } finally {
     bar?.stop();
-    await redis.sendCommand(['DEL', scratch.movies, scratch.inbox]);
+    await redis.sendCommand(['DEL', scratch.movies, scratch.inbox, scratch.index]);
   }
 }
 
 /** Retries set-aside events until a pass makes no progress; returns how many never applied (gaps). */
-async function retryDeferred(deferred: Array<() => Promise<void>>): Promise<number> {
+async function retryDeferred(deferred: Array<() => Promise<void>>, onRefused: () => void): Promise<number> {
   let remaining = deferred;
   while (remaining.length > 0) {
     const next: Array<() => Promise<void>> = [];
@@ -124,6 +136,10 @@ async function retryDeferred(deferred: Array<() => Promise<void>>): Promise<numb
       try {
         await apply();
       } catch (error) {
+        if (isDeadLetterError(error)) {
+          onRefused();
+          continue;
+        }
         if (!isNotReadyError(error)) throw error;
         next.push(apply);
       }
@@ -149,11 +165,11 @@ export async function runRebuildCommand(
   const redis = await connectRedis(redisUrl, { name: 'sales:replay', commandTimeoutMs: 0 });
   try {
     const result = await rebuildProjection(redis, { progress: io.stderr, inboxWindow: envInt(process.env, 'INBOX_WINDOW', defaultInboxWindow, 100, 100_000_000) });
-    io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
+    io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.refused} refused, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);
     if (!values.drift) return 0;
-    const report = await checkDrift(redis);
+    const report = await checkDrift(redis, httpCatalogReader(process.env.CATALOG_URL ?? 'http://127.0.0.1:3001'));
     io.stdout.write(formatDriftReport(report));
-    return report.differences.length === 0 ? 0 : 1;
+    return report.unrepaired === 0 ? 0 : 1;
   } finally {
     await closeConnection(redis);
   }

@@ -20,7 +20,7 @@ export function registerSalesRoutes(app: FastifyInstance, deps: { purchases: Pur
   const { purchases, projection } = deps;
   const guard = requireToken(deps.serviceToken);
 
-  app.post<{ Body: { movieId: string; customerId: string; quantity: number } }>('/purchases', { schema: createPurchaseSchema, onRequest: guard, config: { fields: { movieId: 'body.movieId' } } }, async (request, reply) => {
+  app.post<{ Body: { movieId: string; customerId: string; quantity: number } }>('/purchases', { schema: createPurchaseSchema, onRequest: guard, config: { fields: { movieId: 'body.movieId', quantity: 'body.quantity' } } }, async (request, reply) => {
     const purchase = await purchases.buy(request.body, { traceparent: request.traceparent });
     deps.onPurchase?.();
     return reply.status(201).header('location', `/purchases/${purchase.purchaseId}`).send(purchaseToJson(purchase));
@@ -39,12 +39,8 @@ export function registerSalesRoutes(app: FastifyInstance, deps: { purchases: Pur
   });
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>('/movies', { schema: listProjectedMoviesSchema }, async (request) => {
-    // The projection is one hash; a page is a slice of it sorted by id (fine for a catalog-sized set).
-    const limit = Number(request.query.limit ?? 20);
-    const cursor = request.query.cursor;
-    const rows = (await projection.all()).filter((m) => !cursor || m.movieId > cursor);
-    const page = rows.slice(0, limit);
-    const next = rows.length > limit ? page[page.length - 1]?.movieId : undefined;
-    return { items: page.map(projectedMovieToJson), ...(next ? { nextCursor: next } : {}) };
+    // One ZRANGE BYLEX on the id index plus one HMGET: the cost is the page, not the projection.
+    const page = await projection.page({ limit: Number(request.query.limit ?? 20), ...(request.query.cursor ? { after: request.query.cursor } : {}) });
+    return { items: page.items.map(projectedMovieToJson), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
 }

@@ -9,6 +9,7 @@ import type { BaseServiceConfig } from './env.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { consumerHealth, redisHealth, type HealthCheck } from './observability.ts';
 import { connectServiceRedis } from './redis-connect.ts';
+import { limitRepeats, type LimitedLogger } from './log-limiter.ts';
 import { createServiceRelay } from './relay.ts';
 import { createServiceApp } from './service-app.ts';
 
@@ -16,6 +17,11 @@ import { createServiceApp } from './service-app.ts';
 export interface ServiceRuntime {
   metrics: MetricsRegistry;
   addHealthCheck(check: HealthCheck): void;
+  /**
+   * The app's logger for warnings that repeat per entry or per retry (dead letters, a stuck relay): the
+   * first of a kind per minute in full, then one line with the count.
+   */
+  quietLog: LimitedLogger;
 }
 
 /** Registers into the parent instead of a child context (what fastify-plugin does), so hooks apply app-wide. */
@@ -33,9 +39,9 @@ export function ownLibrary(service: string, appUrl: string): FunctionLibrary {
  * installed in this very version (else start-up fails, naming `herald redis setup`), checks Redis on
  * /health, and closes the connection last.
  */
-export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; libraries: FunctionLibrary[]; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
+export function redisPlugin(runtime: ServiceRuntime, options: { url: string; name: string; libraries: FunctionLibrary[]; timeoutMs?: number; onConnect(redis: RedisConnection): void }): FastifyPluginAsync {
   return shared(async (app) => {
-    const redis = await connectServiceRedis(options.url, { name: options.name, log: app.log });
+    const redis = await connectServiceRedis(options.url, { name: options.name, log: app.log, ...(options.timeoutMs ? { commandTimeoutMs: options.timeoutMs } : {}) });
     try {
       for (const library of options.libraries) await assertLibraryInstalled(redis, library);
     } catch (error) {
@@ -53,7 +59,7 @@ export function redisPlugin(runtime: ServiceRuntime, options: { url: string; nam
 /** Runs the service's outbox relay (herald/runtime) from onReady to onClose. */
 export function relayPlugin(runtime: ServiceRuntime, redis: RedisConnection, options: { outboxKey: string; channels: OutboxRelayOptions['channels']; batchSize: number; ackDelayMs: number }): FastifyPluginAsync {
   return shared(async (app) => {
-    const { relay, health } = createServiceRelay(redis, { ...options, metrics: runtime.metrics, logger: app.log });
+    const { relay, health } = createServiceRelay(redis, { ...options, metrics: runtime.metrics, logger: runtime.quietLog });
     runtime.addHealthCheck(health);
     app.addHook('onReady', async () => {
       await relay.start();
@@ -89,11 +95,14 @@ export interface OpenedService {
  */
 export async function openServiceApp(service: string, config: BaseServiceConfig<string>, library?: FunctionLibrary): Promise<OpenedService> {
   const { app, metrics, addHealthCheck } = createServiceApp({ service, roles: config.roles, logLevel: config.logLevel, bodyLimit: config.bodyLimit });
-  const runtime: ServiceRuntime = { metrics, addHealthCheck };
+  const quietLog = limitRepeats(app.log);
+  app.addHook('onClose', async () => quietLog.close());
+  const runtime: ServiceRuntime = { metrics, addHealthCheck, quietLog };
   let redis: RedisConnection | undefined;
   try {
     await app.register(redisPlugin(runtime, {
       url: config.redisUrl, name: `${service}:${config.roles.join('+')}`, libraries: [runtimeLibrary, ...(library ? [library] : [])],
+      timeoutMs: config.redisTimeoutMs,
       onConnect: (connection) => (redis = connection),
     }));
   } catch (error) {

@@ -57,6 +57,8 @@ export interface BaseServiceConfig<R extends string> {
   bodyLimit: number;
   /** Fault injection for tests: pause between publish and outbox delete. */
   relayAckDelayMs: number;
+  /** A Redis command that gets no reply (or no connection) within this many ms fails; the request answers 503. */
+  redisTimeoutMs: number;
 }
 
 export function loadBaseServiceConfig<R extends string>(
@@ -75,6 +77,7 @@ export function loadBaseServiceConfig<R extends string>(
     roles: envRoles(env, argv, defaults.roles),
     bodyLimit: envInt(env, 'BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
     relayAckDelayMs: envInt(env, 'RELAY_ACK_DELAY_MS', 0, 0, 60_000),
+    redisTimeoutMs: envInt(env, 'REDIS_TIMEOUT_MS', 2000, 1500, 60_000),
   };
 }
 

@@ -12,6 +12,7 @@ export const serviceErrorCodes = registerErrorCodes('services', {
   HERALD_ERR_MOVIE_RETIRED: { status: 409, meaning: 'The movie is retired; it can no longer be changed.' },
   HERALD_ERR_NOT_SELLABLE: { status: 409, meaning: 'The movie is retired and cannot be bought.' },
   HERALD_ERR_INTERNAL: { status: 500, meaning: 'An unexpected failure inside a service; the details are in its log.' },
+  HERALD_ERR_UNAVAILABLE: { status: 503, meaning: 'Redis is down, paused, out of memory or busy; retry after the Retry-After delay.' },
 });
 
 export type ServiceErrorCode = keyof typeof serviceErrorCodes;

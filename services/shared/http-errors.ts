@@ -1,10 +1,12 @@
 // The one place where errors become HTTP responses: Herald error codes map to the status their layer
 // registered (runtime or services), a domain error's domain field to the route's request field, schema
-// failures to 400 naming the field. It never leaks a stack or a secret.
+// failures to 400 naming the field, and a Redis that is down, paused, out of memory or busy to 503 with
+// Retry-After. It never leaks a stack or a secret.
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorCodeInfo, isHeraldError } from 'herald/runtime';
-import { httpError, isDomainError, type ServiceErrorCode } from './errors.ts';
+import { httpError, isDomainError, serviceErrorCodes, type ServiceErrorCode } from './errors.ts';
+import { limitRepeats } from './log-limiter.ts';
 
 /** JSON schema of every error body, shared by all routes' 4xx/5xx responses. */
 export const errorBodySchema = {
@@ -47,12 +49,44 @@ export function fieldOf(context: string | undefined, error: AjvError): string {
   return [where, ...path].join('.');
 }
 
+// node-redis' own failures when the server cannot answer: closed or offline client, a socket that died
+// or stayed silent past socketTimeout, a command that waited past its timeout in the offline queue.
+const unavailableClientErrors = new Set([
+  'ClientClosedError', 'ClientOfflineError', 'ConnectionTimeoutError', 'SocketTimeoutError', 'TimeoutError',
+  'SocketClosedUnexpectedlyError', 'DisconnectsClientError', 'ReconnectStrategyError',
+  'SocketTimeoutDuringMaintenanceError', 'CommandTimeoutDuringMaintenanceError',
+]);
+const unavailableSystemCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+// Redis replies that say "not now" rather than "never": a script runs too long, memory is full, the
+// data set is loading, a replica or cluster is not ready, persistence is failing. Inside a script the
+// reply text follows the script's own prefix, hence the match after a space, a dash or a colon too.
+const unavailableReply = /(?:^|[\s:-])(BUSY|OOM|LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|MISCONF)\b/;
+const slowRecovery = new Set(['OOM', 'MISCONF']);
+
+/**
+ * Seconds a client should wait before retrying, when `error` says Redis cannot answer right now (down,
+ * paused, out of memory, busy); undefined for every other error.
+ */
+export function unavailableRetryAfter(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (isHeraldError(error)) return error.code === 'HERALD_ERR_UNAVAILABLE' ? Number(error.details.retryAfter ?? 1) : undefined;
+  if (unavailableClientErrors.has(error.constructor.name) || unavailableClientErrors.has(error.name)) return 1;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && unavailableSystemCodes.has(code)) return 1;
+  const reply = unavailableReply.exec(error.message);
+  if (reply) return slowRecovery.has(reply[1]!) ? 5 : 1;
+  return undefined;
+}
+
 /**
  * The HTTP body of an error. `fields` maps a domain error's field (`expectedVersion`) to the request
  * field of the route that failed (`body.expectedVersion`); a domain field the route does not map is left
  * out rather than named as a request field the client never sent.
  */
 export function toErrorBody(error: unknown, fields: Readonly<Record<string, string>> = {}): ErrorBody {
+  if (unavailableRetryAfter(error) !== undefined) {
+    return { statusCode: 503, code: 'HERALD_ERR_UNAVAILABLE', error: reason(503), message: serviceErrorCodes.HERALD_ERR_UNAVAILABLE.meaning };
+  }
   const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fastifyError?.validation && fastifyError.validation.length > 0) {
     const first = fastifyError.validation[0]!;
@@ -81,9 +115,17 @@ export function toErrorBody(error: unknown, fields: Readonly<Record<string, stri
 
 export function registerErrorMapping(app: FastifyInstance): void {
   app.addSchema(errorBodySchema);
+  // During an outage every request fails the same way: one line a minute with a count, not one per request.
+  const outageLog = limitRepeats(app.log);
+  app.addHook('onClose', async () => outageLog.close());
   app.setErrorHandler((error, request, reply) => {
     const body = toErrorBody(error, request.routeOptions.config?.fields);
-    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    const retryAfter = unavailableRetryAfter(error);
+    if (retryAfter !== undefined) {
+      // An outage is not a bug: no stack, and one line a minute with a count.
+      outageLog.warn({ code: body.code, cause: (error as Error).message, reqId: request.id }, 'redis unavailable; answering 503');
+      void reply.header('retry-after', String(retryAfter));
+    } else if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, field: body.field }, body.message);
     return reply.status(body.statusCode).send(body);
   });

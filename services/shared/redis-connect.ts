@@ -26,9 +26,24 @@ export function authRefusalMessage(url: string, error: Error): string {
   return `Redis at ${safeRedisUrl(url)} refused user "${user}": ${cause}; check REDIS_URL`;
 }
 
+/**
+ * 2 s: twice the consumer's 1 s BLOCK (a blocking read must never trip it) and far above any command the
+ * services send (sub-millisecond scripts), yet short enough that a paused Redis fails a request quickly.
+ */
+export const DEFAULT_REDIS_TIMEOUT_MS = 2000;
+
 export async function connectServiceRedis(
   url: string,
-  options: { name: string; timeoutMs?: number; log: { warn(obj: object, msg: string): void } },
+  options: {
+    name: string;
+    timeoutMs?: number;
+    /**
+     * Longest a command may wait, for a reply (socket timeout) or for a reconnect (offline queue), before
+     * it fails and the request answers 503; REDIS_TIMEOUT_MS. Default DEFAULT_REDIS_TIMEOUT_MS.
+     */
+    commandTimeoutMs?: number;
+    log: { warn(obj: object, msg: string): void };
+  },
 ): Promise<RedisConnection> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   let lastError = '';
@@ -42,6 +57,8 @@ export async function connectServiceRedis(
     return await Promise.race([
       connectRedis(url, {
         name: options.name,
+        commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
+        socketTimeoutMs: options.commandTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
         onError: (error) => {
           lastError = error.message;
           // A refusal ends start-up with its own line (below); it is not a reconnect.

@@ -12,7 +12,7 @@ import { createProducer } from '../runtime/redis/producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from '../runtime/redis/connection.ts';
 import { parseEntries } from '../runtime/redis/replies.ts';
 import { loadContract } from '../codegen/contract.ts';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords, serviceAccess } from './redis-acl.ts';
+import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords, serviceAccess } from './redis-acl.ts';
 import { readServiceManifests } from './service-manifests.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
@@ -26,6 +26,8 @@ beforeAll(async () => {
   admin = await connectRedis(server.url);
   catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.of('catalog')), { name: 'catalog:test' });
   sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.of('sales')), { name: 'sales:test' });
+  await createConsumerGroups(admin); // the deployer's step
+  await admin.sendCommand(['XADD', 'catalog.movie.v1.dlq', '*', 'x-dlq-reason', 'rejected']);
   await admin.sendCommand(['SET', 'sales:purchase:p1', '{"secret":true}']);
   await admin.sendCommand(['RPUSH', 'catalog:movie:m1:events', '{}']);
 });
@@ -84,7 +86,17 @@ describe('Redis ACL users per service', () => {
     { user: 'sales', command: ['LRANGE', 'catalog:movie:m1:events', '0', '-1'], expect: 'refused' },
     { user: 'sales', command: ['EVAL', "return redis.call('XADD', KEYS[1], '*', 'k', 'v')", '1', 'catalog.movie.v1'], expect: 'refused' },
     { user: 'sales', command: ['EVAL', "return redis.call('XADD', 'catalog.movie.v1', '*', 'k', 'v')", '0'], expect: 'refused' },
-    { user: 'sales', command: ['XGROUP', 'CREATE', 'catalog.movie.v1', 'sales', '0', 'MKSTREAM'], expect: 'allowed' },
+    // Only the deployer creates groups: a rogue group would hold retention back.
+    { user: 'sales', command: ['XGROUP', 'CREATE', 'catalog.movie.v1', 'evil-group', '0'], expect: 'refused' },
+    { user: 'sales', command: ['XGROUP', 'CREATE', 'sales:own-stream', 'g', '0', 'MKSTREAM'], expect: 'refused' },
+    // Dead letters are data: a service appends and reads, only an operator deletes or trims.
+    { user: 'sales', command: ['XTRIM', 'catalog.movie.v1.dlq', 'MAXLEN', '0'], expect: 'refused' },
+    { user: 'sales', command: ['XDEL', 'catalog.movie.v1.dlq', '0-1'], expect: 'refused' },
+    { user: 'sales', command: ['DEL', 'catalog.movie.v1.dlq'], expect: 'refused' },
+    { user: 'sales', command: ['EVAL', "return redis.call('XTRIM', KEYS[1], 'MAXLEN', 0)", '1', 'catalog.movie.v1.dlq'], expect: 'refused' },
+    { user: 'sales', command: ['XRANGE', 'catalog.movie.v1.dlq', '-', '+', 'COUNT', '1'], expect: 'allowed' },
+    { user: 'catalog', command: ['XTRIM', 'catalog.movie.v1.dlq', 'MAXLEN', '0'], expect: 'refused' },
+    { user: 'catalog', command: ['XTRIM', 'catalog.movie.v1', 'MAXLEN', '~', '1000000'], expect: 'allowed' },
     { user: 'sales', command: ['XREADGROUP', 'GROUP', 'sales', 's1', 'COUNT', '1', 'STREAMS', 'catalog.movie.v1', '>'], expect: 'allowed' },
     { user: 'sales', command: ['XAUTOCLAIM', 'catalog.movie.v1', 'sales', 's1', '0', '0-0', 'COUNT', '1'], expect: 'allowed' },
     { user: 'sales', command: ['XACK', 'catalog.movie.v1', 'sales', '0-1'], expect: 'allowed' },

@@ -27,9 +27,15 @@ const scripting = ['fcall', 'fcall_ro'];
 /** MULTI/EXEC: the dead-letter write and its XACK are one transaction, and so are a park and its XDEL. */
 const transactions = ['multi', 'exec', 'discard'];
 /** Publishing to an owned channel, relaying an owned outbox, and the safe trim (herald_trim_safely). */
-const ownStreams = ['xadd', 'xread', 'xrange', 'xrevrange', 'xlen', 'xdel', 'xtrim', 'xinfo|groups', 'xinfo|stream', 'xpending'];
-/** Consuming a channel with a consumer group (consumer.ts), replaying it (replay.ts) and reading lag. */
-const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xgroup|create', 'xpending', 'xinfo|groups', 'xinfo|stream', 'xrange', 'xrevrange', 'xlen'];
+const ownStreams = ['xadd', 'xread', 'xrange', 'xrevrange', 'xlen', 'xdel', 'xtrim', 'xinfo|groups', 'xinfo|stream', 'xinfo|consumers', 'xpending'];
+/**
+ * Consuming a channel with a consumer group (consumer.ts), replaying it (replay.ts) and reading lag.
+ * Never XGROUP CREATE: only the deployer creates groups (createConsumerGroups), so a service cannot
+ * add a group that holds retention back.
+ */
+const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xpending', 'xinfo|groups', 'xinfo|stream', 'xrange', 'xrevrange', 'xlen'];
+/** Dead-letter streams: a service appends and reads; deleting or trimming dead letters is the operator's. */
+const deadLetterWriter = ['xadd', 'xrange', 'xrevrange', 'xlen', 'xinfo|stream'];
 
 /** What one service user may touch: its own key prefix and commands, and the contract's channels. */
 export interface ServiceAccess {
@@ -78,11 +84,14 @@ const registryRead = `(%R~${schemaRegistryPrefix}* +hexists +hget +hkeys)`;
 
 /** The ACL rules of one service user, without its password, as ACL SETUSER arguments. */
 export function aclRuleTokens(access: ServiceAccess): string[] {
-  const ownKeys = [`${access.keyPrefix}:*`, ...access.sends, ...access.sends.map(deadLetterKey), ...access.receives.map(deadLetterKey)];
+  const ownKeys = [`${access.keyPrefix}:*`, ...access.sends];
+  const deadLetters = [...access.sends, ...access.receives].map(deadLetterKey);
   const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...access.redisCommands])];
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.
   const selectors = access.receives.map((channel) => `(~${channel} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
+  // Its dead-letter streams: append and read only (no XDEL, XTRIM, DEL).
+  if (deadLetters.length > 0) selectors.push(`(${deadLetters.map((k) => `~${k}`).join(' ')} ${deadLetterWriter.map((c) => `+${c}`).join(' ')})`);
   return [...root, ...selectors, registryRead];
 }
 
@@ -119,6 +128,28 @@ export function toolAclRuleTokens(user: ToolUser, channels: string[] = contractC
 /** The tool user's rules as a redis.conf `user` line says them. */
 export function toolAclRules(user: ToolUser, channels: string[] = contractChannels()): string {
   return toolAclRuleTokens(user, channels).join(' ');
+}
+
+/** The consumer groups the deployer creates: one per service and channel it receives, named after the service. */
+export function consumerGroups(access: ServiceAccess[] = serviceAccess()): Array<{ stream: string; group: string }> {
+  return access.flatMap((a) => a.receives.map((stream) => ({ stream, group: a.name })));
+}
+
+/**
+ * Creates every service's consumer group (from the start of the stream, MKSTREAM) as the deployer, with
+ * an admin connection; a group that exists is left as it is. Returns the groups it created.
+ */
+export async function createConsumerGroups(admin: { sendCommand(args: string[]): Promise<unknown> }, access: ServiceAccess[] = serviceAccess()): Promise<string[]> {
+  const created: string[] = [];
+  for (const { stream, group } of consumerGroups(access)) {
+    try {
+      await admin.sendCommand(['XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM']);
+      created.push(`${stream}/${group}`);
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+  }
+  return created;
 }
 
 export function passwordHash(password: string): string {

@@ -1,7 +1,7 @@
 // `herald dev` as a user runs it: private Redis with AOF under the project, its functions installed,
 // every service with a manifest, credentials handed over, Ctrl-C.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,50 @@ describe('herald dev', () => {
       dev.kill('SIGINT');
     }
     expect(await exited).toBe(0);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('gives each service only its own Redis password, refuses a second run on the same folder, and stops everything on SIGHUP', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'herald-dev-hup-'));
+    const secrets = { admin: 'admin-secret-pw', catalog: 'catalog-secret-pw', sales: 'sales-secret-pw', reporting: 'reporting-secret-pw' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, HERALD_REDIS_ADMIN_PASSWORD: secrets.admin, HERALD_REDIS_CATALOG_PASSWORD: secrets.catalog,
+      HERALD_REDIS_SALES_PASSWORD: secrets.sales, HERALD_REDIS_REPORTING_PASSWORD: secrets.reporting,
+    };
+    delete env.REDIS_URL;
+    const args = async () => ['--conditions=herald-source', 'src/cli/main.ts', 'dev', '--cwd', project, '--data', data,
+      '--catalog-port', String(await freePort()), '--sales-port', String(await freePort()), '--reporting-port', String(await freePort()), '--quiet'];
+    const dev = spawn(process.execPath, await args(), { cwd: root, env });
+    let out = '';
+    dev.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    dev.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+    let pids: number[] = [];
+    try {
+      await waitFor('herald dev to be ready', async () => out.includes('herald dev: ready'), 40_000, 100);
+      // Its children: redis-server and the three services (each in its own process group).
+      pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(dev.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((p) => p > 0);
+      expect(pids).toHaveLength(4);
+      const environments = pids.map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      for (const environ of environments) expect(environ).not.toContain(secrets.admin);
+      const services = environments.filter((e) => e.includes('REDIS_URL='));
+      expect(services).toHaveLength(3);
+      for (const environ of services) {
+        expect(environ).not.toContain('HERALD_REDIS_');
+        const user = /REDIS_URL=redis:\/\/(\w+):/.exec(environ)![1] as 'catalog' | 'sales' | 'reporting';
+        expect(environ).toContain(secrets[user]);
+        for (const other of (['catalog', 'sales', 'reporting'] as const).filter((name) => name !== user)) expect(environ).not.toContain(secrets[other]);
+      }
+
+      const second = spawnSync(process.execPath, await args(), { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+      expect(second.status).not.toBe(0);
+      expect(second.stdout + second.stderr).toMatch(new RegExp(`data folder ${data} is in use`));
+    } finally {
+      dev.kill('SIGHUP');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('herald dev: stopped');
+    for (const pid of pids) expect(existsSync(`/proc/${pid}`)).toBe(false);
     rmSync(data, { recursive: true, force: true });
   });
 });

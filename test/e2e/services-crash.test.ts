@@ -96,7 +96,7 @@ describe('crash safety', () => {
   it('replay.ts rebuilds an identical projection and finds no drift', async () => {
     const before = await projection();
     await redis.sendCommand(['DEL', 'sales:movies']);
-    const run = spawn(process.execPath, ['--conditions=herald-source', 'services/sales/replay.ts', '--drift'], { cwd: root, env: { ...process.env, REDIS_URL: stack.redisUrl } });
+    const run = spawn(process.execPath, ['--conditions=herald-source', 'services/sales/replay.ts', '--drift'], { cwd: root, env: { ...process.env, REDIS_URL: stack.redisUrl, CATALOG_URL: stack.process('catalog').url } });
     let out = '';
     run.stdout.on('data', (c: Buffer) => (out += c.toString()));
     run.stderr.on('data', (c: Buffer) => (out += c.toString()));

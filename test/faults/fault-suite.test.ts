@@ -8,6 +8,10 @@ import { poisonScenario } from './scenarios/poison-events.ts';
 import { restartRedisScenario } from './scenarios/restart-redis.ts';
 import { slowConsumerScenario } from './scenarios/slow-consumer.ts';
 import { twoConsumersScenario } from './scenarios/two-consumers.ts';
+import { redisUnavailableScenario } from './scenarios/redis-unavailable.ts';
+import { hostileProducerScenario } from './scenarios/hostile-producer.ts';
+import { aofRewriteRestartScenario } from './scenarios/aof-rewrite-restart.ts';
+import { wholeStackKillScenario } from './scenarios/whole-stack-kill.ts';
 
 const reports: LedgerReport[] = [];
 const measured: string[] = [];
@@ -66,5 +70,30 @@ describe('fault suite', () => {
     expect(r.pendingAtKill).toBeGreaterThan(0);
     expect(r.pendingOfDeadAfter).toBe(0);
     expectClean(r, { pendingOfKilledConsumer: r.pendingAtKill, afterReclaim: r.pendingOfDeadAfter, writerDoneMsAfterKill: r.writerDoneMs, settledMsAfterKill: r.settledMs });
+  });
+
+  test('7. Redis paused (SIGSTOP 3 s) and out of memory (2 s) under load: 503 with Retry-After, then recovery', async () => {
+    const r = await redisUnavailableScenario({ movies: 10, updatesPerMovie: 40, pauseMs: 3000, oomMs: 2000 });
+    expect(r.paused503).toBeGreaterThan(0);
+    expect(r.oom503).toBeGreaterThan(0);
+    expectClean(r, { pausedProbes: r.pausedProbes, paused503: r.paused503, slowestPausedMs: r.slowestPausedMs, oomProbes: r.oomProbes, oom503: r.oom503, failedRequestsRetried: r.failedRequestsRetried });
+  });
+
+  test('8. a hostile producer (forged versions, a reused id, €€€, oversize) and 20k junk entries', async () => {
+    const r = await hostileProducerScenario({ movies: 10, updatesPerMovie: 30, quiet: 5, junk: 20_000 });
+    expect(r.deadLetters).toMatchObject({ rejected: 3, 'too-large': 1, undecodable: 20_000 });
+    expect(r.repaired).toBe(1);
+    expectClean(r, { deadLetters: r.deadLetters, driftFound: r.driftFound, repaired: r.repaired, deadLetterLogLines: r.deadLetterLines, salesLogBytes: r.salesLogBytes });
+  });
+
+  test('9. SIGKILL the whole stack (herald dev, Redis, every service) under load, restart herald dev', async () => {
+    const r = await wholeStackKillScenario({ movies: 10, updatesPerMovie: 40 });
+    expect(r.processesKilled).toBe(5); // herald dev, redis-server, Catalog, Sales, Reporting
+    expectClean(r, { processesKilled: r.processesKilled, failedRequestsRetried: r.failedRequestsRetried });
+  });
+
+  test('10. an AOF rewrite mid-stream, then a restart from the rewritten AOF: nothing lost, lag back to 0', async () => {
+    const r = await aofRewriteRestartScenario({ movies: 10, updatesPerMovie: 40 });
+    expectClean(r, { rewrittenAtUpdate: r.rewrittenAtUpdate, lag: r.lag, redisOwnLag: r.redisOwnLag, failedRequestsRetried: r.failedRequestsRetried });
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
+import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
 import { freePort, startRedisServer, type RedisServer } from '../../src/cli/redis-server.ts';
 import { functionLibraries } from '../../src/cli/service-manifests.ts';
 import { loadFunctionLibraries } from '../../src/runtime/redis/functions.ts';
@@ -39,7 +39,9 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   let redis = await startRedisServer(redisOptions);
   const admin = await connectRedis(redis.url, { name: 'fault-driver' });
   // The deployer's step (`herald redis setup`); the functions live in the AOF, so a restart keeps them.
+  // Service users may not create consumer groups either: the deployer does.
   await loadFunctionLibraries(admin, functionLibraries(join(import.meta.dirname, '../..')));
+  await createConsumerGroups(admin);
   const processes = new Map<string, ServiceProcess>();
   const base = { CONSUMER_MIN_IDLE_MS: '1500', LOG_LEVEL: 'warn' };
   for (const [label, spec] of Object.entries(options.processes)) {

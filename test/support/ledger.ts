@@ -32,6 +32,13 @@ export class Ledger {
   inDoubt = 0;
   /** Event id -> expected DLQ reason, for bad entries the scenario put on the channel on purpose. */
   readonly injected = new Map<string, string>();
+  /**
+   * Stream entry id -> expected DLQ reason, for injected copies that reuse a real event's id (tampered
+   * content): the id alone cannot tell them from the real event.
+   */
+  readonly injectedEntries = new Map<string, string>();
+  /** Forged event ids Sales could not tell from real ones and applied (the drift check must repair them). */
+  readonly forgedApplied = new Set<string>();
 
   constructor(scenario: string) {
     this.scenario = scenario;
@@ -83,7 +90,7 @@ export class Ledger {
     const onChannel = new Map<string, number>();
     for (const entry of await readStream(admin, 'catalog.movie.v1')) {
       const id = entry.fields.get('id')?.toString() ?? '';
-      if (this.injected.has(id)) continue;
+      if (this.injected.has(id) || this.forgedApplied.has(id) || this.injectedEntries.has(entry.id)) continue;
       onChannel.set(id, (onChannel.get(id) ?? 0) + 1);
     }
     let redelivered = 0;
@@ -111,7 +118,7 @@ export class Ledger {
       }
     }
     for (const id of inbox) {
-      if (!committed.has(id)) {
+      if (!committed.has(id) && !this.forgedApplied.has(id)) {
         duplicated++;
         problem(`Sales applied ${id}, which Catalog never committed`);
       }
@@ -170,12 +177,26 @@ export class Ledger {
     // 6. Every dead letter says why; every injected bad entry is among them.
     const deadLetters: Record<string, number> = {};
     const dead = new Map<string, string>();
+    const deadEntries = new Map<string, string>();
     for (const letter of await readStream(admin, 'catalog.movie.v1.dlq')) {
       const reason = letter.fields.get('x-dlq-reason')?.toString();
       if (!reason) problem(`dead letter ${letter.id} has no reason`);
       deadLetters[reason ?? 'none'] = (deadLetters[reason ?? 'none'] ?? 0) + 1;
+      const streamId = letter.fields.get('x-dlq-stream-id')?.toString() ?? '';
+      if (this.injectedEntries.has(streamId)) {
+        deadEntries.set(streamId, reason ?? 'none');
+        continue;
+      }
       dead.set(letter.fields.get('id')?.toString() ?? '', reason ?? 'none');
       if (!this.injected.has(letter.fields.get('id')?.toString() ?? '')) problem(`good event ${letter.fields.get('id')} was dead-lettered (${reason})`);
+    }
+    for (const [streamId, expected] of this.injectedEntries) {
+      if (!deadEntries.has(streamId)) {
+        lost++;
+        problem(`injected ${expected} entry ${streamId} did not reach the DLQ`);
+      } else if (deadEntries.get(streamId) !== expected) {
+        problem(`injected ${expected} entry ${streamId} was dead-lettered as ${deadEntries.get(streamId)}`);
+      }
     }
     for (const [id, expected] of this.injected) {
       if (expected === 'held') {
@@ -194,7 +215,7 @@ export class Ledger {
 
     return {
       scenario: this.scenario,
-      eventsChecked: committed.size + this.purchases.length + this.injected.size,
+      eventsChecked: committed.size + this.purchases.length + this.injected.size + this.injectedEntries.size + this.forgedApplied.size,
       lost, duplicated, redelivered, inDoubt: this.inDoubt, projectionMismatches, deadLetters, problems,
     };
   }

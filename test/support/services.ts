@@ -3,9 +3,10 @@
 // relay or the consumer alone. It never reuses a Redis or a port it did not pick itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
+import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords } from '../../src/cli/redis-acl.ts';
 import { freePort } from '../../src/cli/redis-server.ts';
 import { readServiceManifests } from '../../src/cli/service-manifests.ts';
+import { closeConnection, connectRedis } from '../../src/runtime/redis/connection.ts';
 import { startTestRedis } from './redis.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -107,6 +108,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The test itself keeps the unrestricted default user (redisUrl); each service gets its ACL user.
   const passwords = options.acl === false ? undefined : resolveRedisPasswords(options.env ?? {});
   const redis = await startTestRedis(passwords ? { extraConfig: aclConfigLines(passwords) } : {});
+  // As the deployer does: service users may not create consumer groups.
+  if (passwords) {
+    const admin = await connectRedis(redis.url, { name: 'stack-setup' });
+    await createConsumerGroups(admin);
+    await closeConnection(admin);
+  }
   const redisUrlOf = (service: ServiceName) => (passwords ? redisUrlFor(redis.url, service, passwords.of(service)) : redis.url);
   // A dead consumer's entries are reclaimed quickly in tests; the default (30 s) suits production.
   const base = { CONSUMER_NAME: 'sales-e2e', CONSUMER_MIN_IDLE_MS: '1500', ...options.env };

@@ -1,8 +1,9 @@
 // `herald dev`: the whole stack on this machine. Starts a private redis-server with AOF under
 // ./.data/redis (unless REDIS_URL is set), installs Herald's Redis Functions as the admin, then every
 // service with a manifest (services/<name>/manifest.json) as a child process, prints where each listens,
-// and stops everything cleanly on Ctrl-C/SIGTERM. It never touches a Redis it did not start, except to
-// install the functions into REDIS_URL's when that user may.
+// and stops everything cleanly on Ctrl-C, SIGTERM or SIGHUP (the terminal closed). It never touches a
+// Redis it did not start, except to install the functions (and create the consumer groups) into
+// REDIS_URL's when that user may. Each service sees only its own Redis password.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { HeraldError } from '../../runtime/core/errors.ts';
 import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
 import { loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import { writeCredentialsFile } from '../credentials-file.ts';
-import { aclConfigLines, adminConfigLine, redisUrlFor, resolveRedisPasswords, serviceAccess } from '../redis-acl.ts';
+import { aclConfigLines, adminConfigLine, createConsumerGroups, redisUrlFor, resolveRedisPasswords, serviceAccess, type ServiceAccess } from '../redis-acl.ts';
 import { startRedisServer, type RedisServer } from '../redis-server.ts';
 import { parseCommandArgs, portOption } from '../args.ts';
 import { functionLibraries, readServiceManifests, type ServiceManifest } from '../service-manifests.ts';
@@ -39,10 +40,20 @@ interface Child {
 }
 
 /** Spawns a service; `ready` resolves when it listens. The child is returned at once so a Ctrl-C during start-up still stops it. */
+/**
+ * The environment of one service: ours without any Redis password variable (its own password is in its
+ * REDIS_URL), so a service process never holds another service's or the admin's credentials.
+ */
+export function serviceEnvironment(env: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const copy: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) if (!/^HERALD_REDIS_.*PASSWORD$/.test(name)) copy[name] = value;
+  return { ...copy, ...extra };
+}
+
 function startService(name: string, port: number, redisUrl: string, ctx: CommandContext, quiet: boolean): Child & { ready: Promise<void> } {
   const child = spawn(process.execPath, ['--conditions=herald-source', join(repoRoot, 'services', name, 'main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}) },
+    env: serviceEnvironment(process.env, { PORT: String(port), REDIS_URL: redisUrl, ...(quiet ? { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C reaches only `herald dev`, which then stops each service
     // once with SIGTERM (a second signal would make a service exit without draining).
@@ -76,10 +87,12 @@ function startService(name: string, port: number, redisUrl: string, ctx: Command
 }
 
 /** Installs Herald's Redis Functions with an admin connection (what `herald redis setup` does). */
-async function installFunctions(adminUrl: string, libraries: ReturnType<typeof functionLibraries>): Promise<void> {
+/** The deployer's admin step: install the functions, and create the consumer groups (service users may not). */
+async function installFunctions(adminUrl: string, libraries: ReturnType<typeof functionLibraries>, access: ServiceAccess[]): Promise<void> {
   const admin = await connectRedis(adminUrl, { name: 'herald:dev-setup' });
   try {
     await loadFunctionLibraries(admin, libraries);
+    await createConsumerGroups(admin, access);
   } finally {
     await closeConnection(admin);
   }
@@ -130,7 +143,12 @@ export const command: CommandModule = {
       redisUrl = redis.url;
       for (const m of manifests) urlOf[m.name] = redisUrlFor(redis.url, m.name, passwords.of(m.name));
       // The admin step a deployer runs as `herald redis setup`: services may FCALL these and nothing else.
-      await installFunctions(redisUrlFor(redis.url, 'default', passwords.admin), libraries);
+      try {
+        await installFunctions(redisUrlFor(redis.url, 'default', passwords.admin), libraries, access);
+      } catch (error) {
+        await redis.stop();
+        throw error;
+      }
       ctx.stdout.write(`herald dev: redis    redis://127.0.0.1:${redis.port} (private redis-server, AOF in ${dir}; ACL users ${manifests.map((m) => m.name).join(', ')}, reader, producer; functions ${libraries.map((l) => l.name).join(', ')})\n`);
       ctx.stdout.write(`herald dev: redis    credentials in ${writeCredentialsFile(dir, redis.url, passwords)} (mode 0600; used by herald inspect and the README's snippets)\n`);
       if (passwords.generated.length > 0) {
@@ -139,7 +157,7 @@ export const command: CommandModule = {
     } else {
       ctx.stdout.write('herald dev: redis    using REDIS_URL from the environment\n');
       try {
-        await installFunctions(redisUrl, libraries);
+        await installFunctions(redisUrl, libraries, serviceAccess(repoRoot, manifests));
         ctx.stdout.write(`herald dev: redis    installed functions ${libraries.map((l) => l.name).join(', ')}\n`);
       } catch (error) {
         ctx.stderr.write(`herald dev: redis    could not install the functions with REDIS_URL (${error instanceof Error ? error.message : String(error)}); run \`herald redis setup\` as an admin\n`);
@@ -160,8 +178,9 @@ export const command: CommandModule = {
       resolveDone(code);
     };
     const onSignal = () => void shutdown(0);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP: the terminal closed. Without it the detached children would outlive us under PID 1.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const signal of signals) process.on(signal, onSignal);
 
     try {
       for (const { name } of manifests) {
@@ -181,14 +200,12 @@ export const command: CommandModule = {
       // A Ctrl-C during start-up ends the starting child: that is the shutdown, not a failure.
       if (!stopping) {
         await shutdown(1);
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const signal of signals) process.off(signal, onSignal);
         throw error;
       }
     }
     const code = await done;
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
     return code;
   },
 };

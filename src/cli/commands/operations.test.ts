@@ -65,3 +65,18 @@ test('inspect lists lag and dead letters; replay requeues them and rewinds a gro
   await consumer.stop();
   expect(handled).toEqual([1, 1, 1]); // the original entry and the requeued copy, read again
 });
+
+test('inspect counts every dead letter and reports a group whose readers stopped as stalled', async () => {
+  const channel = testChannel('ops.stalled');
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  for (let seq = 0; seq < 3; seq++) await producer.publish('Ping', { subject: 's', seq, blob: new Uint8Array() });
+  await redis.sendCommand(['XGROUP', 'CREATE', 'ops.stalled', 'evil-group', '0']);
+  await redis.sendCommand(['XGROUP', 'CREATE', 'ops.stalled', 'quiet', '0']);
+  await redis.sendCommand(['XREADGROUP', 'GROUP', 'quiet', 'gone', 'COUNT', '1', 'STREAMS', 'ops.stalled', '>']);
+  for (let i = 0; i < 25; i++) await redis.sendCommand(['XADD', 'ops.stalled.dlq', '*', 'x-dlq-reason', 'rejected', 'x-dlq-error', `junk ${i}`]);
+  await new Promise((r) => setTimeout(r, 60));
+  const inspected = await run(['inspect', 'ops.stalled', '--stale-ms', '50']);
+  expect(inspected.out).toMatch(/group evil-group: lag 3, .*readers 0, no reader yet/);
+  expect(inspected.out).toMatch(/group quiet: lag 2, .*readers 1, STALLED: no reader active for \d+ s; retention no longer waits for it/);
+  expect(inspected.out).toMatch(/DLQ ops\.stalled\.dlq: 25 dead letters/);
+});

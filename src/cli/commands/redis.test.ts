@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
 import { closeConnection, connectRedis, type RedisConnection } from '../../runtime/redis/connection.ts';
+import { parseGroups } from '../../runtime/redis/replies.ts';
 import { redisUrlFor } from '../redis-acl.ts';
 import { command } from './redis.ts';
 
@@ -47,6 +48,9 @@ describe('herald redis setup', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('installed function libraries herald, catalog, reporting, sales');
     expect(stdout).toContain('ACL users catalog, reporting, sales, reader (services: FCALL only');
+    // The groups exist before any service starts: service users may not create them.
+    expect(stdout).toContain('consumer groups created sales.purchase.v1/reporting, catalog.movie.v1/sales');
+    expect(parseGroups(await admin.sendCommand(['XINFO', 'GROUPS', 'catalog.movie.v1'])).map((g) => g.name)).toEqual(['sales']);
     const reader = await connectRedis(redisUrlFor(server.url, 'reader', 'read-pw'));
     try {
       expect(Number(await reader.sendCommand(['XLEN', 'catalog.movie.v1']))).toBe(0);

@@ -1,18 +1,20 @@
 // `herald redis setup`: the deployer's admin step for a Redis that Herald's services use. It installs the
-// Redis Functions (the runtime's library and each service's, from services/<name>/manifest.json) and,
-// with --acl, creates or resets each service's least-privilege user. It needs an admin connection and
+// Redis Functions (the runtime's library and each service's, from services/<name>/manifest.json), creates
+// each service's consumer groups (service users may not) and, with --acl, creates or resets each service's
+// least-privilege user. It needs an admin connection and
 // never stores a password anywhere: users get SHA-256 hashes of the passwords in the environment.
 import { HeraldError } from '../../runtime/core/errors.ts';
 import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts';
 import { librarySource, loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import { parseCommandArgs, UsageError } from '../args.ts';
 import type { CommandModule } from '../main.ts';
-import { aclRuleTokens, contractChannels, passwordHash, passwordVariable, serviceAccess, toolAclRuleTokens } from '../redis-acl.ts';
+import { aclRuleTokens, contractChannels, createConsumerGroups, passwordHash, passwordVariable, serviceAccess, toolAclRuleTokens } from '../redis-acl.ts';
 import { functionLibraries, readServiceManifests } from '../service-manifests.ts';
 
 const usage = `Usage: herald redis setup [--url <redis://default:password@host:port>] [--acl] [--print]
-Installs Herald's Redis Functions (the runtime's library and one per service under ./services) with an
-admin connection (--url, else REDIS_URL). Services may only FCALL them: run this after every upgrade.
+Installs Herald's Redis Functions (the runtime's library and one per service under ./services) and creates
+each service's consumer groups, with an admin connection (--url, else REDIS_URL). Services may only FCALL
+the functions and may not create groups: run this after every upgrade.
   --acl    also create or reset each service's ACL user; passwords from HERALD_REDIS_<SERVICE>_PASSWORD
            (and the reader and producer users when HERALD_REDIS_READER_PASSWORD / _PRODUCER_PASSWORD are set)
   --print  print the libraries' Lua instead of installing them (nothing is sent)
@@ -41,6 +43,12 @@ export const command: CommandModule = {
     try {
       const loaded = await loadFunctionLibraries(redis, libraries);
       ctx.stdout.write(`herald redis setup: installed function libraries ${loaded.join(', ')}\n`);
+      const manifests = readServiceManifests(ctx.cwd);
+      if (manifests.length > 0) {
+        // Only the deployer creates groups: a group nobody reads would hold retention back (docs/reliability.md).
+        const created = await createConsumerGroups(redis, serviceAccess(ctx.cwd, manifests));
+        ctx.stdout.write(`herald redis setup: consumer groups ${created.length > 0 ? `created ${created.join(', ')}` : 'already there'}\n`);
+      }
       if (values.acl) {
         const access = serviceAccess(ctx.cwd, readServiceManifests(ctx.cwd));
         const missing = access.map((a) => passwordVariable(a.name)).filter((name) => !process.env[name]);

@@ -29,7 +29,10 @@ export const DEFAULT_NOT_READY_BACKOFF_MS = 10;
 export const DEFAULT_NOT_READY_ATTEMPTS = 3;
 /** '0': a new group reads the whole retained stream, so a new service sees the history. */
 export const DEFAULT_START_ID = '0';
-/** A bound on the dead-letter stream's memory; an operator must act on dead letters long before it. */
+/**
+ * Dead letters at which the DLQ counts as nearly full (stats().deadLetterAlarm); an operator must act on
+ * dead letters long before it. An alarm only: nothing is ever evicted from a DLQ by the runtime.
+ */
 export const DEFAULT_DEAD_LETTER_MAX_LEN = 100_000;
 /** 500 ms after the read loop fails (Redis down, NOGROUP): short enough to resume fast, long enough not to spin. */
 export const DEFAULT_LOOP_ERROR_BACKOFF_MS = 500;
@@ -68,7 +71,10 @@ export interface ConsumerConfig {
   notReadyAttempts: number;
   /** Where a newly created group starts: '0' = the whole retained stream, '$' = only new entries. */
   startId: string;
-  /** Approximate cap of the dead-letter stream. */
+  /**
+   * Dead letters at which stats() reports `deadLetterAlarm` (for /ready and a metric). An alarm only: the
+   * DLQ is never trimmed by the runtime, and only an operator deletes dead letters.
+   */
   deadLetterMaxLen: number;
   /** Entries larger than this (all fields) go to the dead-letter stream as `too-large`, by reference, undecoded. */
   maxEventBytes: number;

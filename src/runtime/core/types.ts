@@ -141,4 +141,8 @@ export interface ConsumerStats {
   /** Entries delivered but not acked (XPENDING). */
   pending: number;
   running: boolean;
+  /** Entries in the channel's dead-letter stream (XLEN), kept until an operator requeues or discards them. */
+  deadLetters: number;
+  /** True when deadLetters has reached the configured deadLetterMaxLen: raise an alarm, nothing is evicted. */
+  deadLetterAlarm: boolean;
 }

@@ -199,7 +199,12 @@ export function createMemoryTransport(): MemoryTransport {
         },
         async stats(): Promise<ConsumerStats> {
           const g = stream.groups.get(options.group);
-          return { ...handleStage.counters, reclaimed, held: handleStage.held.size, lag: g ? stream.entries.length - g.next : null, pending: g?.pending.size ?? 0, running };
+          // Dead letters are kept here too; the alarm mirrors the Redis consumer's (deadLetterMaxLen).
+          const deadLetters = streamOf(deadLetterKey(channel)).entries.length;
+          return {
+            ...handleStage.counters, reclaimed, held: handleStage.held.size, lag: g ? stream.entries.length - g.next : null, pending: g?.pending.size ?? 0, running,
+            deadLetters, deadLetterAlarm: deadLetters >= config.deadLetterMaxLen,
+          };
         },
       };
     },

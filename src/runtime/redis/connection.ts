@@ -27,6 +27,13 @@ export interface ConnectOptions {
    * them after 5 s instead of queueing them until the reconnect.
    */
   commandTimeoutMs?: number;
+  /**
+   * Closes the socket (and fails the commands waiting on it) when nothing arrives for this many ms, so a
+   * paused or blackholed Redis fails requests instead of hanging them; node-redis' `socket.socketTimeout`.
+   * A PING every third of it keeps an idle connection from tripping it. It must exceed every blocking
+   * read's BLOCK time and the slowest legitimate command. Absent or 0: no socket timeout.
+   */
+  socketTimeoutMs?: number;
   /** TLS options for `rediss://` URLs (for example a CA bundle). */
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
 }
@@ -42,7 +49,9 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     url,
     ...(options.name ? { name: options.name } : {}),
     ...(options.commandTimeoutMs !== undefined ? { commandOptions: { timeout: options.commandTimeoutMs } } : {}),
+    ...(options.socketTimeoutMs ? { pingInterval: Math.max(100, Math.floor(options.socketTimeoutMs / 3)) } : {}),
     socket: {
+      ...(options.socketTimeoutMs ? { socketTimeout: options.socketTimeoutMs, connectTimeout: options.socketTimeoutMs } : {}),
       // Back off to 2 s between reconnects; never give up, a consumer must survive a Redis restart.
       reconnectStrategy: (retries: number, cause: Error) =>
         !connectedOnce && isRedisAuthError(cause) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2000),

@@ -13,6 +13,8 @@ import { createClaimStage, type RunBatch } from './claim-stage.ts';
 import { closeConnection, duplicateConnection, type RedisConnection } from './connection.ts';
 import { resolveConsumerConfig } from '../core/consumer-config.ts';
 import { deadLetter, type DeadLetterTarget } from './dead-letter.ts';
+import { HeraldError } from '../core/errors.ts';
+import { parseGroups } from './replies.ts';
 import { groupLag, type LagMemory } from './lag.ts';
 import { createReadStage, type ReadStage } from './read-stage.ts';
 import { redisSchemaLookup } from './schema-registry.ts';
@@ -25,7 +27,7 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
   const logger = options.logger ?? silentLogger;
   const stream = streamKey(channel);
   const { group, consumer } = options;
-  const target: DeadLetterTarget = { stream, deadLetterStream: deadLetterKey(channel), group, consumer, maxLen: config.deadLetterMaxLen };
+  const target: DeadLetterTarget = { stream, deadLetterStream: deadLetterKey(channel), group, consumer };
   const lagMemory: LagMemory = new Map();
   let reclaimed = 0;
   let running = false;
@@ -47,7 +49,12 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     try {
       await redis.sendCommand(['XGROUP', 'CREATE', stream, group, config.startId, 'MKSTREAM']);
     } catch (error) {
-      if (!String(error).includes('BUSYGROUP')) throw error;
+      if (String(error).includes('BUSYGROUP')) return;
+      // Service users may not create groups (only the deployer does): fine if it exists already.
+      if (!String(error).includes('NOPERM')) throw error;
+      const groups = parseGroups(await redis.sendCommand(['XINFO', 'GROUPS', stream]).catch(() => []));
+      if (groups.some((g) => g.name === group)) return;
+      throw new HeraldError('HERALD_ERR_CONFIG', `consumer group ${group} on ${stream} does not exist and this Redis user may not create it; the deployer creates groups (herald dev does, see docs/reliability.md)`, { stream, group });
     }
   };
 
@@ -120,7 +127,11 @@ export function createConsumer<C extends ChannelDefinition>(redis: RedisConnecti
     },
     async stats() {
       const info = await groupLag(redis, stream, group, lagMemory).catch(() => undefined);
-      return { ...handleStage.counters, reclaimed, held: handleStage.held.size, lag: info?.lag ?? null, pending: info?.pending ?? 0, running };
+      const deadLetters = Number(await redis.sendCommand(['XLEN', target.deadLetterStream]).catch(() => 0));
+      return {
+        ...handleStage.counters, reclaimed, held: handleStage.held.size, lag: info?.lag ?? null, pending: info?.pending ?? 0, running,
+        deadLetters, deadLetterAlarm: deadLetters >= config.deadLetterMaxLen,
+      };
     },
   };
 }

@@ -1,7 +1,8 @@
 // Writes an entry that cannot be processed to the channel's dead-letter stream with the reason, and
 // acks the original, in one MULTI/EXEC: the entry is either still pending or safely dead-lettered,
 // never lost. A too-large entry is dead-lettered by reference (stream, id, size, reason), never copied:
-// copying it would double the memory it already costs, in Redis and in this process.
+// copying it would double the memory it already costs, in Redis and in this process. The DLQ is never
+// trimmed here: a dead letter is data, kept until an operator requeues or discards it.
 import { MAX_ERROR_TEXT, type DeadLetter, type ReadEntry } from '../core/handle-stage.ts';
 import { isClusterConnection, keySlot } from './cluster-connection.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
@@ -11,7 +12,6 @@ export interface DeadLetterTarget {
   deadLetterStream: string;
   group: string;
   consumer: string;
-  maxLen: number;
 }
 
 /** Envelope attributes a by-reference letter still names, when each is short enough to be an attribute. */
@@ -44,7 +44,8 @@ export async function deadLetter(redis: RedisConnection, target: DeadLetterTarge
     'x-dlq-deliveries', String(letter.deliveries),
     'x-dlq-time', new Date().toISOString(),
   );
-  const write: RedisValue[] = ['XADD', target.deadLetterStream, 'MAXLEN', '~', String(target.maxLen), '*', ...fields];
+  // Never MAXLEN: a dead letter is data, kept until an operator requeues or discards it.
+  const write: RedisValue[] = ['XADD', target.deadLetterStream, '*', ...fields];
   const ack: RedisValue[] = ['XACK', target.stream, target.group, entry.id];
   if (isClusterConnection(redis) && keySlot(target.stream) !== keySlot(target.deadLetterStream)) {
     // An untagged single-partition channel on Redis Cluster: its DLQ lives in another slot, where no

@@ -110,6 +110,8 @@ export function createPartitionedConsumer<C extends ChannelDefinition>(
         pending: sum((s) => s.pending),
         lag: lags.some((l) => l === null) ? null : lags.reduce<number>((t, l) => t + (l ?? 0), 0),
         running: all.some((s) => s.running) || (membership !== undefined && all.length === 0),
+        deadLetters: sum((s) => s.deadLetters),
+        deadLetterAlarm: all.some((s) => s.deadLetterAlarm),
       };
     },
   };

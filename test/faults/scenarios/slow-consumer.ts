@@ -3,7 +3,7 @@
 // trims delivered entries only: every event of the burst is applied exactly once.
 import { closeConnection, connectRedis, createConsumer, createProducer, parseGroups, trimSafely, type Middleware } from 'herald/runtime';
 import { catalogMovie } from '../../../generated/channels/catalog-movie.ts';
-import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../../src/cli/redis-acl.ts';
+import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords } from '../../../src/cli/redis-acl.ts';
 import { createCatalogMovieHandlers } from '../../../services/sales/handlers.ts';
 import { createMovieProjection } from '../../../services/sales/projection.ts';
 import type { LedgerReport } from '../../support/ledger.ts';
@@ -15,9 +15,10 @@ export async function slowConsumerScenario(options: { movies: number; versions: 
   const passwords = resolveRedisPasswords({});
   const server = await startTestRedis({ extraConfig: aclConfigLines(passwords) });
   const admin = await connectRedis(server.url);
+  await createConsumerGroups(admin); // the deployer's step: service users may not create groups
   const catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.of('catalog')), { name: 'catalog:burst' });
   const sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.of('sales')), { name: 'sales:slow' });
-  const outcomes = { applied: 0, duplicate: 0, early: 0 };
+  const outcomes = { applied: 0, duplicate: 0, early: 0, tampered: 0, conflict: 0 };
   const slow: Middleware = (next) => async (event) => {
     await sleep(options.handlerMs);
     return next(event);
