@@ -13,10 +13,10 @@ import { closeConnection, connectRedis } from '../../runtime/redis/connection.ts
 import { loadFunctionLibraries } from '../../runtime/redis/functions.ts';
 import { writeCredentialsFile } from '../credentials-file.ts';
 import { aclConfigLines, adminConfigLine, createConsumerGroups, redisUrlFor, resolveRedisPasswords, serviceAccess, type ServiceAccess } from '../redis-acl.ts';
-import { startRedisServer, type RedisServer } from '../redis-server.ts';
+import { lockFileName, startRedisServer, type RedisServer } from '../redis-server.ts';
 import { startRedisCluster } from '../redis-cluster.ts';
 import { connectRedisCluster } from '../../runtime/redis/cluster-connection.ts';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { parseCommandArgs, portOption, UsageError } from '../args.ts';
 import { functionLibraries, readServiceManifests, type ServiceManifest } from '../service-manifests.ts';
 import type { CommandContext, CommandModule } from '../main.ts';
@@ -129,6 +129,31 @@ async function installFunctions(adminUrl: string | string[], libraries: ReturnTy
   }
 }
 
+/** A cluster folder is wiped at start; not while a node of an earlier `herald dev --cluster` still runs there. */
+function refuseLiveCluster(dir: string): void {
+  let folders: string[] = [];
+  try {
+    folders = readdirSync(dir).filter((name) => name.startsWith('node-'));
+  } catch {
+    return; // no cluster folder yet
+  }
+  for (const folder of folders) {
+    let pid = Number.NaN;
+    try {
+      pid = Number(readFileSync(join(dir, folder, lockFileName), 'utf8').trim().split(/\s+/)[0]);
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      continue; // gone: a stale lock
+    }
+    throw new HeraldError('HERALD_ERR_CONFIG', `the Redis Cluster folder ${dir} is in use: redis-server pid ${pid} runs in ${folder}. Stop that herald dev first (Ctrl-C in its terminal) or pick another folder with --data`, { field: 'dir' });
+  }
+}
+
 async function stopChild(child: Child): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;
   child.process.kill('SIGTERM');
@@ -169,6 +194,7 @@ export const command: CommandModule = {
       if (redisUrl || process.env.REDIS_CLUSTER_URLS) throw new UsageError('--cluster starts its own Redis Cluster; unset REDIS_URL and REDIS_CLUSTER_URLS, or drop --cluster');
       // A fresh cluster every run: its node folders are named after ports chosen now.
       const dir = join(resolve(ctx.cwd, values.data), 'cluster');
+      refuseLiveCluster(dir);
       rmSync(dir, { recursive: true, force: true });
       const access = serviceAccess(repoRoot, manifests);
       const passwords = resolveRedisPasswords(process.env, access.map((a) => a.name));
