@@ -40,6 +40,11 @@ export interface RedisCluster {
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Starts a stopped or killed node again on its port and data folder; it rejoins the cluster (as a replica, after a failover). */
   restartNode(port: number): Promise<void>;
+  /**
+   * Moves `slots` hash slots from the master on `fromPort` to the one on `toPort` with `redis-cli --cluster
+   * reshard` (keys migrate with MIGRATE; clients meanwhile get ASK and MOVED redirects). Resolves when done.
+   */
+  reshard(fromPort: number, toPort: number, slots: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -128,6 +133,12 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<R
       },
       async stop() {
         await Promise.all(nodes.map((n) => n.stop()));
+      },
+      async reshard(fromPort, toPort, slots) {
+        const from = nodes.find((n) => n.port === fromPort);
+        const to = nodes.find((n) => n.port === toPort);
+        if (!from || !to) throw new HeraldError('HERALD_ERR_CONFIG', `no node of this cluster listens on port ${!from ? fromPort : toPort}`);
+        await runRedisCli(['--cluster', 'reshard', `127.0.0.1:${toPort}`, '--cluster-from', from.id, '--cluster-to', to.id, '--cluster-slots', String(slots), '--cluster-yes'], password);
       },
       async restartNode(port) {
         const at = nodes.findIndex((n) => n.port === port);

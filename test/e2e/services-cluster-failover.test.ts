@@ -5,8 +5,8 @@
 // every committed event on the channel and applied once by Sales, and no purchase twice: lost 0,
 // duplicated 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, keySlot, type RedisConnection } from 'herald/runtime';
-import { parseClusterNodes } from '../../src/cli/redis-cluster.ts';
+import { closeConnection, type RedisConnection } from 'herald/runtime';
+import { countKeysOnMasters, masterOf, settled } from '../support/cluster-ledger.ts';
 import { catalogKeysFor, catalogLayout } from '../../services/catalog/event-store.ts';
 import { salesKeysFor, salesLayout } from '../../services/sales/projection.ts';
 import { buyMovies, createMovies, settle, updateMovies, type DriverProgress } from '../support/fault-driver.ts';
@@ -26,53 +26,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The port of the master serving `key`'s slot now, as a live node sees it (a plain connection to it). */
-async function masterOf(key: string): Promise<number> {
-  const slot = keySlot(key);
-  const live = stack.cluster!.nodes.find((n) => n.process.exitCode === null && n.process.signalCode === null)!;
-  const node = await connectRedis(`redis://127.0.0.1:${live.port}`, { name: 'ledger-nodes' });
-  try {
-    const nodes = parseClusterNodes(String(await node.sendCommand(['CLUSTER', 'NODES'])));
-    return nodes.find((n) => n.flags.includes('master') && !n.flags.includes('fail') && n.slots.some((range) => {
-      const [from, to = from] = range.split('-').map(Number);
-      return slot >= from! && slot <= to!;
-    }))!.port;
-  } finally {
-    await closeConnection(node);
-  }
-}
-
-/** Retries a read through the cluster client while it still holds a connection to the killed node. */
-async function settled<T>(read: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (error) {
-      if (attempt >= 20) throw error;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
-/** SCAN MATCH on every master (a plain connection to each), summed: a cluster has no global SCAN. */
-async function countKeysOnMasters(pattern: string): Promise<number> {
-  let total = 0;
-  for (const port of await stack.cluster!.masterPorts()) {
-    const node = await connectRedis(`redis://127.0.0.1:${port}`, { name: 'ledger-scan' });
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = (await node.sendCommand(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000'])) as [Buffer, Buffer[]];
-        cursor = next.toString();
-        total += keys.length;
-      } while (cursor !== '0');
-    } finally {
-      await closeConnection(node);
-    }
-  }
-  return total;
-}
-
 describe('the fault ledger on a Redis Cluster', () => {
   it('loses and duplicates nothing when the master of Catalog\'s keys is killed under load', async () => {
     const catalogKeys = catalogKeysFor(catalogLayout({ cluster: true }));
@@ -85,14 +38,14 @@ describe('the fault ledger on a Redis Cluster', () => {
 
     const total = work.movies * work.updatesPerMovie;
     while (progress.updates < total / 3) await new Promise((r) => setTimeout(r, 10));
-    const victimPort = await masterOf(catalogKeys.outbox(0));
+    const victimPort = await masterOf(stack.cluster!, catalogKeys.outbox(0));
     const victim = stack.cluster!.nodes.find((n) => n.port === victimPort)!;
     const updatesAtKill = progress.updates;
     await victim.kill();
     // The replica takes over; then the dead node starts again and rejoins as its replica, as an
     // orchestrator would restart it (until then WAIT for one replica cannot be met on that shard).
     await stack.cluster!.waitHealthy(30_000);
-    const promoted = await masterOf(catalogKeys.outbox(0));
+    const promoted = await masterOf(stack.cluster!, catalogKeys.outbox(0));
     const updatesAtFailover = progress.updates;
     await stack.cluster!.restartNode(victimPort);
     await stack.cluster!.waitHealthy(30_000);
@@ -104,7 +57,7 @@ describe('the fault ledger on a Redis Cluster', () => {
     expect(updatesAtKill).toBeLessThan(updatesAtRejoin);
     expect(updatesAtRejoin).toBeLessThan(total);
     await settle(admin, 60_000, 0, [catalogKeys.outbox(0), salesKeys.outbox]);
-    const report = await settled(() => ledger.verify(admin, { cluster: true, countKeys: countKeysOnMasters }));
+    const report = await settled(() => ledger.verify(admin, { cluster: true, countKeys: (pattern) => countKeysOnMasters(stack.cluster!, pattern) }));
     expect(report.problems).toEqual([]);
     expect({ lost: report.lost, duplicated: report.duplicated, projectionMismatches: report.projectionMismatches }).toEqual({ lost: 0, duplicated: 0, projectionMismatches: 0 });
     // Every update was acknowledged in the end (the driver retries what was in doubt).
