@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  closeConnection, connectRedisCluster, keySlot, layoutOutboxKeys, loadFunctionLibraries, partitionOf, partitionStreamKey, sendToEveryMaster,
+  closeConnection, connectRedisCluster, createOutboxRelay, keySlot, layoutOutboxKeys, loadFunctionLibraries, partitionOf, partitionStreamKey, sendToEveryMaster,
   type RedisConnection,
 } from 'herald/runtime';
 import { startRedisCluster, type RedisCluster } from '../src/cli/redis-cluster.ts';
@@ -20,6 +20,9 @@ import { createMovieCommands } from './catalog/commands.ts';
 import { catalogKeys, catalogKeysFor, catalogLayout, createMovieEventStore } from './catalog/event-store.ts';
 import { createMovieProjection, salesKeys, salesKeysFor, salesLayout } from './sales/projection.ts';
 import { createPurchaseService } from './sales/purchases.ts';
+import { runRebuildCommand } from './sales/replay.ts';
+import { catalogMovie } from '../generated/channels/catalog-movie.ts';
+import { Writable } from 'node:stream';
 import { createRevenueLedger, reportingKeys, reportingKeysFor, reportingLayout } from './reporting/ledger.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -99,6 +102,22 @@ describe('services on a Redis Cluster', () => {
     const outboxes = await Promise.all(layoutOutboxKeys(layout).map(async (key) => Number(await redis.sendCommand(['XLEN', key]))));
     expect(outboxes.reduce((a, b) => a + b, 0)).toBe(39);
     for (const [p, length] of outboxes.entries()) expect(length).toBe(3 * created.filter((m) => partitionOf(m.movieId, 4) === p).length);
+  });
+
+  it('rebuilds Sales\' projection on the cluster from the relayed channel (REDIS_CLUSTER_URLS)', async () => {
+    // Relay the four outbox partitions of the Catalog test above to catalog.movie.v1.
+    const layout = catalogLayout({ cluster: true, partitions: 4 });
+    const relays = layoutOutboxKeys(layout).map((outboxKey) => createOutboxRelay(redis, { outboxKey, channels: [catalogMovie], blockMs: 50 }));
+    for (const relay of relays) await relay.start();
+    await expect.poll(async () => Number(await redis.sendCommand(['XLEN', catalogMovie.address])), { timeout: 10_000 }).toBe(39);
+    for (const relay of relays) await relay.stop();
+    let out = '';
+    const io = { stdout: new Writable({ write(chunk, _e, done) { out += String(chunk); done(); } }), stderr: new Writable({ write(_c, _e, done) { done(); } }) };
+    expect(await runRebuildCommand([], io, 'redis://127.0.0.1:1', { REDIS_CLUSTER_URLS: cluster.rootUrls.join(',') })).toBe(0);
+    expect(out).toMatch(/rebuilt sales projection: 13 movies from 39 events/);
+    const rows = await createMovieProjection(redis, salesKeysFor(salesLayout({ cluster: true })).live).all();
+    expect(rows).toHaveLength(13);
+    expect(rows.every((row) => row.status === 'retired' && row.version === 3)).toBe(true);
   });
 
   it('runs a Sales purchase and Reporting ledger in their one hash tag', async () => {

@@ -3,10 +3,11 @@
 // forged event in the stream would be "truth" there). It reads the projection without changing it;
 // with `repair` it rewrites only the rows that still differ, each guarded by a compare-and-set.
 // Run: `REDIS_URL=... CATALOG_URL=http://127.0.0.1:3001 node --conditions=herald-source services/sales/drift.ts [--repair]`.
-import { closeConnection, connectRedis, fcall, HeraldError, type RedisConnection } from 'herald/runtime';
+import { closeConnection, fcall, HeraldError, isClusterConnection, type RedisConnection } from 'herald/runtime';
+import { connectToolRedis } from '../shared/redis-connect.ts';
 import { text } from '../shared/redis-replies.ts';
 import { rowCodec } from './projection-rule.ts';
-import { createMovieProjection, liveProjectionKeys, type ProjectedMovie, type ProjectionKeys } from './projection.ts';
+import { createMovieProjection, liveProjectionKeys, salesKeysFor, salesLayout, type ProjectedMovie, type ProjectionKeys } from './projection.ts';
 
 export interface Drift {
   movieId: string;
@@ -110,7 +111,8 @@ export interface DriftOptions {
 }
 
 export async function checkDrift(redis: RedisConnection, catalog: CatalogReader, options: DriftOptions = {}): Promise<DriftReport> {
-  const keys = options.keys ?? liveProjectionKeys;
+  // On a cluster the live keys carry Sales' hash tag.
+  const keys = options.keys ?? (isClusterConnection(redis) ? salesKeysFor(salesLayout({ cluster: true })).live : liveProjectionKeys);
   const projection = createMovieProjection(redis, keys);
   const truth = new Map<string, ProjectedMovie>();
   for await (const movie of catalog.list()) truth.set(movie.movieId, movie);
@@ -160,7 +162,7 @@ export async function runDriftCommand(
   io: { stdout: NodeJS.WritableStream },
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
-  const redis = await connectRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { name: 'sales:drift' });
+  const redis = await connectToolRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', env, { name: 'sales:drift' });
   try {
     const repair = argv.includes('--repair');
     const report = await checkDrift(redis, httpCatalogReader(env.CATALOG_URL ?? 'http://127.0.0.1:3001'), { repair });

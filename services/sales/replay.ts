@@ -6,7 +6,8 @@
 // Catalog's API at CATALOG_URL, see drift.ts).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { closeConnection, connectRedis, defaultInboxWindow, fcall, isDeadLetterError, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection, isClusterConnection } from 'herald/runtime';
+import { closeConnection, defaultInboxWindow, fcall, isDeadLetterError, isNotReadyError, replayChannel, streamKey, type ReceivedEvent, type RedisConnection, isClusterConnection } from 'herald/runtime';
+import { connectToolRedis } from '../shared/redis-connect.ts';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { envInt } from '../shared/env.ts';
 import { checkDrift, formatDriftReport, httpCatalogReader } from './drift.ts';
@@ -160,11 +161,12 @@ export async function runRebuildCommand(
   argv: readonly string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
   redisUrl: string = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   // An unknown option fails here, before anything is rebuilt.
   const { values } = parseArgs({ args: [...argv], options: { drift: { type: 'boolean', default: false } } });
   // No per-command timer: a rebuild has hundreds of commands in flight (docs/benchmarks.md).
-  const redis = await connectRedis(redisUrl, { name: 'sales:replay', commandTimeoutMs: 0 });
+  const redis = await connectToolRedis(redisUrl, env, { name: 'sales:replay', commandTimeoutMs: 0 });
   try {
     const result = await rebuildProjection(redis, { progress: io.stderr, inboxWindow: envInt(process.env, 'INBOX_WINDOW', defaultInboxWindow, 100, 100_000_000) });
     io.stdout.write(`rebuilt sales projection: ${result.movies} movies from ${result.applied} events (${result.skipped} undecodable skipped, ${result.refused} refused, ${result.gaps} gaps, ${result.keptNewer} newer live rows kept) in ${result.ms} ms\n`);

@@ -117,3 +117,18 @@ async function connectServiceCluster(urls: string[], options: { name: string; ti
     clearTimeout(timer);
   }
 }
+
+/**
+ * A command-line tool's connection (rebuild, drift check): the Redis Cluster of REDIS_CLUSTER_URLS when set
+ * (the first URL's credentials on every node), else `url`.
+ */
+export async function connectToolRedis(url: string, env: Record<string, string | undefined>, options: { name: string; commandTimeoutMs?: number }): Promise<RedisConnection> {
+  const urls = (env.REDIS_CLUSTER_URLS ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+  if (urls.length === 0) return connectRedis(url, { name: options.name, ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}) });
+  const first = new URL(urls[0]!);
+  return connectRedisCluster(urls, {
+    name: options.name,
+    ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+    ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+  });
+}
