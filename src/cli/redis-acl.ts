@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { HeraldError } from '../runtime/core/errors.ts';
 import { schemaRegistryPrefix } from '../runtime/redis/schema-registry-keys.ts';
-import { channelStreamKeys, deadLetterKey } from '../runtime/redis/stream-names.ts';
+import { channelStreamKeys, deadLetterKey, groupMembersKey, partitionLeaseKey } from '../runtime/redis/stream-names.ts';
 import { readServiceManifests, type ServiceManifest } from './service-manifests.ts';
 
 const defaultRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,6 +41,8 @@ const ownStreams = ['xadd', 'xread', 'xrange', 'xrevrange', 'xlen', 'xdel', 'xtr
  * add a group that holds retention back.
  */
 const groupConsumer = ['xreadgroup', 'xack', 'xautoclaim', 'xclaim', 'xpending', 'xinfo|groups', 'xinfo|stream', 'xrange', 'xrevrange', 'xlen'];
+/** The partition group's protocol (partition-group.ts): heartbeats in a sorted set, leases as strings. */
+const partitionGroupCommands = ['zadd', 'zrange', 'zremrangebyscore', 'zrem', 'set', 'get', 'pexpire', 'del'];
 /** Dead-letter streams: a service appends and reads; deleting or trimming dead letters is the operator's. */
 const deadLetterWriter = ['xadd', 'xrange', 'xrevrange', 'xlen', 'xinfo|stream'];
 
@@ -106,12 +108,21 @@ const registryRead = `(%R~${schemaRegistryPrefix}* +hexists +hget +hkeys)`;
 
 /** The ACL rules of one service user, without its password, as ACL SETUSER arguments. */
 export function aclRuleTokens(access: ServiceAccess): string[] {
-  const ownKeys = [`${access.keyPrefix}:*`, ...access.sends];
-  const deadLetters = [...access.sends, ...access.receives].map(deadLetterKey);
+  // A partitioned channel is its partition streams `{a#0}` ... (stream-names.ts), each with its DLQ.
+  const streamsOf = (address: string) => channelStreamKeys(address, access.partitions?.[address] ?? 1);
+  const ownKeys = [`${access.keyPrefix}:*`, ...access.sends.flatMap(streamsOf)];
+  const deadLetters = [...access.sends, ...access.receives].flatMap(streamsOf).map(deadLetterKey);
   const commands = [...new Set([...connection, ...scripting, ...transactions, ...ownStreams, ...access.redisCommands])];
   const root = ['resetkeys', 'resetchannels', '-@all', ...commands.map((c) => `+${c}`), ...ownKeys.map((k) => `~${k}`)];
   // A selector per received channel: group commands only, so the service can consume but never XADD there.
-  const selectors = access.receives.map((channel) => `(~${channel} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
+  const selectors = access.receives.flatMap(streamsOf).map((stream) => `(~${stream} ${groupConsumer.map((c) => `+${c}`).join(' ')})`);
+  // On a partitioned channel the service's members share the partitions (partition-group.ts): its own
+  // member set and its leases, nobody else's.
+  const groups = access.receives.filter((address) => (access.partitions?.[address] ?? 1) > 1);
+  if (groups.length > 0) {
+    const keys = groups.flatMap((address) => [groupMembersKey(address, access.name), ...Array.from({ length: access.partitions![address]! }, (_, p) => partitionLeaseKey(address, access.name, p))]);
+    selectors.push(`(${keys.map((k) => `~${k}`).join(' ')} ${partitionGroupCommands.map((c) => `+${c}`).join(' ')})`);
+  }
   // Its dead-letter streams: append and read only (no XDEL, XTRIM, DEL).
   if (deadLetters.length > 0) selectors.push(`(${deadLetters.map((k) => `~${k}`).join(' ')} ${deadLetterWriter.map((c) => `+${c}`).join(' ')})`);
   return [...root, ...selectors, registryRead];
