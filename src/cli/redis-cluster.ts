@@ -2,6 +2,7 @@
 // redis-server with its own data folder, joined by `redis-cli --cluster create`. Used by `herald dev
 // --cluster` and by the tests that run the services on a cluster. It never joins a node it did not start.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { HeraldError } from '../runtime/core/errors.ts';
@@ -52,6 +53,24 @@ export const DEFAULT_CLUSTER_MASTERS = 3;
 export const DEFAULT_CLUSTER_REPLICAS = 1;
 export const DEFAULT_CLUSTER_NODE_TIMEOUT_MS = 2000;
 
+/** A node's cluster bus listens on its port + 10000, so both must be free (and the bus port valid). */
+async function freeClusterPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    if (port + 10_000 <= 65_535 && (await portIsFree(port + 10_000))) return port;
+  }
+  throw new HeraldError('HERALD_ERR_TOOL', 'found no free port whose cluster bus port (+10000) is free too');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 export async function startRedisCluster(options: RedisClusterOptions): Promise<RedisCluster> {
   const masters = options.masters ?? DEFAULT_CLUSTER_MASTERS;
   const replicas = options.replicasPerMaster ?? DEFAULT_CLUSTER_REPLICAS;
@@ -78,7 +97,7 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<R
           ],
   });
   try {
-    for (let i = 0; i < count; i++) servers.push(await startRedisServer(nodeOptions(await freePort())));
+    for (let i = 0; i < count; i++) servers.push(await startRedisServer(nodeOptions(await freeClusterPort())));
     await runRedisCli(
       ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
       password,
