@@ -6,8 +6,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, partitionOf, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { partitionOf, type RedisConnection } from 'herald/runtime';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { loadContract, validateContract, type Contract } from './contract.ts';
 import { generateFiles } from './generate.ts';
 import { loadProtoDirectory } from './proto-load.ts';
@@ -188,15 +188,9 @@ describe('the shop fixture contract', () => {
 });
 
 describe('the shop fixture over Redis', () => {
-  let server: Awaited<ReturnType<typeof startTestRedis>>;
   let redis: RedisConnection;
-  beforeAll(async () => {
-    server = await startTestRedis();
-    redis = await connectRedis(server.url);
-  });
-  afterAll(async () => {
-    await closeConnection(redis);
-    await server.cleanup();
+  redisTest.beforeAll(({ redis: connection }) => {
+    redis = connection;
   });
 
   it('publishes with one generated service and consumes with another', async () => {

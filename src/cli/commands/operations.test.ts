@@ -1,20 +1,16 @@
 // `herald inspect` and `herald replay` against a real redis-server.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { expect, test } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
-import { closeConnection, connectRedis, createConsumer, createProducer, parseEntries, DeadLetterError, type RedisConnection } from '../../runtime/index.ts';
+import { createConsumer, createProducer, parseEntries, DeadLetterError, type RedisConnection } from '../../runtime/index.ts';
 import { main } from '../main.ts';
 import { Writable } from 'node:stream';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
 });
 
 async function run(args: string[]): Promise<{ code: number; out: string }> {

@@ -3,33 +3,31 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { afterAll, beforeEach, describe, expect, test } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { DeadLetterError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import type { RedisConnection } from './connection.ts';
 import { parseEntries } from './replies.ts';
 import { consumerTracing, contextFromTraceHeaders, inSpan, parseTraceContext } from '../core/telemetry.ts';
 import type { ReceivedEvent } from '../core/types.ts';
 
 const exporter = new InMemorySpanExporter();
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
 let streamNo = 0;
 const fresh = () => testChannel(`telemetry.stream.${++streamNo}`);
 const fast = { blockMs: 50, retryBackoffMs: 5, retryAttempts: 0, claimIntervalMs: 50, minIdleMs: 200, maxDeliveries: 1 };
 
-beforeAll(async () => {
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+  server = redisServer;
+  redis = connection;
 });
 afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
   trace.disable();
   context.disable();
   propagation.disable();
