@@ -1,9 +1,9 @@
 // Dead letters are data and groups belong to the deployer: the DLQ is never trimmed by the runtime
 // (reaching its limit is an alarm in stats), a consumer whose user may not create its group says so,
 // and a group that stopped reading no longer holds retention back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../cli/redis-acl.ts';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { DeadLetterError } from '../core/errors.ts';
@@ -11,17 +11,14 @@ import { createProducer } from './producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 import { trimSafely } from './retention.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let admin: RedisConnection;
 const passwords = resolveRedisPasswords({});
 
-beforeAll(async () => {
-  server = await startTestRedis({ extraConfig: aclConfigLines(passwords) });
-  admin = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(admin);
-  await server.cleanup();
+redisTest.override('redisOptions', { scope: 'file' }, { extraConfig: aclConfigLines(passwords) });
+redisTest.beforeAll(({ redisServer, redis }) => {
+  server = redisServer;
+  admin = redis;
 });
 
 const until = async (check: () => Promise<boolean>) => {
