@@ -1,28 +1,26 @@
 // A Redis that cannot answer (paused, out of memory, busy with a script, stopped) turns requests into
 // 503 HERALD_ERR_UNAVAILABLE with Retry-After, never a hang and never 500 HERALD_ERR_INTERNAL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadCatalogConfig } from './config.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let admin: RedisConnection;
 let app: FastifyInstance;
 const dune = { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: [], releaseYear: 2021 };
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  admin = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  admin = connection;
   app = await buildApp(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', ROLES: 'api' }, []));
   await app.ready();
 });
 afterAll(async () => {
   server.process.kill('SIGCONT');
   await app?.close();
-  await closeConnection(admin).catch(() => {});
-  await server.cleanup();
 });
 
 async function createMovie() {

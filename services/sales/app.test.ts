@@ -1,32 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
+import { fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadSalesConfig } from './config.ts';
 import { createMovieProjection, liveProjectionKeys } from './projection.ts';
 import { rebuildProjection } from './replay.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let redis: RedisConnection;
 let app: FastifyInstance;
 let catalog: ReturnType<typeof createCatalogService>['producers']['catalogMovie'];
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
   catalog = createCatalogService(redis).producers.catalogMovie;
   app = await buildApp(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'sales-test', CONSUMER_MIN_IDLE_MS: '300' }, []));
   await app.ready();
 });
 afterAll(async () => {
   await app?.close();
-  await closeConnection(redis);
-  await server.cleanup();
 });
 
 const movie = (movieId: string, title: string, amountMinor: bigint, status: MovieStatus = MovieStatus.ACTIVE) => ({
