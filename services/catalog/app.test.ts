@@ -6,6 +6,7 @@ import { redisTest, type TestRedisServer } from '../../test/support/redis-fixtur
 import { buildApp } from './app.ts';
 import { loadCatalogConfig } from './config.ts';
 import { catalogKeys } from './event-store.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let server: TestRedisServer;
 let redis: RedisConnection;
@@ -147,7 +148,7 @@ describe('catalog service', () => {
   it('answers the state as of a past time', async () => {
     const movie = await create();
     const afterCreate = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     for (let v = 1; v <= 4; v++) {
       await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: v, title: `Dune v${v + 1}` } });
     }

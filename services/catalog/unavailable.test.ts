@@ -6,6 +6,7 @@ import { closeConnection, connectRedis, type RedisConnection } from 'herald/runt
 import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadCatalogConfig } from './config.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let server: TestRedisServer;
 let admin: RedisConnection;
@@ -30,12 +31,9 @@ async function createMovie() {
 }
 
 async function untilAnswers(url: string) {
-  for (let i = 0; i < 200; i++) {
-    const response = await app.inject(url);
-    if (response.statusCode === 200) return response;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} never answered 200 again`);
+  let response: Awaited<ReturnType<FastifyInstance['inject']>> | undefined;
+  await expect.poll(async () => (response = await app.inject(url)).statusCode, { timeout: 10_000, interval: 50, message: `${url} never answered 200 again` }).toBe(200);
+  return response!;
 }
 
 describe('catalog while Redis cannot answer', () => {
@@ -87,7 +85,7 @@ describe('catalog while Redis cannot answer', () => {
     // About a second of busy loop: long past the 50 ms threshold, short of the 2 s socket timeout.
     const busy = blocker.sendCommand(['EVAL', 'local i = 0 while i < 100000000 do i = i + 1 end return i', '0']).catch(() => undefined);
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       const response = await app.inject(`/movies/${movieId}`);
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBe('1');

@@ -10,6 +10,7 @@ import { buildApp } from './app.ts';
 import { loadSalesConfig } from './config.ts';
 import { createMovieProjection, liveProjectionKeys } from './projection.ts';
 import { rebuildProjection } from './replay.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let server: TestRedisServer;
 let redis: RedisConnection;
@@ -137,7 +138,7 @@ describe('sales service', () => {
     const v3 = { movieId, version: 3, changedFields: { paths: ['price'] }, movie: movie(movieId, 'Alien 2', 650n) };
     await catalog.publish('MovieUpdated', v3, { subject: movieId, sequence: 3 }); // early: v2 is missing
     const v2Id = randomUUID();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     await catalog.publish('MovieUpdated', v2, { subject: movieId, sequence: 2, id: v2Id });
     await catalog.publish('MovieUpdated', v2, { subject: movieId, sequence: 2, id: v2Id }); // duplicate
     expect(await projected(movieId, 3)).toMatchObject({ title: 'Alien 2', price: { amountMinor: 650 }, version: 3 });

@@ -35,12 +35,12 @@ afterAll(async () => {
 });
 
 async function projected(movieId: string, version: number) {
-  for (let i = 0; i < 300; i++) {
-    const response = await sales.inject(`/movies/${movieId}`);
-    if (response.statusCode === 200 && response.json().version >= version) return response.json();
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`movie ${movieId} never reached version ${version} in sales`);
+  let response: Awaited<ReturnType<FastifyInstance['inject']>> | undefined;
+  await expect.poll(async () => {
+    response = await sales.inject(`/movies/${movieId}`);
+    return response.statusCode === 200 && response.json().version >= version;
+  }, { timeout: 7_500, interval: 25, message: `movie ${movieId} never reached version ${version} in sales` }).toBe(true);
+  return response!.json();
 }
 
 async function snapshot(): Promise<string[]> {

@@ -14,6 +14,7 @@ import { parseEntries } from '../runtime/redis/replies.ts';
 import { loadContract } from '../codegen/contract.ts';
 import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords, serviceAccess } from './redis-acl.ts';
 import { readServiceManifests } from './service-manifests.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let server: TestRedisServer;
 let admin: RedisConnection;
@@ -159,7 +160,7 @@ describe('Redis ACL users per service', () => {
     await consumer.start();
     const retained = parseEntries(await admin.sendCommand(['XRANGE', 'catalog.movie.v1', '-', '+'])).length;
     const deadline = Date.now() + 10_000;
-    while ((await consumer.stats()).pending + ((await consumer.stats()).lag ?? 1) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((await consumer.stats()).pending + ((await consumer.stats()).lag ?? 1) > 0 && Date.now() < deadline) await sleep(20);
     const stats = await consumer.stats();
     await consumer.stop();
     expect(loopErrors).toEqual([]);

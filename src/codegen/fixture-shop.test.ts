@@ -11,6 +11,7 @@ import { redisTest } from '../../test/support/redis-fixture.ts';
 import { loadContract, validateContract, type Contract } from './contract.ts';
 import { generateFiles } from './generate.ts';
 import { loadProtoDirectory } from './proto-load.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const fixtureRoot = join(repoRoot, 'test', 'fixtures', 'shop');
@@ -205,7 +206,7 @@ describe('the shop fixture over Redis', () => {
     await consumer.start();
     const placed = events.OrderPlaced.create({ orderId: 'o-1', version: 1, order: richOrder() });
     await createOrdersService(redis).producers.shopOrders.publish('OrderPlaced', placed, { subject: 'o-1', sequence: 1 });
-    for (let i = 0; i < 200 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && received.length === 0; i++) await sleep(25);
     await consumer.stop();
     expect(received).toHaveLength(1);
     expect(received[0].name).toBe('OrderPlaced');

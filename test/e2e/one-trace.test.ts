@@ -42,12 +42,9 @@ afterAll(async () => {
 });
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not reached in 10 s');
+  let value: T | undefined;
+  await expect.poll(async () => (value = await probe()), { timeout: 10_000, interval: 25, message: 'condition not reached in 10 s' }).toBeDefined();
+  return value!;
 }
 
 const spans = () => exporter.getFinishedSpans();

@@ -8,6 +8,7 @@ import { freePort } from '../../src/cli/redis-server.ts';
 import { readServiceManifests } from '../../src/cli/service-manifests.ts';
 import { closeConnection, connectRedis } from '../../src/runtime/redis/connection.ts';
 import { startTestRedis } from './redis.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -178,7 +179,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       last = error;
     }
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }

@@ -10,6 +10,7 @@ import { DeadLetterError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 import { trimSafely } from './retention.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let server: TestRedisServer;
 let admin: RedisConnection;
@@ -21,9 +22,7 @@ redisTest.beforeAll(({ redisServer, redis }) => {
   admin = redis;
 });
 
-const until = async (check: () => Promise<boolean>) => {
-  for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
-};
+const until = (check: () => Promise<boolean>) => expect.poll(check, { timeout: 10_000, interval: 20 }).toBe(true);
 
 describe('dead letters and groups', () => {
   it('keeps every dead letter past deadLetterMaxLen and raises the alarm instead of evicting', async () => {
@@ -73,7 +72,7 @@ describe('dead letters and groups', () => {
     // Once it has a reader who then stops (idle past the limit), it no longer does.
     await admin.sendCommand(['XREADGROUP', 'GROUP', 'fresh', 'reader', 'COUNT', '5', 'STREAMS', stream, '>']);
     expect(await trimSafely(admin, stream, 10, 10_000, 60_000)).toBe(0);
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120);
     expect(await trimSafely(admin, stream, 10, 10_000, 50)).toBe(90);
   });
 });

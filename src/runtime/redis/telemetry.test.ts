@@ -44,12 +44,9 @@ async function entries(address: string) {
   return parseEntries(await redis.sendCommand(['XRANGE', address, '-', '+']));
 }
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition not reached');
+  let value: T | undefined;
+  await expect.poll(async () => (value = await probe()), { timeout: 10_000, interval: 20, message: 'condition not reached' }).toBeDefined();
+  return value!;
 }
 
 describe('runtime spans (messaging semantic conventions)', () => {
