@@ -46,6 +46,8 @@ describe('serveSite', () => {
     { url: '/', body: 'home' },
     { url: '/reference/', body: 'reference' },
     { url: '/reference/?x=1', body: 'reference' },
+    { url: '//', body: 'home' },
+    { url: '//reference//index.html', body: 'reference' },
   ])('serves $url', async ({ url, body }) => {
     const response = await get(url);
     expect(response).toMatchObject({ status: 200, body });
@@ -61,6 +63,7 @@ describe('serveSite', () => {
     { url: '/../secret.txt', status: 403 },
     { url: '/%2e%2e/secret.txt', status: 403 },
     { url: '/reference/../../secret.txt', status: 403 },
+    { url: '//..//secret.txt', status: 403 },
     { url: '/..%2fsecret.txt', status: 404 },
     { url: '/missing.html', status: 404 },
     { url: '/%E0%A4%A', status: 400 },

@@ -28,7 +28,13 @@ export interface SiteServer {
  * the folder is 403, a missing file 404, a malformed URL 400, a method other than GET or HEAD 405.
  */
 export async function serveSite(siteDir: string, port = 4000, host = '127.0.0.1'): Promise<SiteServer> {
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    // `//` is `/` (a portal opened at `http://host//` links to `//messages/…`); @fastify/static refuses
+    // empty segments, so they are collapsed before routing. `..` is still refused after this.
+    rewriteUrl: (request) => (request.url ?? '/').replace(/^[^?]*/, (path) => path.replace(/\/{2,}/g, '/')),
+  });
   await app.register(fastifyStatic, {
     root: resolve(siteDir),
     index: 'index.html',
