@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
 import { startTestRedis } from '../../test/support/redis.ts';
-import { createMovieProjection, rebuildProjectionKeys, type ProjectedMovie } from './projection.ts';
+import { createFoldingProjection, createMovieProjection, rebuildProjectionKeys, type ProjectedMovie } from './projection.ts';
 
 let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
@@ -47,5 +47,19 @@ describe('sales movie projection', () => {
     await projection.apply('e', { kind: 'upsert', movie });
     await projection.apply('r', { kind: 'retire', movieId: 'm3', version: 2 });
     expect((await projection.get('m3'))?.price.amountMinor).toBe(900719925474099312n);
+  });
+
+  it('a fold keeps only its inbox window of event ids, in memory and in its inbox key', async () => {
+    const keys = rebuildProjectionKeys('t-window');
+    const projection = createFoldingProjection(redis, keys, { inboxWindow: 3 });
+    for (let v = 1; v <= 10; v++) {
+      expect(await projection.apply(`w${v}`, { kind: 'upsert', movie: { ...row(v), movieId: 'mw' } })).toBe('applied');
+      await projection.flush();
+    }
+    expect(projection.inboxSize).toBe(3);
+    expect(((await redis.sendCommand(['ZRANGE', keys.inbox, '0', '-1'])) as unknown[]).map(String)).toEqual(['w8', 'w9', 'w10']);
+    // Out of the window, a redelivery is still refused: by its row's version, as the live consumer does.
+    expect(await projection.apply('w2', { kind: 'upsert', movie: { ...row(2), movieId: 'mw' } })).toBe('duplicate');
+    expect(await projection.apply('w9', { kind: 'upsert', movie: { ...row(9), movieId: 'mw' } })).toBe('duplicate');
   });
 });

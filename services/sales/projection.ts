@@ -101,17 +101,34 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
 export interface FoldingProjection extends MovieProjection {
   /** One HSET of the changed rows and one ZADD of the applied event ids, pipelined; nothing when unchanged. */
   flush(): Promise<void>;
+  /** Event ids the in-memory inbox holds now: never more than its window. */
+  readonly inboxSize: number;
 }
 
 /**
  * The projection a rebuild (and the drift check, which never flushes) folds in memory with applyToRow:
  * applying an event is a few map operations and each batch of events costs one round trip. Its inbox is
- * every id it applied, so within one fold no id applies twice. It must never be flushed onto live keys,
- * which the live consumer writes concurrently.
+ * bounded as the live one is: the last `inboxWindow` ids it applied, in memory and in `keys.inbox` (a
+ * swap keeps no more of them anyway); an older redelivery is caught by its row's version, as live. It
+ * must never be flushed onto live keys, which the live consumer writes concurrently.
  */
-export function createFoldingProjection(redis: RedisConnection, keys: ProjectionKeys): FoldingProjection {
+export function createFoldingProjection(redis: RedisConnection, keys: ProjectionKeys, options: { inboxWindow?: number } = {}): FoldingProjection {
+  const window = Math.max(1, options.inboxWindow ?? defaultInboxWindow);
   const rows = new Map<string, ProjectedMovie>();
+  // The window's ids, and the same ids in a ring in applied order: the oldest leaves when a new one comes.
   const inbox = new Set<string>();
+  const ring: string[] = [];
+  let oldest = 0;
+  const remember = (eventId: string) => {
+    inbox.add(eventId);
+    if (ring.length < window) {
+      ring.push(eventId);
+      return;
+    }
+    inbox.delete(ring[oldest]!);
+    ring[oldest] = eventId;
+    oldest = (oldest + 1) % window;
+  };
   let changed = new Set<string>();
   let created: string[] = [];
   let applied: string[] = [];
@@ -126,7 +143,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       if (!before) created.push(movieId);
       rows.set(movieId, verdict.row!);
       changed.add(movieId);
-      inbox.add(eventId);
+      remember(eventId);
       applied.push(eventId);
       return 'applied';
     },
@@ -139,12 +156,18 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       for (const id of applied) scored.push(String(order++), id);
       const pipeline = redis.multi();
       if (fields.length > 0) pipeline.addCommand(['HSET', keys.movies, ...fields]);
-      if (scored.length > 0) pipeline.addCommand(['ZADD', keys.inbox, ...scored]);
+      if (scored.length > 0) {
+        pipeline.addCommand(['ZADD', keys.inbox, ...scored]);
+        pipeline.addCommand(['ZREMRANGEBYRANK', keys.inbox, '0', String(-(window + 1))]);
+      }
       if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);
       changed = new Set();
       created = [];
       applied = [];
       for (const reply of (await pipeline.execAsPipeline()) as unknown[]) if (reply instanceof Error) throw reply;
+    },
+    get inboxSize() {
+      return inbox.size;
     },
     async get(movieId) {
       return rows.get(movieId);

@@ -104,7 +104,7 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   await redis.sendCommand(['DEL', scratch.movies, scratch.inbox, scratch.index]);
   // The scratch keys are fresh and only this rebuild writes them: each batch is folded in memory and
   // written with one pipelined HSET + ZADD, instead of one function call per event.
-  const projection = createFoldingProjection(redis, scratch);
+  const projection = createFoldingProjection(redis, scratch, { inboxWindow: options.inboxWindow ?? defaultInboxWindow });
   const bar = options.progress
     ? new cliProgress.SingleBar({ stream: options.progress, format: 'replay catalog.movie.v1 [{bar}] {value}/{total} events {percentage}% eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
