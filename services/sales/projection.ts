@@ -103,6 +103,8 @@ export interface FoldingProjection extends MovieProjection {
   flush(): Promise<void>;
   /** Event ids the in-memory inbox holds now: never more than its window. */
   readonly inboxSize: number;
+  /** Rows changed since the last flush. */
+  readonly pending: number;
 }
 
 /**
@@ -145,6 +147,8 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       changed.add(movieId);
       remember(eventId);
       applied.push(eventId);
+      // Ids older than the window would be cut from keys.inbox by the next flush: never sent at all.
+      if (applied.length >= 2 * window) applied = applied.slice(-window);
       return 'applied';
     },
     async flush() {
@@ -168,6 +172,9 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     },
     get inboxSize() {
       return inbox.size;
+    },
+    get pending() {
+      return changed.size;
     },
     async get(movieId) {
       return rows.get(movieId);
