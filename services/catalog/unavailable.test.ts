@@ -45,9 +45,10 @@ describe('catalog while Redis cannot answer', () => {
     const { movieId } = await createMovie();
     server.process.kill('SIGSTOP');
     try {
-      const [read, write, health] = await Promise.all([
+      const [read, write, ready, live] = await Promise.all([
         app.inject(`/movies/${movieId}`),
         app.inject({ method: 'POST', url: '/movies', payload: dune }),
+        app.inject('/ready'),
         app.inject('/health'),
       ]);
       for (const response of [read, write]) {
@@ -55,8 +56,11 @@ describe('catalog while Redis cannot answer', () => {
         expect(response.headers['retry-after']).toBe('1');
         expect(response.json()).toMatchObject({ code: 'HERALD_ERR_UNAVAILABLE' });
       }
-      expect(health.statusCode).toBe(503);
-      expect(health.json().checks.redis.ok).toBe(false);
+      // Readiness names Redis; liveness stays up, since restarting the process would not help.
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks.redis.ok).toBe(false);
+      expect(ready.json().reasons).toEqual([expect.stringMatching(/^redis-/)]);
+      expect(live.statusCode).toBe(200);
     } finally {
       server.process.kill('SIGCONT');
     }

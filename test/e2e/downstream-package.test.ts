@@ -164,14 +164,24 @@ describe('herald installed in a downstream project with its own contract', () =>
     expect((await herald('generate')).code).toBe(0);
     const breaking = await herald('check', '--gate', 'breaking,asyncapi', '--format', 'json');
     expect(breaking.code).toBe(1);
-    const report = JSON.parse(breaking.stdout) as { ok: boolean; gates: { gate: string; status: string; diagnostics: { code: string; path: { file?: string; message?: string; field?: string }; message: string }[] }[] };
+    type Finding = { code: string; path: { file?: string; type?: string; field?: string; message?: string }; message: string; consumers?: string[]; messages?: string[]; subject?: string };
+    const report = JSON.parse(breaking.stdout) as { ok: boolean; gates: { gate: string; status: string; diagnostics: Finding[] }[] };
     expect(report.ok).toBe(false);
     const gate = report.gates.find((g) => g.gate === 'breaking')!;
     expect(gate.status).toBe('failed');
+    // The map entry's finding names the top-level message and the consumer it hurts, with a fully
+    // qualified id (one allow-list entry must not match every `labels` map of every message).
     const finding = gate.diagnostics.find((d) => d.code === 'FIELD_WIRE_JSON_COMPATIBLE_TYPE');
-    expect(finding?.path.file).toBe('proto/acme/fleet/vehicle/v1/vehicle.proto');
-    expect(JSON.stringify(finding)).toMatch(/LabelsEntry/);
-    expect(finding?.message).toMatch(/string.*int64/);
+    expect(finding).toMatchObject({
+      path: { file: 'proto/acme/fleet/vehicle/v1/vehicle.proto', type: 'acme.fleet.vehicle.v1.Vehicle.LabelsEntry', field: 'value' },
+      consumers: ['dispatch'], messages: ['VehicleRegistered'],
+      subject: 'acme.fleet.vehicle.v1.Vehicle.LabelsEntry.value#2:string->int64',
+    });
+    expect(finding?.message).toMatch(/string.*int64.*dispatch, which reads vehicle\.labels/);
+    // The AsyncAPI gate classifies the same change as an incompatible payload of that message.
+    expect(report.gates.find((g) => g.gate === 'asyncapi')?.diagnostics).toContainEqual(expect.objectContaining({
+      code: 'PAYLOAD_INCOMPATIBLE', consumers: ['dispatch'], path: expect.objectContaining({ message: 'VehicleRegistered' }),
+    }));
     await git('checkout', '-q', '--', '.');
     expect((await herald('generate')).code).toBe(0);
   }, 180_000);

@@ -75,8 +75,18 @@ describe('the packed herald package', () => {
     const imported = new Set<string>();
     for (const file of filesUnder(join(unpacked, 'dist')).filter((f) => f.endsWith('.js'))) {
       const text = readFileSync(file, 'utf8');
-      // Bare specifiers only: an npm name, scoped or not (template text like '${module}' is not one).
-      for (const [, specifier] of text.matchAll(/(?:from|import\(|require\(|resolve\()\s*['"]((?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(?:\/[\w./-]*)?|node:[\w/]+)['"]/g)) {
+      // Bare specifiers only: an npm name, scoped or not (template text like '${module}' is not one), in
+      // a static import/export statement, a dynamic import(), or require()/require.resolve() -- not in
+      // a comment that happens to say `from "string"`.
+      const bare = String.raw`((?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(?:\/[\w./-]*)?|node:[\w/]+)`;
+      const forms = new RegExp([
+        String.raw`^(?:import|export)\b[^;'"]*?\bfrom\s*['"]${bare}['"]`, // import { x } from 'p'; export * from 'p'
+        String.raw`^import\s*['"]${bare}['"]`, // import 'p' (side effects)
+        String.raw`\bimport\(\s*['"]${bare}['"]\s*\)`, // import('p')
+        String.raw`\brequire(?:\.resolve)?\(\s*['"]${bare}['"]`, // require('p'), require.resolve('p/...')
+      ].join('|'), 'gm');
+      for (const match of text.matchAll(forms)) {
+        const specifier = match.slice(1).find((group) => group !== undefined);
         if (builtins.has(specifier!) || specifier!.startsWith('node:')) continue;
         const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!;
         imported.add(name);
