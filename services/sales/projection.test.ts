@@ -62,4 +62,18 @@ describe('sales movie projection', () => {
     expect(await projection.apply('w2', { kind: 'upsert', movie: { ...row(2), movieId: 'mw' } })).toBe('duplicate');
     expect(await projection.apply('w9', { kind: 'upsert', movie: { ...row(9), movieId: 'mw' } })).toBe('duplicate');
   });
+
+  it('a fold computes a given digest function only for the event its row ends with, or a redelivery', async () => {
+    const projection = createFoldingProjection(redis, rebuildProjectionKeys('t-lazy'));
+    const computed: string[] = [];
+    const digestOf = (id: string) => () => (computed.push(id), `digest-${id}`);
+    for (let v = 1; v <= 3; v++) await projection.apply(`d${v}`, { kind: 'upsert', movie: { ...row(v), movieId: 'md' } }, digestOf(`d${v}`));
+    expect(computed).toEqual([]);
+    // The same id with other content is told apart by the digests: both are computed now.
+    expect(await projection.apply('d3', { kind: 'upsert', movie: { ...row(3), movieId: 'md' } }, digestOf('d3-forged'))).toBe('tampered');
+    expect(computed).toEqual(['d3', 'd3-forged']);
+    expect(await projection.apply('d4', { kind: 'upsert', movie: { ...row(4), movieId: 'md' } }, digestOf('d4'))).toBe('applied');
+    expect(await projection.get('md')).toMatchObject({ version: 4, lastEventId: 'd4', lastDigest: 'digest-d4' });
+    expect(computed).toEqual(['d3', 'd3-forged', 'd4']);
+  });
 });

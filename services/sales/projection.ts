@@ -27,13 +27,17 @@ export function rebuildProjectionKeys(token: string): ProjectionKeys {
   return { movies: `sales:rebuild:${token}:movies`, index: `sales:rebuild:${token}:index`, inbox: `sales:rebuild:${token}:inbox` };
 }
 
+/** An event's content digest (handlers.ts: eventDigest), or how to compute it. */
+export type Digest = string | (() => string);
+
 export interface MovieProjection {
   readonly keys: ProjectionKeys;
   /**
    * Applies one catalog event identified by `eventId` whose content has `digest`; says whether it
-   * applied, was a duplicate, came early, or was refused (tampered, conflict).
+   * applied, was a duplicate, came early, or was refused (tampered, conflict). The digest may be given
+   * as a function: a projection computes it only when it needs it.
    */
-  apply(eventId: string, change: ProjectionChange, digest?: string): Promise<ApplyOutcome>;
+  apply(eventId: string, change: ProjectionChange, digest?: Digest): Promise<ApplyOutcome>;
   get(movieId: string): Promise<ProjectedMovie | undefined>;
   /** Every row, sorted by movie id (tests and tools; never on a request path). */
   all(): Promise<ProjectedMovie[]>;
@@ -77,7 +81,8 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
   const window = String(options.inboxWindow ?? defaultInboxWindow);
   return {
     keys,
-    async apply(eventId, change, digest = '') {
+    async apply(eventId, change, lazyDigest = '') {
+      const digest = typeof lazyDigest === 'function' ? lazyDigest() : lazyDigest;
       const { movieId, version } = changeTarget(change);
       const row = change.kind === 'upsert' ? rowCodec.encode({ ...change.movie, lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) }) : '';
       const reply = (await fcall(redis, 'sales_apply', [keys.movies, keys.inbox, keys.index], [movieId, eventId, String(version), change.kind, row, window, digest])) as unknown[];
@@ -132,6 +137,18 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     oldest = (oldest + 1) % window;
   };
   let changed = new Set<string>();
+  /** Rows whose last event's digest is not computed yet: movie id -> how to compute it. */
+  const unsettled = new Map<string, () => string>();
+  const settled = (movieId: string): ProjectedMovie | undefined => {
+    const row = rows.get(movieId);
+    const digest = unsettled.get(movieId);
+    if (!row || !digest) return row;
+    unsettled.delete(movieId);
+    const value = digest();
+    const complete = value ? { ...row, lastDigest: value } : row;
+    rows.set(movieId, complete);
+    return complete;
+  };
   let created: string[] = [];
   let applied: string[] = [];
   let order = 0;
@@ -139,11 +156,18 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     keys,
     async apply(eventId, change, digest = '') {
       const { movieId } = changeTarget(change);
-      const before = rows.get(movieId);
-      const verdict = applyToRow(before, eventId, change, inbox.has(eventId), digest);
+      // The rule reads digests only when an event's id is its row's last one (a redelivery); otherwise
+      // the applied event's digest is computed when its row is read or written, and only if it still is
+      // the row's last event then (most are not in a rebuild).
+      const redelivery = rows.get(movieId)?.lastEventId === eventId;
+      const before = redelivery ? settled(movieId) : rows.get(movieId);
+      const lazy = typeof digest === 'function' && !redelivery;
+      const verdict = applyToRow(before, eventId, change, inbox.has(eventId), lazy ? '' : typeof digest === 'function' ? digest() : digest);
       if (verdict.outcome !== 'applied') return verdict.outcome;
       if (!before) created.push(movieId);
       rows.set(movieId, verdict.row!);
+      if (lazy) unsettled.set(movieId, digest);
+      else unsettled.delete(movieId);
       changed.add(movieId);
       remember(eventId);
       applied.push(eventId);
@@ -154,7 +178,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     async flush() {
       if (changed.size === 0 && applied.length === 0) return;
       const fields: string[] = [];
-      for (const movieId of changed) fields.push(movieId, rowCodec.encode(rows.get(movieId)!));
+      for (const movieId of changed) fields.push(movieId, rowCodec.encode(settled(movieId)!));
       const scored: string[] = [];
       // Scores keep the applied order; the swap cuts the merged inbox to the window by them.
       for (const id of applied) scored.push(String(order++), id);
@@ -177,9 +201,10 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       return changed.size;
     },
     async get(movieId) {
-      return rows.get(movieId);
+      return settled(movieId);
     },
     async all() {
+      for (const movieId of [...unsettled.keys()]) settled(movieId);
       return [...rows.values()].sort(byMovieId);
     },
     page({ after, limit }) {

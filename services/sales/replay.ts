@@ -44,8 +44,8 @@ export interface FoldResult {
   refused: number;
 }
 
-/** A fold writes once this many rows changed (about 2 MB of commands). */
-const flushEvery = 10_000;
+/** A fold writes once this many rows changed (about 10 MB of commands), and at the end. */
+const flushEvery = 50_000;
 
 /**
  * Folds the retained `catalog.movie.v1` stream into `projection` with the live handlers. An event ahead
