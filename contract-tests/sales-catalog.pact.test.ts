@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { catalogMovie } from '../generated/channels/catalog-movie.ts';
 import { createCatalogMovieHandlers } from '../services/sales/handlers.ts';
 import { createMovieProjection, rebuildProjectionKeys, type MovieProjection } from '../services/sales/projection.ts';
-import { redisTest, type TestRedisServer } from '../test/support/redis-fixture.ts';
+import { redisTest } from '../test/support/redis-fixture.ts';
 import { dataschemaPattern, receivedFromPact, stagedPactDir } from './pact-support.ts';
 
 const { like, integer, regex } = MatchersV3;
@@ -29,12 +29,10 @@ const metadataOf = (name: keyof typeof catalogMovie.messages) => ({
 
 const staged = stagedPactDir();
 const pact = new PactV4({ consumer: 'sales', provider: 'catalog', dir: staged.dir, logLevel: 'error' });
-let server: TestRedisServer;
 let redis: RedisConnection;
 let projection: MovieProjection;
 
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
-  server = redisServer;
+redisTest.beforeAll(({ redis: connection }) => {
   redis = connection;
 });
 afterAll(async () => {

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RedisConnection } from 'herald/runtime';
-import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { catalogKeys, createMovieEventStore } from './event-store.ts';
 import { applyEvent, decideCreate, decideUpdate, type MovieFields, type MovieState, type StoredMovieEvent } from './movie.ts';
 
-let server: TestRedisServer;
 let redis: RedisConnection;
 
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
-  server = redisServer;
+redisTest.beforeAll(({ redis: connection }) => {
   redis = connection;
 });
 

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type Envelope, type RedisConnection } from 'herald/runtime';
+import type { Envelope, RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
-import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
 import { createMovieProjection, rebuildProjectionKeys } from './projection.ts';
 
-let server: TestRedisServer;
 let redis: RedisConnection;
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
-  server = redisServer;
+redisTest.beforeAll(({ redis: connection }) => {
   redis = connection;
 });
 

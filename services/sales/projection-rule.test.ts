@@ -3,14 +3,12 @@
 // for the two wire readers. A case that passes one and fails the other is a drift between them.
 import { describe, expect, it } from 'vitest';
 import type { RedisConnection } from 'herald/runtime';
-import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { createMovieProjection, rebuildProjectionKeys } from './projection.ts';
 import { applyToRow, rowCodec, type ApplyOutcome, type ProjectedMovie, type ProjectionChange } from './projection-rule.ts';
 
-let server: TestRedisServer;
 let redis: RedisConnection;
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
-  server = redisServer;
+redisTest.beforeAll(({ redis: connection }) => {
   redis = connection;
 });
 

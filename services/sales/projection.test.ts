@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RedisConnection } from 'herald/runtime';
-import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { createFoldingProjection, createMovieProjection, rebuildProjectionKeys, type ProjectedMovie } from './projection.ts';
 
-let server: TestRedisServer;
 let redis: RedisConnection;
 
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
-  server = redisServer;
+redisTest.beforeAll(({ redis: connection }) => {
   redis = connection;
 });
 

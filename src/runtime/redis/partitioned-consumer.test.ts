@@ -1,7 +1,7 @@
 // A partitioned channel end to end on a real redis-server: the producer routes by subject, two group
 // members share the partitions, and per-subject order and exactly-once handling hold across a leave.
 import { describe, expect, it } from 'vitest';
-import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
+import { redisTest } from '../../../test/support/redis-fixture.ts';
 import { testChannel, type Ping } from '../../../test/support/test-channel.ts';
 import { partitionOf } from '../core/partition.ts';
 import type { ReceivedEvent } from '../core/types.ts';
@@ -10,14 +10,12 @@ import { createPartitionedConsumer } from './partitioned-consumer.ts';
 import { createProducer } from './producer.ts';
 import { partitionStreamKey } from './stream-names.ts';
 
-let server: TestRedisServer;
 let redis: RedisConnection;
 const PARTITIONS = 4;
 const fast = { blockMs: 50, retryBackoffMs: 5, claimIntervalMs: 50, minIdleMs: 200 };
 const timing = { sessionTimeoutMs: 1500, heartbeatMs: 300 };
 
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
-  server = redisServer;
+redisTest.beforeAll(({ redis: connection }) => {
   redis = connection;
 });
 

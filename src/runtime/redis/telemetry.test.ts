@@ -4,7 +4,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeEach, describe, expect, test } from 'vitest';
-import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
+import { redisTest } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { DeadLetterError } from '../core/errors.ts';
@@ -15,16 +15,14 @@ import { consumerTracing, contextFromTraceHeaders, inSpan, parseTraceContext } f
 import type { ReceivedEvent } from '../core/types.ts';
 
 const exporter = new InMemorySpanExporter();
-let server: TestRedisServer;
 let redis: RedisConnection;
 let streamNo = 0;
 const fresh = () => testChannel(`telemetry.stream.${++streamNo}`);
 const fast = { blockMs: 50, retryBackoffMs: 5, retryAttempts: 0, claimIntervalMs: 50, minIdleMs: 200, maxDeliveries: 1 };
 
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
+redisTest.beforeAll(({ redis: connection }) => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
-  server = redisServer;
   redis = connection;
 });
 afterAll(async () => {
