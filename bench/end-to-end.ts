@@ -252,8 +252,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
         herald: `p50 ${formatMs(p50)} · p99 ${formatMs(p99)} · max ${formatMs(max)}<br>p99 of its parts: PATCH → on the stream ${formatMs(streamP99)}, stream → projection ${formatMs(projectionP99)}`,
         baseline: '–',
         ratio: '–',
-        goal: rate === 1000 ? 'p99 < 25 ms' : 'p99 < 5 s (seeds)',
-        met: rate === 1000 ? p99 < 25 : p99 < 5000,
+        // Issue 15: the 5 k/s rate must really be sent (the services keep up), with p99 < 50 ms.
+        goal: rate === 1000 ? 'p99 < 25 ms' : rate === 5000 ? 'achieved 5000/s, p99 < 50 ms' : 'p99 < 5 s (seeds)',
+        met: rate === 1000 ? p99 < 25 : rate === 5000 ? achieved >= 0.98 * rate && p99 < 50 : p99 < 5000,
       });
     }
     return rows;

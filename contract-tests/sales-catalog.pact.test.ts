@@ -2,12 +2,12 @@
 // price and status of the movie, and the `type`/`dataschema` metadata. Each Pact body goes through
 // the generated codec into the real Sales handlers, which update a real projection in Redis.
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisConnection } from 'herald/runtime';
+import { afterAll, describe, expect, it } from 'vitest';
 import { catalogMovie } from '../generated/channels/catalog-movie.ts';
 import { createCatalogMovieHandlers } from '../services/sales/handlers.ts';
 import { createMovieProjection, rebuildProjectionKeys, type MovieProjection } from '../services/sales/projection.ts';
-import { startTestRedis } from '../test/support/redis.ts';
+import { redisTest } from '../test/support/redis-fixture.ts';
 import { dataschemaPattern, receivedFromPact, stagedPactDir } from './pact-support.ts';
 
 const { like, integer, regex } = MatchersV3;
@@ -29,17 +29,13 @@ const metadataOf = (name: keyof typeof catalogMovie.messages) => ({
 
 const staged = stagedPactDir();
 const pact = new PactV4({ consumer: 'sales', provider: 'catalog', dir: staged.dir, logLevel: 'error' });
-let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
 let projection: MovieProjection;
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(({ redis: connection }) => {
+  redis = connection;
 });
 afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
   staged.publish();
 });
 

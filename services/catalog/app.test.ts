@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
+import { fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadCatalogConfig } from './config.ts';
 import { catalogKeys } from './event-store.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let redis: RedisConnection;
 let app: FastifyInstance;
 
@@ -15,16 +16,14 @@ const token = 'catalog-test-token';
 const auth = { authorization: `Bearer ${token}` };
 const dune = { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 };
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
   app = await buildApp(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', SNAPSHOT_EVERY: '3', SERVICE_TOKEN: token }, []));
   await app.ready();
 });
 afterAll(async () => {
   await app?.close();
-  await closeConnection(redis);
-  await server.cleanup();
 });
 
 async function create(body: object = dune) {
@@ -149,7 +148,7 @@ describe('catalog service', () => {
   it('answers the state as of a past time', async () => {
     const movie = await create();
     const afterCreate = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     for (let v = 1; v <= 4; v++) {
       await app.inject({ method: 'PATCH', url: `/movies/${movie.movieId}`, headers: auth, payload: { expectedVersion: v, title: `Dune v${v + 1}` } });
     }

@@ -8,6 +8,7 @@ import { createMovieCommands } from './commands.ts';
 import type { CatalogConfig } from './config.ts';
 import { catalogLayout, createMovieEventStore } from './event-store.ts';
 import { registerCatalogRoutes } from './routes.ts';
+import { createMovieStateCache } from './state-cache.ts';
 
 export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> {
   const { app, redis, runtime } = await openServiceApp('catalog', config, ownLibrary('catalog', import.meta.url));
@@ -17,7 +18,7 @@ export async function buildApp(config: CatalogConfig): Promise<FastifyInstance> 
   const store = createMovieEventStore(redis, { snapshotEvery: config.snapshotEvery, layout, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) });
 
   if (config.roles.includes('api')) {
-    registerCatalogRoutes(app, { commands: createMovieCommands(store, producer), store, ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}) });
+    registerCatalogRoutes(app, { commands: createMovieCommands(store, producer, { cache: createMovieStateCache(config.stateCacheSize) }), store, ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}) });
   }
   if (config.roles.includes('relay')) {
     await app.register(relayPlugin(runtime, redis, { outboxKeys: layoutOutboxKeys(layout), channels: [producer.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) }));

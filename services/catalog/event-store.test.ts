@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { describe, expect, it } from 'vitest';
+import type { RedisConnection } from 'herald/runtime';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { catalogKeys, createMovieEventStore } from './event-store.ts';
 import { applyEvent, decideCreate, decideUpdate, type MovieFields, type MovieState, type StoredMovieEvent } from './movie.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redis: connection }) => {
+  redis = connection;
 });
 
 const fields: MovieFields = { title: 'Heat', price: { currencyCode: 'EUR', amountMinor: 799n }, genres: [], releaseYear: 1995 };

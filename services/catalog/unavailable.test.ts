@@ -1,28 +1,27 @@
 // A Redis that cannot answer (paused, out of memory, busy with a script, stopped) turns requests into
 // 503 HERALD_ERR_UNAVAILABLE with Retry-After, never a hang and never 500 HERALD_ERR_INTERNAL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadCatalogConfig } from './config.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let admin: RedisConnection;
 let app: FastifyInstance;
 const dune = { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: [], releaseYear: 2021 };
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  admin = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  admin = connection;
   app = await buildApp(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', ROLES: 'api' }, []));
   await app.ready();
 });
 afterAll(async () => {
   server.process.kill('SIGCONT');
   await app?.close();
-  await closeConnection(admin).catch(() => {});
-  await server.cleanup();
 });
 
 async function createMovie() {
@@ -32,12 +31,9 @@ async function createMovie() {
 }
 
 async function untilAnswers(url: string) {
-  for (let i = 0; i < 200; i++) {
-    const response = await app.inject(url);
-    if (response.statusCode === 200) return response;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} never answered 200 again`);
+  let response: Awaited<ReturnType<FastifyInstance['inject']>> | undefined;
+  await expect.poll(async () => (response = await app.inject(url)).statusCode, { timeout: 10_000, interval: 50, message: `${url} never answered 200 again` }).toBe(200);
+  return response!;
 }
 
 describe('catalog while Redis cannot answer', () => {
@@ -89,7 +85,7 @@ describe('catalog while Redis cannot answer', () => {
     // About a second of busy loop: long past the 50 ms threshold, short of the 2 s socket timeout.
     const busy = blocker.sendCommand(['EVAL', 'local i = 0 while i < 100000000 do i = i + 1 end return i', '0']).catch(() => undefined);
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       const response = await app.inject(`/movies/${movieId}`);
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBe('1');

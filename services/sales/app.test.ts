@@ -1,32 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
+import { fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadSalesConfig } from './config.ts';
 import { createMovieProjection, liveProjectionKeys } from './projection.ts';
 import { rebuildProjection } from './replay.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let redis: RedisConnection;
 let app: FastifyInstance;
 let catalog: ReturnType<typeof createCatalogService>['producers']['catalogMovie'];
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
   catalog = createCatalogService(redis).producers.catalogMovie;
   app = await buildApp(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'sales-test', CONSUMER_MIN_IDLE_MS: '300' }, []));
   await app.ready();
 });
 afterAll(async () => {
   await app?.close();
-  await closeConnection(redis);
-  await server.cleanup();
 });
 
 const movie = (movieId: string, title: string, amountMinor: bigint, status: MovieStatus = MovieStatus.ACTIVE) => ({
@@ -139,7 +138,7 @@ describe('sales service', () => {
     const v3 = { movieId, version: 3, changedFields: { paths: ['price'] }, movie: movie(movieId, 'Alien 2', 650n) };
     await catalog.publish('MovieUpdated', v3, { subject: movieId, sequence: 3 }); // early: v2 is missing
     const v2Id = randomUUID();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     await catalog.publish('MovieUpdated', v2, { subject: movieId, sequence: 2, id: v2Id });
     await catalog.publish('MovieUpdated', v2, { subject: movieId, sequence: 2, id: v2Id }); // duplicate
     expect(await projected(movieId, 3)).toMatchObject({ title: 'Alien 2', price: { amountMinor: 650 }, version: 3 });

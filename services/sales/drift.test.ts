@@ -2,28 +2,28 @@
 // finds a forged movie and a forged price that the stream itself would vouch for, changes nothing
 // unless asked to repair, and a repair leaves no difference.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
+import type { RedisConnection } from 'herald/runtime';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { buildApp as buildCatalog } from '../catalog/app.ts';
 import { loadCatalogConfig } from '../catalog/config.ts';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp as buildSales } from './app.ts';
 import { loadSalesConfig } from './config.ts';
 import { checkDrift, httpCatalogReader } from './drift.ts';
 import { createMovieProjection, liveProjectionKeys } from './projection.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let redis: RedisConnection;
 let catalog: FastifyInstance;
 let sales: FastifyInstance;
 let catalogUrl: string;
 const reader = () => httpCatalogReader(catalogUrl, 2);
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
   catalog = await buildCatalog(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' }, []));
   catalogUrl = await catalog.listen({ port: 0, host: '127.0.0.1' });
   sales = await buildSales(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'drift-test', CONSUMER_MIN_IDLE_MS: '300' }, []));
@@ -32,17 +32,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await sales?.close();
   await catalog?.close();
-  await closeConnection(redis);
-  await server.cleanup();
 });
 
 async function projected(movieId: string, version: number) {
-  for (let i = 0; i < 300; i++) {
-    const response = await sales.inject(`/movies/${movieId}`);
-    if (response.statusCode === 200 && response.json().version >= version) return response.json();
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`movie ${movieId} never reached version ${version} in sales`);
+  let response: Awaited<ReturnType<FastifyInstance['inject']>> | undefined;
+  await expect.poll(async () => {
+    response = await sales.inject(`/movies/${movieId}`);
+    return response.statusCode === 200 && response.json().version >= version;
+  }, { timeout: 7_500, interval: 25, message: `movie ${movieId} never reached version ${version} in sales` }).toBe(true);
+  return response!.json();
 }
 
 async function snapshot(): Promise<string[]> {

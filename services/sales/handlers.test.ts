@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, type Envelope, type RedisConnection } from 'herald/runtime';
+import { describe, expect, it } from 'vitest';
+import type { Envelope, RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { createCatalogMovieHandlers } from './handlers.ts';
 import { createMovieProjection, rebuildProjectionKeys } from './projection.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redis: connection }) => {
+  redis = connection;
 });
 
 const movieId = '3f1c2a9e-6b7d-4e8f-9a0b-1c2d3e4f5a6b';

@@ -72,7 +72,7 @@ function projected(event: ReceivedEvent<{ movieId: string; version: number; movi
 
 async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ movieId: string; version: number }>, change: ProjectionChange, observer: HandlerObserver): Promise<void> {
   // Its own span, inside the event's process span: the write that made the event visible in Sales.
-  const outcome = await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change, eventDigest(event)));
+  const outcome = await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change, () => eventDigest(event)));
   observer.outcome?.(event.name, outcome, event);
   const { movieId, version } = event.data;
   if (outcome === 'early') {

@@ -1,29 +1,27 @@
 // A total that does not fit int64 (the wire type of PurchaseCompleted.total.amount_minor) is a 400
 // naming body.quantity, with nothing stored and nothing in the outbox: never a wrapped `total 0`.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import type { RedisConnection } from 'herald/runtime';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadSalesConfig } from './config.ts';
 import { createMovieProjection } from './projection.ts';
 import { purchaseKeys } from './purchases.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let redis: RedisConnection;
 let app: FastifyInstance;
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
   app = await buildApp(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', ROLES: 'api' }, []));
   await app.ready();
 });
 afterAll(async () => {
   await app?.close();
-  await closeConnection(redis);
-  await server.cleanup();
 });
 
 it('refuses price 2^62 × quantity 4 with 400 naming body.quantity and writes nothing', async () => {

@@ -1,24 +1,24 @@
 // GET /movies pages through the id index: every row once across pages, in id order, and a page costs
 // one ZRANGE and one HMGET whatever the projection's size (never HVALS or HGETALL of all rows).
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
+import type { RedisConnection } from 'herald/runtime';
 import { text } from '../shared/redis-replies.ts';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { buildApp } from './app.ts';
 import { loadSalesConfig } from './config.ts';
 import { rowCodec } from './projection-rule.ts';
 import { backfillIndex, createMovieProjection, liveProjectionKeys } from './projection.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let redis: RedisConnection;
 let app: FastifyInstance;
 const ids: string[] = [];
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
   const projection = createMovieProjection(redis);
   for (let i = 0; i < 230; i++) {
     const movieId = randomUUID();
@@ -31,8 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  await closeConnection(redis);
-  await server.cleanup();
 });
 
 async function readAll(limit: number): Promise<string[]> {

@@ -1,21 +1,15 @@
 // One table of cases for the projection rule, run against both implementations: the pure applyToRow()
 // (rebuild, drift check) and the sales_apply Redis Function (live consumer), as wire-reader.test.ts does
 // for the two wire readers. A case that passes one and fails the other is a drift between them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { describe, expect, it } from 'vitest';
+import type { RedisConnection } from 'herald/runtime';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { createMovieProjection, rebuildProjectionKeys } from './projection.ts';
 import { applyToRow, rowCodec, type ApplyOutcome, type ProjectedMovie, type ProjectionChange } from './projection-rule.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redis: connection }) => {
+  redis = connection;
 });
 
 const row = (version: number, over: Partial<ProjectedMovie> = {}): ProjectedMovie => ({

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
-import { createMovieProjection, rebuildProjectionKeys, type ProjectedMovie } from './projection.ts';
+import { describe, expect, it } from 'vitest';
+import type { RedisConnection } from 'herald/runtime';
+import { redisTest } from '../../test/support/redis-fixture.ts';
+import { createFoldingProjection, createMovieProjection, rebuildProjectionKeys, type ProjectedMovie } from './projection.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redis: connection }) => {
+  redis = connection;
 });
 
 const row = (version: number, title = `T${version}`): ProjectedMovie => ({
@@ -47,5 +41,33 @@ describe('sales movie projection', () => {
     await projection.apply('e', { kind: 'upsert', movie });
     await projection.apply('r', { kind: 'retire', movieId: 'm3', version: 2 });
     expect((await projection.get('m3'))?.price.amountMinor).toBe(900719925474099312n);
+  });
+
+  it('a fold keeps only its inbox window of event ids, in memory and in its inbox key', async () => {
+    const keys = rebuildProjectionKeys('t-window');
+    const projection = createFoldingProjection(redis, keys, { inboxWindow: 3 });
+    for (let v = 1; v <= 10; v++) {
+      expect(await projection.apply(`w${v}`, { kind: 'upsert', movie: { ...row(v), movieId: 'mw' } })).toBe('applied');
+      await projection.flush();
+    }
+    expect(projection.inboxSize).toBe(3);
+    expect(((await redis.sendCommand(['ZRANGE', keys.inbox, '0', '-1'])) as unknown[]).map(String)).toEqual(['w8', 'w9', 'w10']);
+    // Out of the window, a redelivery is still refused: by its row's version, as the live consumer does.
+    expect(await projection.apply('w2', { kind: 'upsert', movie: { ...row(2), movieId: 'mw' } })).toBe('duplicate');
+    expect(await projection.apply('w9', { kind: 'upsert', movie: { ...row(9), movieId: 'mw' } })).toBe('duplicate');
+  });
+
+  it('a fold computes a given digest function only for the event its row ends with, or a redelivery', async () => {
+    const projection = createFoldingProjection(redis, rebuildProjectionKeys('t-lazy'));
+    const computed: string[] = [];
+    const digestOf = (id: string) => () => (computed.push(id), `digest-${id}`);
+    for (let v = 1; v <= 3; v++) await projection.apply(`d${v}`, { kind: 'upsert', movie: { ...row(v), movieId: 'md' } }, digestOf(`d${v}`));
+    expect(computed).toEqual([]);
+    // The same id with other content is told apart by the digests: both are computed now.
+    expect(await projection.apply('d3', { kind: 'upsert', movie: { ...row(3), movieId: 'md' } }, digestOf('d3-forged'))).toBe('tampered');
+    expect(computed).toEqual(['d3', 'd3-forged']);
+    expect(await projection.apply('d4', { kind: 'upsert', movie: { ...row(4), movieId: 'md' } }, digestOf('d4'))).toBe('applied');
+    expect(await projection.get('md')).toMatchObject({ version: 4, lastEventId: 'd4', lastDigest: 'digest-d4' });
+    expect(computed).toEqual(['d3', 'd3-forged', 'd4']);
   });
 });

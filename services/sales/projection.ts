@@ -53,13 +53,17 @@ export function rebuildProjectionKeys(token: string): ProjectionKeys {
   return salesKeys.rebuild(token);
 }
 
+/** An event's content digest (handlers.ts: eventDigest), or how to compute it. */
+export type Digest = string | (() => string);
+
 export interface MovieProjection {
   readonly keys: ProjectionKeys;
   /**
    * Applies one catalog event identified by `eventId` whose content has `digest`; says whether it
-   * applied, was a duplicate, came early, or was refused (tampered, conflict).
+   * applied, was a duplicate, came early, or was refused (tampered, conflict). The digest may be given
+   * as a function: a projection computes it only when it needs it.
    */
-  apply(eventId: string, change: ProjectionChange, digest?: string): Promise<ApplyOutcome>;
+  apply(eventId: string, change: ProjectionChange, digest?: Digest): Promise<ApplyOutcome>;
   get(movieId: string): Promise<ProjectedMovie | undefined>;
   /** Every row, sorted by movie id (tests and tools; never on a request path). */
   all(): Promise<ProjectedMovie[]>;
@@ -103,7 +107,8 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
   const window = String(options.inboxWindow ?? defaultInboxWindow);
   return {
     keys,
-    async apply(eventId, change, digest = '') {
+    async apply(eventId, change, lazyDigest = '') {
+      const digest = typeof lazyDigest === 'function' ? lazyDigest() : lazyDigest;
       const { movieId, version } = changeTarget(change);
       const row = change.kind === 'upsert' ? rowCodec.encode({ ...change.movie, lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) }) : '';
       const reply = (await fcall(redis, 'sales_apply', [keys.movies, keys.inbox, keys.index], [movieId, eventId, String(version), change.kind, row, window, digest], options.waitForReplicas ? { waitForReplicas: options.waitForReplicas } : {})) as unknown[];
@@ -127,18 +132,49 @@ export function createMovieProjection(redis: RedisConnection, keys: ProjectionKe
 export interface FoldingProjection extends MovieProjection {
   /** One HSET of the changed rows and one ZADD of the applied event ids, pipelined; nothing when unchanged. */
   flush(): Promise<void>;
+  /** Event ids the in-memory inbox holds now: never more than its window. */
+  readonly inboxSize: number;
+  /** Rows changed since the last flush. */
+  readonly pending: number;
 }
 
 /**
  * The projection a rebuild (and the drift check, which never flushes) folds in memory with applyToRow:
  * applying an event is a few map operations and each batch of events costs one round trip. Its inbox is
- * every id it applied, so within one fold no id applies twice. It must never be flushed onto live keys,
- * which the live consumer writes concurrently.
+ * bounded as the live one is: the last `inboxWindow` ids it applied, in memory and in `keys.inbox` (a
+ * swap keeps no more of them anyway); an older redelivery is caught by its row's version, as live. It
+ * must never be flushed onto live keys, which the live consumer writes concurrently.
  */
-export function createFoldingProjection(redis: RedisConnection, keys: ProjectionKeys): FoldingProjection {
+export function createFoldingProjection(redis: RedisConnection, keys: ProjectionKeys, options: { inboxWindow?: number } = {}): FoldingProjection {
+  const window = Math.max(1, options.inboxWindow ?? defaultInboxWindow);
   const rows = new Map<string, ProjectedMovie>();
+  // The window's ids, and the same ids in a ring in applied order: the oldest leaves when a new one comes.
   const inbox = new Set<string>();
+  const ring: string[] = [];
+  let oldest = 0;
+  const remember = (eventId: string) => {
+    inbox.add(eventId);
+    if (ring.length < window) {
+      ring.push(eventId);
+      return;
+    }
+    inbox.delete(ring[oldest]!);
+    ring[oldest] = eventId;
+    oldest = (oldest + 1) % window;
+  };
   let changed = new Set<string>();
+  /** Rows whose last event's digest is not computed yet: movie id -> how to compute it. */
+  const unsettled = new Map<string, () => string>();
+  const settled = (movieId: string): ProjectedMovie | undefined => {
+    const row = rows.get(movieId);
+    const digest = unsettled.get(movieId);
+    if (!row || !digest) return row;
+    unsettled.delete(movieId);
+    const value = digest();
+    const complete = value ? { ...row, lastDigest: value } : row;
+    rows.set(movieId, complete);
+    return complete;
+  };
   let created: string[] = [];
   let applied: string[] = [];
   let order = 0;
@@ -146,36 +182,55 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     keys,
     async apply(eventId, change, digest = '') {
       const { movieId } = changeTarget(change);
-      const before = rows.get(movieId);
-      const verdict = applyToRow(before, eventId, change, inbox.has(eventId), digest);
+      // The rule reads digests only when an event's id is its row's last one (a redelivery); otherwise
+      // the applied event's digest is computed when its row is read or written, and only if it still is
+      // the row's last event then (most are not in a rebuild).
+      const redelivery = rows.get(movieId)?.lastEventId === eventId;
+      const before = redelivery ? settled(movieId) : rows.get(movieId);
+      const lazy = typeof digest === 'function' && !redelivery;
+      const verdict = applyToRow(before, eventId, change, inbox.has(eventId), lazy ? '' : typeof digest === 'function' ? digest() : digest);
       if (verdict.outcome !== 'applied') return verdict.outcome;
       if (!before) created.push(movieId);
       rows.set(movieId, verdict.row!);
+      if (lazy) unsettled.set(movieId, digest);
+      else unsettled.delete(movieId);
       changed.add(movieId);
-      inbox.add(eventId);
+      remember(eventId);
       applied.push(eventId);
+      // Ids older than the window would be cut from keys.inbox by the next flush: never sent at all.
+      if (applied.length >= 2 * window) applied = applied.slice(-window);
       return 'applied';
     },
     async flush() {
       if (changed.size === 0 && applied.length === 0) return;
       const fields: string[] = [];
-      for (const movieId of changed) fields.push(movieId, rowCodec.encode(rows.get(movieId)!));
+      for (const movieId of changed) fields.push(movieId, rowCodec.encode(settled(movieId)!));
       const scored: string[] = [];
       // Scores keep the applied order; the swap cuts the merged inbox to the window by them.
       for (const id of applied) scored.push(String(order++), id);
       const pipeline = redis.multi();
       if (fields.length > 0) pipeline.addCommand(['HSET', keys.movies, ...fields]);
-      if (scored.length > 0) pipeline.addCommand(['ZADD', keys.inbox, ...scored]);
+      if (scored.length > 0) {
+        pipeline.addCommand(['ZADD', keys.inbox, ...scored]);
+        pipeline.addCommand(['ZREMRANGEBYRANK', keys.inbox, '0', String(-(window + 1))]);
+      }
       if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);
       changed = new Set();
       created = [];
       applied = [];
       for (const reply of (await pipeline.execAsPipeline()) as unknown[]) if (reply instanceof Error) throw reply;
     },
+    get inboxSize() {
+      return inbox.size;
+    },
+    get pending() {
+      return changed.size;
+    },
     async get(movieId) {
-      return rows.get(movieId);
+      return settled(movieId);
     },
     async all() {
+      for (const movieId of [...unsettled.keys()]) settled(movieId);
       return [...rows.values()].sort(byMovieId);
     },
     page({ after, limit }) {

@@ -45,10 +45,14 @@ export interface FoldResult {
   refused: number;
 }
 
+/** A fold writes once this many rows changed (about 10 MB of commands), and at the end. */
+const flushEvery = 50_000;
+
 /**
  * Folds the retained `catalog.movie.v1` stream into `projection` with the live handlers. An event ahead
- * of its predecessor (out of stream order) is set aside and retried after the pass. With `write`, each
- * batch is flushed while the next one is folded (one connection: Redis applies them in order).
+ * of its predecessor (out of stream order) is set aside and retried after the pass. With `write`, what
+ * changed is flushed (every `flushEvery` changed rows, and at the end) while the next batches are folded (one connection:
+ * Redis applies them in order).
  */
 export async function foldCatalogStream(
   redis: RedisConnection,
@@ -79,7 +83,8 @@ export async function foldCatalogStream(
   let writing: Promise<void> = Promise.resolve();
   const handleBatch = async (events: ReceivedEvent<unknown>[]): Promise<boolean> => {
     for (const event of events) await byName[event.name]!(event);
-    if (options.write) {
+    // Writes are coalesced over batches: a movie changed many times between two flushes is written once.
+    if (options.write && projection.pending >= flushEvery) {
       await writing;
       writing = projection.flush();
     }
@@ -107,7 +112,7 @@ export async function rebuildProjection(redis: RedisConnection, options: Rebuild
   await redis.sendCommand(['DEL', scratch.movies, scratch.inbox, scratch.index]);
   // The scratch keys are fresh and only this rebuild writes them: each batch is folded in memory and
   // written with one pipelined HSET + ZADD, instead of one function call per event.
-  const projection = createFoldingProjection(redis, scratch);
+  const projection = createFoldingProjection(redis, scratch, { inboxWindow: options.inboxWindow ?? defaultInboxWindow });
   const bar = options.progress
     ? new cliProgress.SingleBar({ stream: options.progress, format: 'replay catalog.movie.v1 [{bar}] {value}/{total} events {percentage}% eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;

@@ -1,17 +1,17 @@
 // The bootstrap plugins with a real Redis, relay and consumer: they start on ready, report on /health,
 // and app.close() stops consumer and relay before the connection they use is closed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeConnection, connectRedis, createConsumer, loadFunctionLibraries, runtimeLibrary } from 'herald/runtime';
 import { startTestRedis } from '../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { testChannel } from '../../test/support/test-channel.ts';
 import { loadBaseServiceConfig } from './env.ts';
 import { consumerObservation, consumerPlugin, openServiceApp, relayPlugin } from './bootstrap.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
-beforeAll(async () => {
-  server = await startTestRedis();
+let server: TestRedisServer;
+redisTest.beforeAll(({ redisServer }) => {
+  server = redisServer;
 });
-afterAll(async () => server.cleanup());
 
 const config = (url: string) => loadBaseServiceConfig({ REDIS_URL: url, LOG_LEVEL: 'silent' }, [], { port: 0, roles: ['api', 'relay', 'consumer'] });
 

@@ -36,12 +36,9 @@ const base = { LOG_LEVEL: 'silent', READY_CONSUMER_STALL_MS: '200', READY_RELAY_
 
 /** Asks /ready until it answers `status` (each answer is a sample the watches keep). */
 async function readyUntil(app: FastifyInstance, status: 'ready' | 'unready') {
-  for (let i = 0; i < 400; i++) {
-    const response = await app.inject('/ready');
-    if (response.json().status === status) return response;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`/ready never answered ${status}`);
+  let response: Awaited<ReturnType<FastifyInstance['inject']>> | undefined;
+  await expect.poll(async () => (response = await app.inject('/ready')).json().status, { timeout: 10_000, interval: 25, message: `/ready never answered ${status}` }).toBe(status);
+  return response!;
 }
 
 const movie = (movieId: string, withPrice = true) => ({

@@ -17,7 +17,10 @@ export interface TracingOptions {
   service: string;
   /** An exporter every span goes to at once (tests: an InMemorySpanExporter). */
   exporter?: SpanExporter;
-  /** Patch node:http for HTTP server spans (processes only; app.inject() never goes through it). */
+  /**
+   * Patch node:http for HTTP server spans (processes only; app.inject() never goes through it). Only
+   * when spans are exported: unexported, they cost throughput and show nothing.
+   */
   instrumentHttp?: boolean;
   env?: Record<string, string | undefined>;
 }
@@ -46,7 +49,10 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   trace.setGlobalTracerProvider(provider);
-  const unregister = options.instrumentHttp
+  // The node:http server span is worth its cost (measured: Catalog at saturation did 1.56x the PATCHes
+  // without it, docs/benchmarks.md) only when spans leave the process. Without an exporter the request
+  // span of @fastify/otel still gives logs and events their trace ids.
+  const unregister = options.instrumentHttp && processors.length > 0
     ? registerInstrumentations({
         tracerProvider: provider,
         instrumentations: [

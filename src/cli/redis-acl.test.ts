@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
+import { afterAll, describe, expect, test } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { testChannel } from '../../test/support/test-channel.ts';
 import { createConsumer } from '../runtime/redis/consumer.ts';
 import { DeadLetterError } from '../runtime/core/errors.ts';
@@ -14,16 +14,18 @@ import { parseEntries } from '../runtime/redis/replies.ts';
 import { loadContract } from '../codegen/contract.ts';
 import { aclConfigLines, createConsumerGroups, redisUrlFor, resolveRedisPasswords, serviceAccess } from './redis-acl.ts';
 import { readServiceManifests } from './service-manifests.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let admin: RedisConnection;
 let catalog: RedisConnection;
 let sales: RedisConnection;
 const passwords = resolveRedisPasswords({});
 
-beforeAll(async () => {
-  server = await startTestRedis({ extraConfig: aclConfigLines(passwords) });
-  admin = await connectRedis(server.url);
+redisTest.override('redisOptions', { scope: 'file' }, { extraConfig: aclConfigLines(passwords) });
+redisTest.beforeAll(async ({ redisServer, redis }) => {
+  server = redisServer;
+  admin = redis;
   catalog = await connectRedis(redisUrlFor(server.url, 'catalog', passwords.of('catalog')), { name: 'catalog:test' });
   sales = await connectRedis(redisUrlFor(server.url, 'sales', passwords.of('sales')), { name: 'sales:test' });
   await createConsumerGroups(admin); // the deployer's step
@@ -32,8 +34,7 @@ beforeAll(async () => {
   await admin.sendCommand(['RPUSH', 'catalog:movie:m1:events', '{}']);
 });
 afterAll(async () => {
-  for (const client of [catalog, sales, admin]) await closeConnection(client).catch(() => undefined);
-  await server.cleanup();
+  for (const client of [catalog, sales]) await closeConnection(client).catch(() => undefined);
 });
 
 const attempt = async (client: RedisConnection, command: string[]): Promise<string> => {
@@ -159,7 +160,7 @@ describe('Redis ACL users per service', () => {
     await consumer.start();
     const retained = parseEntries(await admin.sendCommand(['XRANGE', 'catalog.movie.v1', '-', '+'])).length;
     const deadline = Date.now() + 10_000;
-    while ((await consumer.stats()).pending + ((await consumer.stats()).lag ?? 1) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((await consumer.stats()).pending + ((await consumer.stats()).lag ?? 1) > 0 && Date.now() < deadline) await sleep(20);
     const stats = await consumer.stats();
     await consumer.stop();
     expect(loopErrors).toEqual([]);

@@ -6,11 +6,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedis, partitionOf, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import { partitionOf, type RedisConnection } from 'herald/runtime';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { loadContract, validateContract, type Contract } from './contract.ts';
 import { generateFiles } from './generate.ts';
 import { loadProtoDirectory } from './proto-load.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const fixtureRoot = join(repoRoot, 'test', 'fixtures', 'shop');
@@ -188,15 +189,9 @@ describe('the shop fixture contract', () => {
 });
 
 describe('the shop fixture over Redis', () => {
-  let server: Awaited<ReturnType<typeof startTestRedis>>;
   let redis: RedisConnection;
-  beforeAll(async () => {
-    server = await startTestRedis();
-    redis = await connectRedis(server.url);
-  });
-  afterAll(async () => {
-    await closeConnection(redis);
-    await server.cleanup();
+  redisTest.beforeAll(({ redis: connection }) => {
+    redis = connection;
   });
 
   it('publishes with one generated service and consumes with another', async () => {
@@ -211,7 +206,7 @@ describe('the shop fixture over Redis', () => {
     await consumer.start();
     const placed = events.OrderPlaced.create({ orderId: 'o-1', version: 1, order: richOrder() });
     await createOrdersService(redis).producers.shopOrders.publish('OrderPlaced', placed, { subject: 'o-1', sequence: 1 });
-    for (let i = 0; i < 200 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && received.length === 0; i++) await sleep(25);
     await consumer.stop();
     expect(received).toHaveLength(1);
     expect(received[0].name).toBe('OrderPlaced');

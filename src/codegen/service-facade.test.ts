@@ -1,21 +1,17 @@
 // The generated service facade is the one way in: producer options reach every producer, consumer
 // options are defaults for every consumer. Against a real redis-server.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../test/support/redis.ts';
+import { describe, expect, test } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../test/support/redis-fixture.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { createSalesService } from '../../generated/services/sales.ts';
-import { closeConnection, connectRedis, parseGroups, type Middleware, type RedisConnection } from '../runtime/index.ts';
+import { parseGroups, type Middleware, type RedisConnection } from '../runtime/index.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
 });
 
 const created = (movieId: string) => ({

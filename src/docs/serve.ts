@@ -1,9 +1,8 @@
-// A small static file server for the built portal (node:http, localhost only). It serves files
-// under the site folder and nothing else: paths are resolved and checked to stay inside it.
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+// The built portal's static server (`herald docs --serve`): fastify with @fastify/static, localhost only.
+// It serves files under the site folder and nothing else; @fastify/static refuses paths that leave it.
+import fastifyStatic from '@fastify/static';
+import Fastify from 'fastify';
+import { extname, resolve } from 'node:path';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,54 +23,39 @@ export interface SiteServer {
   close(): Promise<void>;
 }
 
-/** Maps a URL path to a file in `siteDir`; a folder means its index.html. Undefined when outside or missing. */
-export function resolveSitePath(siteDir: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath.split('?')[0]!.split('#')[0]!);
-  } catch {
-    return undefined;
-  }
-  const base = resolve(siteDir);
-  let file = resolve(base, `.${decoded.startsWith('/') ? decoded : `/${decoded}`}`);
-  if (file !== base && !file.startsWith(base + sep)) return undefined;
-  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-  return existsSync(file) && statSync(file).isFile() ? file : undefined;
-}
-
-/** Serves `siteDir` on 127.0.0.1; port 0 picks a free one. */
-export function serveSite(siteDir: string, port = 4000, host = '127.0.0.1'): Promise<SiteServer> {
-  const server: Server = createServer((request, response) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    const file = resolveSitePath(siteDir, request.url ?? '/');
-    if (!file) {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
-      return;
-    }
-    response.writeHead(200, {
-      'content-type': contentTypes[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'content-length': statSync(file).size,
-      // The site is rebuilt in place; never let a browser show a stale page.
-      'cache-control': 'no-cache',
-    });
-    if (request.method === 'HEAD') response.end();
-    else createReadStream(file).pipe(response);
+/**
+ * Serves `siteDir` on 127.0.0.1; port 0 picks a free one. A folder means its index.html. A path out of
+ * the folder is 403, a missing file 404, a malformed URL 400, a method other than GET or HEAD 405.
+ */
+export async function serveSite(siteDir: string, port = 4000, host = '127.0.0.1'): Promise<SiteServer> {
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    // `//` is `/` (a portal opened at `http://host//` links to `//messages/…`); @fastify/static refuses
+    // empty segments, so they are collapsed before routing. `..` is still refused after this.
+    rewriteUrl: (request) => (request.url ?? '/').replace(/^[^?]*/, (path) => path.replace(/\/{2,}/g, '/')),
   });
-  return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const actual = (server.address() as AddressInfo).port;
-      resolvePromise({
-        url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}/`,
-        port: actual,
-        close: () => new Promise<void>((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
-      });
-    });
+  await app.register(fastifyStatic, {
+    root: resolve(siteDir),
+    index: 'index.html',
+    // A folder without its trailing slash redirects to it, so the page's relative links resolve.
+    redirect: true,
+    // The site is rebuilt in place; never let a browser show a stale page.
+    cacheControl: false,
+    setHeaders: (reply, path) => {
+      reply.header('content-type', contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream');
+      reply.header('cache-control', 'no-cache');
+    },
   });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply.code(405).header('allow', 'GET, HEAD').send();
+    return reply.code(404).type('text/plain; charset=utf-8').send('Not found\n');
+  });
+  await app.listen({ port, host });
+  const actual = app.server.address() as { port: number };
+  return {
+    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual.port}/`,
+    port: actual.port,
+    close: () => app.close(),
+  };
 }

@@ -6,8 +6,8 @@
 import { propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, parseEntries, type RedisConnection } from 'herald/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEntries, type RedisConnection } from 'herald/runtime';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp as buildCatalog } from '../../services/catalog/app.ts';
 import { loadCatalogConfig } from '../../services/catalog/config.ts';
 import { buildApp as buildReporting } from '../../services/reporting/app.ts';
@@ -15,20 +15,20 @@ import { loadReportingConfig } from '../../services/reporting/config.ts';
 import { buildApp as buildSales } from '../../services/sales/app.ts';
 import { loadSalesConfig } from '../../services/sales/config.ts';
 import { startTracing, type Tracing } from '../../services/shared/tracing.ts';
-import { startTestRedis } from '../support/redis.ts';
+import { redisTest, type TestRedisServer } from '../support/redis-fixture.ts';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
-let server: Awaited<ReturnType<typeof startTestRedis>>;
+let server: TestRedisServer;
 let redis: RedisConnection;
 let catalog: FastifyInstance;
 let sales: FastifyInstance;
 let reporting: FastifyInstance;
 
-beforeAll(async () => {
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
   tracing = startTracing({ service: 'herald-e2e', exporter, env: {} })!;
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+  server = redisServer;
+  redis = connection;
   catalog = await buildCatalog(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' }, []));
   sales = await buildSales(loadSalesConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'sales-trace' }, []));
   reporting = await buildReporting(loadReportingConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', CONSUMER_NAME: 'reporting-trace' }, []));
@@ -38,18 +38,13 @@ afterAll(async () => {
   await catalog?.close();
   await sales?.close();
   await reporting?.close();
-  await closeConnection(redis);
-  await server.cleanup();
   await tracing?.shutdown();
 });
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not reached in 10 s');
+  let value: T | undefined;
+  await expect.poll(async () => (value = await probe()), { timeout: 10_000, interval: 25, message: 'condition not reached in 10 s' }).toBeDefined();
+  return value!;
 }
 
 const spans = () => exporter.getFinishedSpans();

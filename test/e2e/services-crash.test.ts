@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeConnection, connectRedis, parseEntries, type RedisConnection } from 'herald/runtime';
 import { http, startStack, waitFor, type Stack } from '../support/services.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let stack: Stack;
 let redis: RedisConnection;
@@ -67,14 +68,14 @@ describe('crash safety', () => {
     // Kill the relay exactly between publish and XDEL: an outbox entry already on the channel.
     await waitFor('an outbox entry that is published but not yet deleted', publishedButNotDeleted, 10_000, 1);
     await stack.process('catalog-relay').kill();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await stack.process('catalog-relay').start();
     await waitFor('two thirds of the updates', async () => done >= (2 * total) / 3, 30_000, 5);
     await waitFor('entries in flight in the consumer', async () => Number(((await redis.sendCommand(['XPENDING', 'catalog.movie.v1', 'sales'])) as unknown[])[0]) > 0, 10_000, 1);
     await stack.process('sales-consumer').kill();
     const pendingAtKill = Number(((await redis.sendCommand(['XPENDING', 'catalog.movie.v1', 'sales'])) as unknown[])[0]);
     expect(pendingAtKill).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await stack.process('sales-consumer').start();
     await writer;
 

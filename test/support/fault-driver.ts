@@ -4,6 +4,7 @@
 import type { RedisConnection } from 'herald/runtime';
 import { groupLag } from 'herald/runtime';
 import type { Ledger } from './ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Workload {
   catalogUrl: string;
@@ -22,8 +23,6 @@ export interface DriverProgress {
   purchases: number;
   failures: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function send(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(`${base}${path}`, {

@@ -10,6 +10,7 @@ import { freePort, startRedisServer, type RedisServer } from '../../src/cli/redi
 import { functionLibraries } from '../../src/cli/service-manifests.ts';
 import { loadFunctionLibraries } from '../../src/runtime/redis/functions.ts';
 import { spawnService, type ProcessSpec, type ServiceProcess } from './services.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface FaultStackOptions {
   appendfsync?: 'always' | 'everysec';
@@ -70,7 +71,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     async restartRedis(signal, downMs = 300) {
       if (signal === 'SIGKILL') await redis.kill();
       else await redis.stop();
-      await new Promise((r) => setTimeout(r, downMs));
+      await sleep(downMs);
       redis = await startRedisServer(redisOptions);
     },
     logs: () => all.map((p) => p.output()).join('\n'),

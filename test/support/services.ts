@@ -15,6 +15,7 @@ import { functionLibraries } from '../../src/cli/service-manifests.ts';
 import { connectRedisCluster } from '../../src/runtime/redis/cluster-connection.ts';
 import { loadFunctionLibraries } from '../../src/runtime/redis/functions.ts';
 import { startTestRedis } from './redis.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -223,7 +224,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       last = error;
     }
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }

@@ -8,6 +8,7 @@ import { testChannel, type Ping } from './test-channel.ts';
 import { DeadLetterError, NotReadyError } from '../../src/runtime/core/errors.ts';
 import type { Consumer, ConsumerOptions, Producer } from '../../src/runtime/core/transport.ts';
 import type { ChannelDefinition, ReceivedEvent, WireValue } from '../../src/runtime/core/types.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TransportFeatures {
   /** Entries survive a restart of the transport's server. */
@@ -128,7 +129,7 @@ export function transportConformance(probe: TransportUnderTest): void {
       const channel = fresh();
       await transport.createProducer(channel).publishBatch(Array.from({ length: 80 }, (_, i) => ping(`s${i % 4}`, i)));
       const { seen, instance } = await collect(channel, 'g', 'c1', async (event) => {
-        await new Promise((resolve) => setTimeout(resolve, (event.data.seq * 7) % 5));
+        await sleep((event.data.seq * 7) % 5);
       });
       await expect.poll(() => seen.length).toBe(80);
       await instance.stop();

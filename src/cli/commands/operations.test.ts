@@ -1,20 +1,17 @@
 // `herald inspect` and `herald replay` against a real redis-server.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { expect, test } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
-import { closeConnection, connectRedis, createConsumer, createProducer, parseEntries, DeadLetterError, type RedisConnection } from '../../runtime/index.ts';
+import { createConsumer, createProducer, parseEntries, DeadLetterError, type RedisConnection } from '../../runtime/index.ts';
 import { main } from '../main.ts';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
 });
 
 async function run(args: string[]): Promise<{ code: number; out: string }> {
@@ -44,7 +41,7 @@ test('inspect lists lag and dead letters; replay requeues them and rewinds a gro
   });
   await producer.publish('Ping', { subject: 's', seq: 1, blob: new Uint8Array() });
   await consumer.start();
-  for (let i = 0; i < 200 && parseEntries(await redis.sendCommand(['XRANGE', 'ops.stream.dlq', '-', '+'])).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 200 && parseEntries(await redis.sendCommand(['XRANGE', 'ops.stream.dlq', '-', '+'])).length === 0; i++) await sleep(20);
   const inspected = await run(['inspect', 'ops.stream']);
   expect(inspected.code).toBe(0);
   expect(inspected.out).toMatch(/ops\.stream {2}1 entries/);
@@ -54,14 +51,14 @@ test('inspect lists lag and dead letters; replay requeues them and rewinds a gro
   reject = false;
   const requeued = await run(['replay', '--dead-letters', 'ops.stream']);
   expect(requeued.out).toMatch(/requeued 1 dead-lettered entry/);
-  for (let i = 0; i < 200 && handled.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 200 && handled.length < 1; i++) await sleep(20);
   expect(handled).toEqual([1]);
 
   await consumer.stop();
   const rewound = await run(['replay', '--channel', 'ops.stream', '--group', 'g', '--from', '0']);
   expect(rewound.code).toBe(0);
   await consumer.start();
-  for (let i = 0; i < 200 && handled.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 200 && handled.length < 3; i++) await sleep(20);
   await consumer.stop();
   expect(handled).toEqual([1, 1, 1]); // the original entry and the requeued copy, read again
 });
@@ -74,7 +71,7 @@ test('inspect counts every dead letter and reports a group whose readers stopped
   await redis.sendCommand(['XGROUP', 'CREATE', 'ops.stalled', 'quiet', '0']);
   await redis.sendCommand(['XREADGROUP', 'GROUP', 'quiet', 'gone', 'COUNT', '1', 'STREAMS', 'ops.stalled', '>']);
   for (let i = 0; i < 25; i++) await redis.sendCommand(['XADD', 'ops.stalled.dlq', '*', 'x-dlq-reason', 'rejected', 'x-dlq-error', `junk ${i}`]);
-  await new Promise((r) => setTimeout(r, 60));
+  await sleep(60);
   const inspected = await run(['inspect', 'ops.stalled', '--stale-ms', '50']);
   expect(inspected.out).toMatch(/group evil-group: lag 3, .*readers 0, no reader yet/);
   expect(inspected.out).toMatch(/group quiet: lag 2, .*readers 1, STALLED: no reader active for \d+ s; retention no longer waits for it/);

@@ -2,23 +2,20 @@
 // the service users a deployer needs, after which a service user can FCALL but not EVAL.
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { describe, expect, it } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { closeConnection, connectRedis, type RedisConnection } from '../../runtime/redis/connection.ts';
 import { parseGroups } from '../../runtime/redis/replies.ts';
 import { redisUrlFor } from '../redis-acl.ts';
 import { command } from './redis.ts';
 
 const root = join(import.meta.dirname, '../../..');
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let admin: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis({ functions: [] });
-  admin = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(admin);
-  await server.cleanup();
+redisTest.override('redisOptions', { scope: 'file' }, { functions: [] });
+redisTest.beforeAll(({ redisServer, redis }) => {
+  server = redisServer;
+  admin = redis;
 });
 
 async function run(args: string[], env: Record<string, string> = {}) {

@@ -4,26 +4,26 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { createContractRepo, type ContractRepo } from '../../../test/support/contract-repo.ts';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { MovieCreated } from '../../../generated/herald/catalog/movie/v1/events.ts';
 import { MovieStatus } from '../../../generated/herald/catalog/movie/v1/movie.ts';
 import { catalogMovie } from '../../../generated/channels/catalog-movie.ts';
 import { schemaFingerprint } from '../../codegen/fingerprint.ts';
-import { buildEnvelope, closeConnection, connectRedis, encodedEventToFields, type RedisConnection } from '../../runtime/index.ts';
+import { buildEnvelope, encodedEventToFields, type RedisConnection } from '../../runtime/index.ts';
 import { main } from '../main.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
 let repo: ContractRepo;
 let base: string;
 const created = 'herald.catalog.movie.v1.MovieCreated';
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
   base = mkdtempSync(join(tmpdir(), 'herald-schemas-'));
   for (const path of ['asyncapi.yaml', 'buf.yaml', 'proto', 'generated/contract/schemas']) cpSync(join(repoRoot, path), join(base, path), { recursive: true });
   repo = createContractRepo({ from: base, paths: ['asyncapi.yaml', 'buf.yaml', 'proto', 'generated'] });
@@ -37,8 +37,6 @@ beforeAll(async () => {
   writeFileSync(money, readFileSync(money, 'utf8').replace('message Money {', '// Never negative.\nmessage Money {'));
 });
 afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
   repo.cleanup();
   rmSync(base, { recursive: true, force: true });
 });

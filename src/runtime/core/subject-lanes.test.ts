@@ -3,6 +3,7 @@
 // handed the held entries with their fields (no re-read).
 import { describe, expect, test } from 'vitest';
 import { createSubjectLanes, type Outcome } from './subject-lanes.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Entry { id: string; key: string | null; body?: string }
 const entry = (id: string, key: string): Entry => ({ id, key, body: `fields of ${id}` });
@@ -12,7 +13,7 @@ function lanes(verdicts: Record<string, Outcome[]> = {}, concurrency = 4, maxHel
   const attempts: string[] = [];
   const run = createSubjectLanes<Entry>(async (e) => {
     attempts.push(e.id);
-    await new Promise((resolve) => setTimeout(resolve, e.id.charCodeAt(0) % 3));
+    await sleep(e.id.charCodeAt(0) % 3);
     return verdicts[e.id]?.shift() ?? 'ack';
   }, concurrency, (id, key) => ({ id, key }), maxHeld);
   return { run, attempts };

@@ -5,6 +5,7 @@ import { redisTest as test } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { createProducer } from './producer.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 test('acks every batch, the last one included, when stopped right after its last handler', async ({ redis }) => {
   const channel = testChannel('consumer.ack.overlap');
@@ -41,7 +42,7 @@ test('a batch read ahead when stop() comes is handled and acked before the consu
       Ping: async (event) => {
         seen.push(event.data.seq);
         if (seen.length === 10) firstBatchHandled();
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await sleep(2);
       },
       Pong: () => {},
     },

@@ -9,6 +9,7 @@ import { NotReadyError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
 
 import type { ReceivedEvent } from '../core/types.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 test('the survivor applies every version in order soon after the dead consumer\'s event is reclaimed', async ({ redis }) => {
   const minIdleMs = 3000;
@@ -47,7 +48,7 @@ test('the survivor applies every version in order soon after the dead consumer\'
       last++;
       await publish('affected', last);
       await publish('healthy', last);
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      await sleep(40);
     }
     const all = Array.from({ length: last }, (_, i) => i + 1);
     // Without the fix each early event waited to be reclaimed itself: the survivor trailed minIdleMs behind.
@@ -85,7 +86,7 @@ test('an early event is applied as soon as its predecessor, later in the stream,
   await consumer.start();
   try {
     await publish(3);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // v3 has been tried and waits
+    await sleep(300); // v3 has been tried and waits
     await publish(2);
     await expect.poll(() => applied.length).toBe(3);
     expect(applied).toEqual([1, 2, 3]);
@@ -117,7 +118,7 @@ test('a later event of a subject waits while an earlier one that failed awaits r
   await publish(1);
   await consumer.start();
   try {
-    await new Promise((resolve) => setTimeout(resolve, 100)); // v1 failed once and awaits redelivery
+    await sleep(100); // v1 failed once and awaits redelivery
     await publish(2);
     await expect.poll(() => handled.length).toBe(2);
     // v1 redelivered (reclaimed after minIdleMs), then v2: never v2 first. (v2, held back meanwhile,

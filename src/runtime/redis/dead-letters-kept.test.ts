@@ -1,32 +1,28 @@
 // Dead letters are data and groups belong to the deployer: the DLQ is never trimmed by the runtime
 // (reaching its limit is an alarm in stats), a consumer whose user may not create its group says so,
 // and a group that stopped reading no longer holds retention back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../cli/redis-acl.ts';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { DeadLetterError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 import { trimSafely } from './retention.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let admin: RedisConnection;
 const passwords = resolveRedisPasswords({});
 
-beforeAll(async () => {
-  server = await startTestRedis({ extraConfig: aclConfigLines(passwords) });
-  admin = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(admin);
-  await server.cleanup();
+redisTest.override('redisOptions', { scope: 'file' }, { extraConfig: aclConfigLines(passwords) });
+redisTest.beforeAll(({ redisServer, redis }) => {
+  server = redisServer;
+  admin = redis;
 });
 
-const until = async (check: () => Promise<boolean>) => {
-  for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
-};
+const until = (check: () => Promise<boolean>) => expect.poll(check, { timeout: 10_000, interval: 20 }).toBe(true);
 
 describe('dead letters and groups', () => {
   it('keeps every dead letter past deadLetterMaxLen and raises the alarm instead of evicting', async () => {
@@ -76,7 +72,7 @@ describe('dead letters and groups', () => {
     // Once it has a reader who then stops (idle past the limit), it no longer does.
     await admin.sendCommand(['XREADGROUP', 'GROUP', 'fresh', 'reader', 'COUNT', '5', 'STREAMS', stream, '>']);
     expect(await trimSafely(admin, stream, 10, 10_000, 60_000)).toBe(0);
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120);
     expect(await trimSafely(admin, stream, 10, 10_000, 50)).toBe(90);
   });
 });

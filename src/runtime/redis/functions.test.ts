@@ -1,7 +1,7 @@
 // Redis Functions against a real redis-server: libraries load through an admin connection, service
 // users may FCALL them and nothing else of scripting, and the prelude's outbox and inbox work inside them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisTest } from '../../../test/support/redis-fixture.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
 import { parseEntries } from './replies.ts';
 import { fcall, loadFunctionLibraries, runtimeLibrary, type FunctionLibrary } from './functions.ts';
@@ -23,23 +23,20 @@ end)
 `,
 };
 
-let server: RedisServer & { cleanup(): Promise<void> };
 let admin: RedisConnection;
 let user: RedisConnection;
 
-beforeAll(async () => {
-  server = await startTestRedis({
-    extraConfig: ['user shop reset on >shop-pass resetkeys ~shop:* -@all +hello +auth +ping +client|setname +fcall +fcall_ro +set +xadd +zscore +zadd +zremrangebyrank +time'],
-    functions: [],
-  });
-  admin = await connectRedis(server.url);
+redisTest.override('redisOptions', { scope: 'file' }, {
+  extraConfig: ['user shop reset on >shop-pass resetkeys ~shop:* -@all +hello +auth +ping +client|setname +fcall +fcall_ro +set +xadd +zscore +zadd +zremrangebyrank +time'],
+  functions: [],
+});
+redisTest.beforeAll(async ({ redisServer, redis }) => {
+  admin = redis;
   await loadFunctionLibraries(admin, [runtimeLibrary, shop]);
-  user = await connectRedis(server.url.replace('redis://', 'redis://shop:shop-pass@'));
+  user = await connectRedis(redisServer.url.replace('redis://', 'redis://shop:shop-pass@'));
 });
 afterAll(async () => {
   await closeConnection(user);
-  await closeConnection(admin);
-  await server.cleanup();
 });
 
 const attempt = async (command: string[]) => user.sendCommand(command).then(() => 'allowed', (error: Error) => error.message.split(' ')[0]);

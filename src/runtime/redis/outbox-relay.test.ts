@@ -1,8 +1,8 @@
 // The outbox relay against a real redis-server: it forwards each entry's wire fields byte for byte to the
 // channel the entry names, and an entry it can never publish is parked with a reason while the entries
 // behind it still go out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { describe, expect, it } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
@@ -12,15 +12,11 @@ import { createOutboxRelay, type ParkReason } from './outbox-relay.ts';
 import { partitionOf } from '../core/partition.ts';
 import { parkedStream, partitionStreamKey } from './stream-names.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
 });
 
 const orders = testChannel('shop.order.v1');

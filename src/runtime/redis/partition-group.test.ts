@@ -2,26 +2,22 @@
 // checking after every step that no partition ever has two owners.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import { describe, expect, it } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
+import type { RedisConnection } from './connection.ts';
 import { assignPartitions, createPartitionGroup, readGroupOwnership, type PartitionGroup, type RevokeReason } from './partition-group.ts';
 import { partitionLeaseKey, partitionStreamKey } from './stream-names.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
 let channelNo = 0;
 // Short timings keep the test quick; the protocol is the same at the 10 s default.
 const timing = { sessionTimeoutMs: 1500, heartbeatMs: 300, safetyMarginMs: 200 };
 const PARTITIONS = 8;
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
 });
 
 function member(channel: string, name: string, log: string[] = []) {

@@ -1,28 +1,22 @@
 // A partitioned channel end to end on a real redis-server: the producer routes by subject, two group
 // members share the partitions, and per-subject order and exactly-once handling hold across a leave.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { describe, expect, it } from 'vitest';
+import { redisTest } from '../../../test/support/redis-fixture.ts';
 import { testChannel, type Ping } from '../../../test/support/test-channel.ts';
 import { partitionOf } from '../core/partition.ts';
 import type { ReceivedEvent } from '../core/types.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import type { RedisConnection } from './connection.ts';
 import { createPartitionedConsumer } from './partitioned-consumer.ts';
 import { createProducer } from './producer.ts';
 import { partitionStreamKey } from './stream-names.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;
 const PARTITIONS = 4;
 const fast = { blockMs: 50, retryBackoffMs: 5, claimIntervalMs: 50, minIdleMs: 200 };
 const timing = { sessionTimeoutMs: 1500, heartbeatMs: 300 };
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redis: connection }) => {
+  redis = connection;
 });
 
 const partitioned = (address: string) => ({ ...testChannel(address), partitions: PARTITIONS });

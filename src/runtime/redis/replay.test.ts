@@ -7,6 +7,7 @@ import { createProducer } from './producer.ts';
 import type { RedisConnection } from './connection.ts';
 import { replayChannel } from './replay.ts';
 import type { ReceivedEvent } from '../core/types.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 async function publishPings(redis: RedisConnection, address: string, subjects: number, perSubject: number) {
   const channel = testChannel(address);
@@ -29,7 +30,7 @@ test('replays every event once, in stream order per subject, with subjects handl
   const ping = async (event: ReceivedEvent<{ subject: string; seq: number }>) => {
     running++;
     maxRunning = Math.max(maxRunning, running);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await sleep(1);
     running--;
     seen.set(event.data.subject, [...(seen.get(event.data.subject) ?? []), event.data.seq]);
   };

@@ -1,30 +1,26 @@
 // The strict dataschema check, through a real consumer on a real redis-server, and the middleware alone.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { describe, expect, test } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { Ping, testChannel } from '../../../test/support/test-channel.ts';
 import { buildEnvelope, encodedEventToFields } from '../core/envelope.ts';
 import { isDeadLetterError } from '../core/errors.ts';
 import { schemaCheck, type SchemaPolicy } from '../core/schema-check.ts';
 import type { ReceivedEvent } from '../core/types.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import type { RedisConnection } from './connection.ts';
 import { createConsumer } from './consumer.ts';
 import { replayChannel } from './replay.ts';
 import { parseEntries } from './replies.ts';
 import { publishSchemas } from './schema-registry.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
 let streamNo = 0;
 const fast = { blockMs: 50, retryBackoffMs: 5, claimIntervalMs: 50, minIdleMs: 200 };
 const unknown = 'herald:herald.test.v1.Ping#sha256-0000000000000000';
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
 });
 
 /** XADDs a Ping whose envelope says `dataschema`, as a foreign producer would. */

@@ -3,33 +3,29 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { afterAll, beforeEach, describe, expect, test } from 'vitest';
+import { redisTest } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer } from './consumer.ts';
 import { DeadLetterError } from '../core/errors.ts';
 import { createProducer } from './producer.ts';
-import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
+import type { RedisConnection } from './connection.ts';
 import { parseEntries } from './replies.ts';
 import { consumerTracing, contextFromTraceHeaders, inSpan, parseTraceContext } from '../core/telemetry.ts';
 import type { ReceivedEvent } from '../core/types.ts';
 
 const exporter = new InMemorySpanExporter();
-let server: RedisServer & { cleanup(): Promise<void> };
 let redis: RedisConnection;
 let streamNo = 0;
 const fresh = () => testChannel(`telemetry.stream.${++streamNo}`);
 const fast = { blockMs: 50, retryBackoffMs: 5, retryAttempts: 0, claimIntervalMs: 50, minIdleMs: 200, maxDeliveries: 1 };
 
-beforeAll(async () => {
+redisTest.beforeAll(({ redis: connection }) => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
+  redis = connection;
 });
 afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
   trace.disable();
   context.disable();
   propagation.disable();
@@ -46,12 +42,9 @@ async function entries(address: string) {
   return parseEntries(await redis.sendCommand(['XRANGE', address, '-', '+']));
 }
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition not reached');
+  let value: T | undefined;
+  await expect.poll(async () => (value = await probe()), { timeout: 10_000, interval: 20, message: 'condition not reached' }).toBeDefined();
+  return value!;
 }
 
 describe('runtime spans (messaging semantic conventions)', () => {

@@ -12,6 +12,7 @@ import { parseEntries } from './replies.ts';
 import { deadLetterKey } from './stream-names.ts';
 import type { ReceivedEvent } from '../core/types.ts';
 import type { ConsumerConfig } from '../core/consumer-config.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let streamNo = 0;
 const fresh = () => testChannel(`test.stream.${++streamNo}`);
@@ -167,7 +168,7 @@ describe('Redis Streams transport', () => {
     await producer.publish('Ping', { subject: 'slow', seq: 1, blob: new Uint8Array() });
     let started!: () => void;
     const inFlight = new Promise<void>((r) => (started = r));
-    const { instance, seen } = collect(redis, channel, 'g', 'c', async () => { started(); await new Promise((r) => setTimeout(r, 300)); });
+    const { instance, seen } = collect(redis, channel, 'g', 'c', async () => { started(); await sleep(300); });
     await instance.start();
     await inFlight;
     await instance.stop();

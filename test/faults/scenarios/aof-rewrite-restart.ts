@@ -5,6 +5,7 @@ import { groupLag } from 'herald/runtime';
 import { buyMovies, createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function aofRewriteRestartScenario(options: { movies: number; updatesPerMovie: number }) {
   const stack = await startFaultStack({
@@ -20,15 +21,15 @@ export async function aofRewriteRestartScenario(options: { movies: number; updat
     const work = { catalogUrl: stack.url('catalog'), salesUrl: stack.url('sales'), movies: options.movies, updatesPerMovie: options.updatesPerMovie, purchases: 100, ledger };
     const ids = await createMovies(work, progress);
     const writer = Promise.all([updateMovies(work, ids, progress), buyMovies(work, ids, progress)]);
-    while (progress.updates < total / 3) await new Promise((r) => setTimeout(r, 10));
+    while (progress.updates < total / 3) await sleep(10);
     await stack.admin.sendCommand(['BGREWRITEAOF']);
     for (;;) {
       const info = String(await stack.admin.sendCommand(['INFO', 'persistence']));
       if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) break;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     const rewrittenAt = progress.updates;
-    while (progress.updates < (2 * total) / 3) await new Promise((r) => setTimeout(r, 10));
+    while (progress.updates < (2 * total) / 3) await sleep(10);
     await stack.restartRedis('SIGTERM');
     await writer;
     await settle(stack.admin);

@@ -3,6 +3,7 @@
 import { buyMovies, createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger, type LedgerReport } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function killConsumerScenario(options: { movies: number; updatesPerMovie: number; killEveryMs: number }): Promise<LedgerReport & { kills: number; ms: number }> {
   const stack = await startFaultStack({
@@ -26,12 +27,12 @@ export async function killConsumerScenario(options: { movies: number; updatesPer
     const total = options.movies * options.updatesPerMovie;
     let lastKill = { at: Date.now(), updates: 0 };
     while (writing) {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       if (Date.now() - lastKill.at < options.killEveryMs && progress.updates - lastKill.updates < total / 5) continue;
       if (!writing) break;
       await consumer.kill();
       kills++;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       await consumer.start();
       lastKill = { at: Date.now(), updates: progress.updates };
     }

@@ -3,6 +3,7 @@
 import { createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger, type LedgerReport } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function killRelayScenario(options: { movies: number; updatesPerMovie: number; killEveryMs: number; paceMs: number }) {
   const stack = await startFaultStack({
@@ -25,13 +26,13 @@ export async function killRelayScenario(options: { movies: number; updatesPerMov
     const total = options.movies * options.updatesPerMovie;
     let lastKill = { at: Date.now(), updates: 0 };
     while (writing) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       if (Date.now() - lastKill.at < options.killEveryMs && progress.updates - lastKill.updates < total / 5) continue;
       if (!writing) break;
       await relay.kill();
       kills++;
       // Commits go on while the relay is dead: these are the events caught between commit and publish.
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       committedUnpublishedAtKill = Math.max(committedUnpublishedAtKill, Number(await stack.admin.sendCommand(['XLEN', 'catalog:outbox'])));
       await relay.start();
       lastKill = { at: Date.now(), updates: progress.updates };

@@ -7,6 +7,7 @@ import { catalogMovie } from '../../../generated/channels/catalog-movie.ts';
 import { createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type Kind = 'undecodable' | 'unknown-schema' | 'unknown-type' | 'held' | 'rejected';
 
@@ -51,7 +52,7 @@ export async function poisonScenario(options: { movies: number; updatesPerMovie:
     const writer = updateMovies(work, ids, progress).finally(() => (writing = false));
     for (let i = 0; writing || i < kinds.length; i++) {
       await inject(kinds[i % kinds.length]!);
-      await new Promise((r) => setTimeout(r, options.injectEveryMs));
+      await sleep(options.injectEveryMs);
     }
     await writer;
     // Everything is read and acked but the held events, which stay pending.

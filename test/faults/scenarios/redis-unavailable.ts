@@ -4,6 +4,7 @@
 import { buyMovies, createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Probe {
   status: number;
@@ -42,7 +43,7 @@ export async function redisUnavailableScenario(options: { movies: number; update
     const writer = Promise.all([updateMovies(work, ids, progress), buyMovies(work, ids, progress)]);
     const json = { 'content-type': 'application/json' };
 
-    while (progress.updates < total / 3) await new Promise((r) => setTimeout(r, 10));
+    while (progress.updates < total / 3) await sleep(10);
     stack.redis.process.kill('SIGSTOP');
     try {
       const pausedAt = Date.now();
@@ -63,13 +64,13 @@ export async function redisUnavailableScenario(options: { movies: number; update
       stack.redis.process.kill('SIGCONT');
     }
 
-    while (progress.updates < (2 * total) / 3) await new Promise((r) => setTimeout(r, 10));
+    while (progress.updates < (2 * total) / 3) await sleep(10);
     await stack.admin.sendCommand(['CONFIG', 'SET', 'maxmemory', '1']);
     try {
       const fullAt = Date.now();
       while (Date.now() - fullAt < options.oomMs) {
         probes.oom.push(await probe(`${stack.url('catalog')}/movies`, { method: 'POST', headers: json, body: JSON.stringify({ title: 'OOM probe', price: { amountMinor: 1, currencyCode: 'EUR' }, releaseYear: 2000 }) }));
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     } finally {
       await stack.admin.sendCommand(['CONFIG', 'SET', 'maxmemory', '0']);

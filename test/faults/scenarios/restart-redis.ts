@@ -3,6 +3,7 @@
 import { buyMovies, createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function restartRedisScenario(options: { appendfsync: 'everysec' | 'always'; movies: number; updatesPerMovie: number }) {
   const stack = await startFaultStack({
@@ -22,7 +23,7 @@ export async function restartRedisScenario(options: { appendfsync: 'everysec' | 
     const writer = Promise.all([updateMovies(work, ids, progress), buyMovies(work, ids, progress)]);
     const restarts: Array<{ signal: 'SIGTERM' | 'SIGKILL'; atUpdate: number }> = [];
     for (const [signal, fraction] of [['SIGTERM', 1 / 3], ['SIGKILL', 2 / 3]] as const) {
-      while (progress.updates < total * fraction) await new Promise((r) => setTimeout(r, 10));
+      while (progress.updates < total * fraction) await sleep(10);
       restarts.push({ signal, atUpdate: progress.updates });
       await stack.restartRedis(signal);
     }

@@ -8,8 +8,7 @@ import { createCatalogMovieHandlers } from '../../../services/sales/handlers.ts'
 import { createMovieProjection } from '../../../services/sales/projection.ts';
 import type { LedgerReport } from '../../support/ledger.ts';
 import { startTestRedis } from '../../support/redis.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function slowConsumerScenario(options: { movies: number; versions: number; handlerMs: number; maxLen: number; batchSize: number }) {
   const passwords = resolveRedisPasswords({});

@@ -3,6 +3,7 @@
 import { createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { startFaultStack } from '../../support/fault-stack.ts';
 import { Ledger } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 async function pendingOf(admin: import('herald/runtime').RedisConnection, consumer: string): Promise<number> {
   const rows = (await admin.sendCommand(['XPENDING', 'catalog.movie.v1', 'sales', '-', '+', '100000', consumer])) as unknown[];
@@ -25,12 +26,12 @@ export async function twoConsumersScenario(options: { movies: number; updatesPer
     const ids = await createMovies(work, progress);
     const writer = updateMovies(work, ids, progress);
     const total = options.movies * options.updatesPerMovie;
-    while (progress.updates < total / 3) await new Promise((r) => setTimeout(r, 10));
+    while (progress.updates < total / 3) await sleep(10);
     // Kill `a` at a moment it holds unacked entries, so the survivor has something to reclaim.
     let pendingAtKill = 0;
     for (let tries = 0; tries < 200 && pendingAtKill === 0; tries++) {
       pendingAtKill = await pendingOf(stack.admin, 'sales-a');
-      if (pendingAtKill === 0) await new Promise((r) => setTimeout(r, 5));
+      if (pendingAtKill === 0) await sleep(5);
     }
     await stack.process('sales-a').kill();
     pendingAtKill = await pendingOf(stack.admin, 'sales-a');

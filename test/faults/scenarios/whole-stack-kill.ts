@@ -12,6 +12,7 @@ import { redisUrlFor } from '../../../src/cli/redis-acl.ts';
 import { freePort } from '../../../src/cli/redis-server.ts';
 import { buyMovies, createMovies, settle, updateMovies, type DriverProgress } from '../../support/fault-driver.ts';
 import { Ledger } from '../../support/ledger.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -29,7 +30,7 @@ async function startDev(args: string[], env: NodeJS.ProcessEnv): Promise<Dev> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   for (let i = 0; i < 600 && !out.includes('herald dev: ready'); i++) {
     if (child.exitCode !== null) throw new Error(`herald dev exited while starting: ${out}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   if (!out.includes('herald dev: ready')) throw new Error(`herald dev was not ready within 60 s: ${out}`);
   return { process: child, output: () => out, exited };
@@ -61,13 +62,13 @@ export async function wholeStackKillScenario(options: { movies: number; updatesP
     const work = { catalogUrl: `http://127.0.0.1:${catalogPort}`, salesUrl: `http://127.0.0.1:${salesPort}`, movies: options.movies, updatesPerMovie: options.updatesPerMovie, purchases: 150, ledger };
     const ids = await createMovies(work, progress);
     const writer = Promise.all([updateMovies(work, ids, progress), buyMovies(work, ids, progress)]);
-    while (progress.updates < total / 2) await new Promise((r) => setTimeout(r, 10));
+    while (progress.updates < total / 2) await sleep(10);
     const pids = stackPids(dev);
     for (const pid of pids) process.kill(pid, 'SIGKILL');
     killed = pids.length;
     await dev.exited;
     // The children die with their own SIGKILL; wait until none is left before starting again.
-    for (let i = 0; i < 100 && pids.some((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } }); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && pids.some((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } }); i++) await sleep(50);
     dev = await startDev(args, env);
     await writer;
     await settle(admin);
