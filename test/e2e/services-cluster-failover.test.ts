@@ -53,8 +53,9 @@ describe('the fault ledger on a Redis Cluster', () => {
     await writer;
 
     expect(promoted).not.toBe(victimPort);
-    // The load ran across the whole fault: before the kill, and on after the node had rejoined.
-    expect(updatesAtKill).toBeLessThan(updatesAtRejoin);
+    // The load ran across the whole fault: before the kill, and on after the node had rejoined. (Between
+    // the two, Catalog's one shard may accept nothing: its writes wait for a replica until the rejoin.)
+    expect(updatesAtKill).toBeGreaterThan(0);
     expect(updatesAtRejoin).toBeLessThan(total);
     await settle(admin, 60_000, 0, [catalogKeys.outbox(0), salesKeys.outbox]);
     const report = await settled(() => ledger.verify(admin, { cluster: true, countKeys: (pattern) => countKeysOnMasters(stack.cluster!, pattern) }));
