@@ -5,10 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedisServer, type RedisServer } from '../../cli/redis-server.ts';
 import { closeConnection, connectRedis, type RedisConnection } from '../redis/connection.ts';
-import { createConsumer } from '../redis/consumer.ts';
-import { createProducer } from '../redis/producer.ts';
-import { parseEntries } from '../redis/replies.ts';
-import { deadLetterKey } from '../redis/stream-names.ts';
+import { redisStreamsHarness } from '../../../test/support/redis-streams-harness.ts';
 import { transportConformance } from '../../../test/support/transport-conformance.ts';
 
 let dir: string;
@@ -23,14 +20,7 @@ transportConformance({
     server = await startRedisServer({ dir, appendfsync: 'always' });
     redis = await connectRedis(server.url);
     return {
-      createProducer: (channel) => createProducer(redis, channel, { source: 'herald/test' }),
-      createConsumer: (channel, options) => createConsumer(redis, channel, options),
-      appendRaw: async (stream, flat) => void (await redis.sendCommand(['XADD', stream, '*', ...flat])),
-      deadLetters: async (stream) => parseEntries(await redis.sendCommand(['XRANGE', deadLetterKey(stream), '-', '+'])).map((letter) => ({ reason: String(letter.fields.get('x-dlq-reason')), streamId: String(letter.fields.get('x-dlq-stream-id')) })),
-      abandon: async (stream, group, consumer, count) => {
-        await redis.sendCommand(['XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM']);
-        await redis.sendCommand(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), 'STREAMS', stream, '>']);
-      },
+      ...redisStreamsHarness(() => redis),
       async restart() {
         // The same client reconnects by itself (connection.ts never gives up after a first connection).
         await server.stop();
