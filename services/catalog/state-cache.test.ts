@@ -1,9 +1,9 @@
 // The command path's state cache: one round trip per command when the cache is right, and the stored
 // state (never the cached guess) decides whenever another writer made it stale.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { closeConnection, connectRedis, type RedisConnection } from 'herald/runtime';
-import { startTestRedis } from '../../test/support/redis.ts';
+import type { RedisConnection } from 'herald/runtime';
+import { redisTest } from '../../test/support/redis-fixture.ts';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { buildApp } from './app.ts';
 import { createMovieCommands, type MovieCommands } from './commands.ts';
@@ -12,21 +12,17 @@ import { createMovieEventStore, type MovieEventStore } from './event-store.ts';
 import { createMovieStateCache } from './state-cache.ts';
 import type { MovieState } from './movie.ts';
 
-let server: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: RedisConnection;
 let app: FastifyInstance;
 const dune = { title: 'Dune', price: { currencyCode: 'EUR', amountMinor: 1299n }, genres: [], releaseYear: 2021 };
 
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-  app = await buildApp(loadCatalogConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', ROLES: 'api' }, []));
+redisTest.beforeAll(async ({ redisServer, redis: connection }) => {
+  redis = connection;
+  app = await buildApp(loadCatalogConfig({ REDIS_URL: redisServer.url, LOG_LEVEL: 'silent', ROLES: 'api' }, []));
   await app.ready();
 });
 afterAll(async () => {
   await app?.close();
-  await closeConnection(redis);
-  await server.cleanup();
 });
 
 /** A Catalog instance of its own (own cache), counting the loads it makes from Redis. */
