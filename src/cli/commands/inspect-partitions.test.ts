@@ -1,36 +1,20 @@
 // `herald inspect` on a partitioned channel, against a real redis-server: each partition stream names its
 // partition, and per group the member holding that partition's lease, the live members, and the lag.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Writable } from 'node:stream';
-import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
+import { expect, test } from 'vitest';
+import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
-import { closeConnection, connectRedis, createProducer, type RedisConnection } from '../../runtime/index.ts';
+import { createProducer, type RedisConnection } from '../../runtime/index.ts';
 import { createPartitionedConsumer } from '../../runtime/redis/partitioned-consumer.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../../test/support/run-cli.ts';
 
-let server: RedisServer & { cleanup(): Promise<void> };
+let server: TestRedisServer;
 let redis: RedisConnection;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await closeConnection(redis);
-  await server.cleanup();
+redisTest.beforeAll(({ redisServer, redis: connection }) => {
+  server = redisServer;
+  redis = connection;
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const sink = new Writable({ write(chunk, _enc, done) { out += chunk.toString(); done(); } });
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => sink.write(chunk)) as typeof process.stdout.write;
-  try {
-    const code = await main([...args, '--redis', server.url]);
-    return { code, out };
-  } finally {
-    process.stdout.write = original;
-  }
-}
+const run = (args: string[]) => runCli(args, server.url);
 
 test('inspect shows each partition\'s owner, the live members and the lag per partition', async () => {
   const channel = { ...testChannel('insp.parts'), partitions: 2 };

@@ -3,8 +3,7 @@ import { expect, test } from 'vitest';
 import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createConsumer, createProducer, parseEntries, DeadLetterError, type RedisConnection } from '../../runtime/index.ts';
-import { main } from '../main.ts';
-import { Writable } from 'node:stream';
+import { runCli } from '../../../test/support/run-cli.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 let server: TestRedisServer;
@@ -14,18 +13,7 @@ redisTest.beforeAll(({ redisServer, redis: connection }) => {
   redis = connection;
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const sink = new Writable({ write(chunk, _enc, done) { out += chunk.toString(); done(); } });
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => sink.write(chunk)) as typeof process.stdout.write;
-  try {
-    const code = await main([...args, '--redis', server.url]);
-    return { code, out };
-  } finally {
-    process.stdout.write = original;
-  }
-}
+const run = (args: string[]) => runCli(args, server.url);
 
 test('inspect lists lag and dead letters; replay requeues them and rewinds a group', async () => {
   const channel = testChannel('ops.stream');
