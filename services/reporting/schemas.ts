@@ -1,6 +1,7 @@
 // JSON schemas of Reporting's HTTP routes. Revenue totals are decimal strings: a sum of int64 amounts
 // can pass 2^53, where a JSON number would lose digits.
 import { errorResponses } from '../shared/http-errors.ts';
+import { moviePageQuerySchema } from '../shared/page-schema.ts';
 
 export const movieRevenueSchema = {
   type: 'object',
@@ -27,14 +28,7 @@ export const getMovieRevenueSchema = {
 } as const;
 
 export const listRevenueSchema = {
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      cursor: { type: 'string', format: 'uuid', description: 'The last movieId of the previous page.' },
-      limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1 to 100; default 20.' },
-    },
-  },
+  querystring: moviePageQuerySchema,
   response: {
     200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: movieRevenueSchema }, nextCursor: { type: 'string' } } },
     ...errorResponses,

@@ -1,5 +1,6 @@
 // JSON schemas of Sales' HTTP routes. Validation and serialisation come from here.
 import { errorResponses } from '../shared/http-errors.ts';
+import { moviePageQuerySchema } from '../shared/page-schema.ts';
 import { moneySchema } from '../shared/money-schema.ts';
 
 export const projectedMovieSchema = {
@@ -57,14 +58,7 @@ export const getPurchaseSchema = { params: idParams('id'), response: { 200: purc
 export const getProjectedMovieSchema = { params: idParams('id'), response: { 200: projectedMovieSchema, ...errorResponses } } as const;
 
 export const listProjectedMoviesSchema = {
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      cursor: { type: 'string', format: 'uuid', description: 'The last movieId of the previous page.' },
-      limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1 to 100; default 20.' },
-    },
-  },
+  querystring: moviePageQuerySchema,
   response: {
     200: {
       type: 'object',
