@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
 import { HeraldError } from '../core/errors.ts';
 import { sendToEveryMaster } from './cluster-connection.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
+import { pipelineWithWait, type WaitForReplicas } from './replica-wait.ts';
+
+export type { WaitForReplicas } from './replica-wait.ts';
 import { inboxLua } from './inbox.ts';
 import { outboxLua } from './outbox.ts';
 import { safeTrimLua } from './safe-trim.ts';
@@ -105,11 +108,6 @@ export async function fcall(redis: RedisConnection, name: string, keys: readonly
   }
 }
 
-/** Replication confirmation for a write (Redis WAIT), as the producer's `waitForReplicas`. */
-export interface WaitForReplicas {
-  replicas: number;
-  timeoutMs: number;
-}
 
 export interface FcallOptions {
   /**
@@ -122,13 +120,7 @@ export interface FcallOptions {
 
 /** Sends one write and WAIT in one pipeline (one node on a cluster: routed by the write's first key). */
 async function callAndWait(redis: RedisConnection, command: RedisValue[], wait: WaitForReplicas): Promise<unknown> {
-  const replies = (await redis.multi().addCommand(command).addCommand(['WAIT', String(wait.replicas), String(wait.timeoutMs)]).execAsPipeline()) as unknown[];
-  if (replies[0] instanceof Error) throw replies[0];
-  const confirmed = Number(replies[1]);
-  if (confirmed < wait.replicas) {
-    throw new HeraldError('HERALD_ERR_NOT_REPLICATED', `${String(command[0])} ${String(command[1])} reached ${confirmed} of ${wait.replicas} replica(s) within ${wait.timeoutMs} ms; a failover could lose it`, { command: String(command[1]), confirmed });
-  }
-  return replies[0];
+  return (await pipelineWithWait(redis, [command], wait))[0];
 }
 
 /** Confirms that every write this connection sent to `stream`'s node so far reached the replicas (XLEN + WAIT). */

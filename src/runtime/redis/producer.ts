@@ -5,10 +5,10 @@ import { messageByName } from '../core/channel.ts';
 import { encodeMessage, encodedEventToFields, type EncodedEvent } from '../core/envelope.ts';
 import { assertEventSize, defaultMaxEventBytes } from '../core/event-size.ts';
 import type { RedisConnection, RedisValue } from './connection.ts';
-import { HeraldError } from '../core/errors.ts';
 import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
 import { isClusterConnection } from './cluster-connection.ts';
+import { pipelineWithWait } from './replica-wait.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
@@ -120,23 +120,9 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   };
 
   const clustered = isClusterConnection(redis);
-  /** Sends XADDs in one pipelined round trip; resolves to their entry ids in order. */
   const wait = options.waitForReplicas;
-  const pipelined = async (commands: RedisValue[][]): Promise<string[]> => {
-    const pipeline = redis.multi();
-    for (const command of commands) pipeline.addCommand(command);
-    // WAIT in the same pipeline reaches the same master right after the writes (on a cluster too).
-    if (wait) pipeline.addCommand(['WAIT', String(wait.replicas), String(wait.timeoutMs)]);
-    const replies = (await pipeline.execAsPipeline()) as unknown[];
-    for (const reply of replies) if (reply instanceof Error) throw reply;
-    if (wait) {
-      const confirmed = Number(replies.pop());
-      if (confirmed < wait.replicas) {
-        throw new HeraldError('HERALD_ERR_NOT_REPLICATED', `${commands.length} event(s) on ${String(commands[0]![1])} reached ${confirmed} of ${wait.replicas} replica(s) within ${wait.timeoutMs} ms; a failover could lose them`, { stream: String(commands[0]![1]), confirmed });
-      }
-    }
-    return replies.map(String);
-  };
+  /** Sends XADDs in one pipelined round trip (then WAIT, when asked); resolves to their entry ids in order. */
+  const pipelined = async (commands: RedisValue[][]): Promise<string[]> => (await pipelineWithWait(redis, commands, wait)).map(String);
 
   const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     if (events.length === 0) return [];
