@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedisCluster, keySlot, loadFunctionLibraries } from 'herald/runtime';
-import { parseClusterNodes, startRedisCluster, type RedisCluster, type RedisClusterNode } from '../../src/cli/redis-cluster.ts';
+import { closeConnection, connectRedisCluster, loadFunctionLibraries } from 'herald/runtime';
+import { startRedisCluster, type RedisCluster, type RedisClusterNode } from '../../src/cli/redis-cluster.ts';
 import { functionLibraries } from '../../src/cli/service-manifests.ts';
+import { masterOf } from '../../test/support/cluster-ledger.ts';
 import { buildApp } from './app.ts';
 import { loadCatalogConfig } from './config.ts';
 import { catalogKeysFor, catalogLayout } from './event-store.ts';
@@ -47,17 +48,8 @@ afterAll(async () => {
 
 /** The node serving the slot of Catalog's keys (all of them share one hash tag with one partition). */
 async function catalogMaster(): Promise<RedisClusterNode> {
-  const slot = keySlot(catalogKeysFor(catalogLayout({ cluster: true })).outbox(0));
-  const admin = await connectRedisCluster(cluster.rootUrls, { name: 'probe' });
-  try {
-    const master = parseClusterNodes(String(await admin.sendCommand(['CLUSTER', 'NODES']))).find((n) => n.flags.includes('master') && n.slots.some((range) => {
-      const [from, to = from] = range.split('-').map(Number);
-      return slot >= from! && slot <= to!;
-    }))!;
-    return cluster.nodes.find((n) => n.port === master.port)!;
-  } finally {
-    await closeConnection(admin);
-  }
+  const port = await masterOf(cluster, catalogKeysFor(catalogLayout({ cluster: true })).outbox(0));
+  return cluster.nodes.find((n) => n.port === port)!;
 }
 
 describe('catalog on a Redis Cluster whose master cannot answer', () => {

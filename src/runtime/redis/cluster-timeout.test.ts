@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SocketTimeoutError } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseClusterNodes, startRedisCluster, type RedisCluster, type RedisClusterNode } from '../../cli/redis-cluster.ts';
+import { startRedisCluster, type RedisCluster, type RedisClusterNode } from '../../cli/redis-cluster.ts';
+import { masterOf } from '../../../test/support/cluster-ledger.ts';
 import { isInfrastructureError } from '../core/errors.ts';
-import { connectRedisCluster, keySlot } from './cluster-connection.ts';
+import { connectRedisCluster } from './cluster-connection.ts';
 import { closeConnection, type RedisConnection } from './connection.ts';
 
 let dir: string;
@@ -36,15 +37,11 @@ afterAll(async () => {
 
 /** One key on each of two different masters, and the node serving the first. */
 async function keysOnTwoMasters(): Promise<{ onVictim: string; elsewhere: string; victim: RedisClusterNode }> {
-  const nodes = parseClusterNodes(String(await redis.sendCommand(['CLUSTER', 'NODES'])));
-  const masterPort = (key: string) => nodes.find((n) => n.flags.includes('master') && n.slots.some((range) => {
-    const [from, to = from] = range.split('-').map(Number);
-    return keySlot(key) >= from! && keySlot(key) <= to!;
-  }))!.port;
   const onVictim = 'timeout:a';
+  const victimPort = await masterOf(cluster, onVictim);
   let i = 0;
-  while (masterPort(`timeout:b${i}`) === masterPort(onVictim)) i++;
-  return { onVictim, elsewhere: `timeout:b${i}`, victim: cluster.nodes.find((n) => n.port === masterPort(onVictim))! };
+  while ((await masterOf(cluster, `timeout:b${i}`)) === victimPort) i++;
+  return { onVictim, elsewhere: `timeout:b${i}`, victim: cluster.nodes.find((n) => n.port === victimPort)! };
 }
 
 async function failure(command: Promise<unknown>): Promise<Error> {
