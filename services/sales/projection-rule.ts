@@ -59,14 +59,16 @@ export function applyToRow(row: ProjectedMovie | undefined, eventId: string, cha
   if (row?.lastEventId && version === current) return { outcome: 'conflict', row };
   if (version <= current) return { outcome: 'duplicate', row };
   if (version > current + 1) return { outcome: 'early', row };
-  const applied = { lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) };
   if (change.kind === 'retire') {
     if (!row) return { outcome: 'early', row };
     const { lastDigest: _, ...kept } = row;
-    return { outcome: 'applied', row: { ...kept, status: 'retired', version, ...applied } };
+    return { outcome: 'applied', row: { ...kept, status: 'retired', version, lastEventId: eventId, ...(digest ? { lastDigest: digest } : {}) } };
   }
-  const { lastEventId: _id, lastDigest: _digest, ...movie } = change.movie;
-  return { outcome: 'applied', row: { ...movie, ...applied } };
+  // Field by field, not by spreading: a rebuild applies this once per event.
+  const { movieId, title, price, status } = change.movie;
+  const next: ProjectedMovie = { movieId, title, price, status, version, lastEventId: eventId };
+  if (digest) next.lastDigest = digest;
+  return { outcome: 'applied', row: next };
 }
 
 /** Where the row's bigints live (explicit paths, never a property-name guess). */

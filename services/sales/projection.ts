@@ -147,7 +147,9 @@ export interface FoldingProjection extends MovieProjection {
  */
 export function createFoldingProjection(redis: RedisConnection, keys: ProjectionKeys, options: { inboxWindow?: number } = {}): FoldingProjection {
   const window = Math.max(1, options.inboxWindow ?? defaultInboxWindow);
-  const rows = new Map<string, ProjectedMovie>();
+  // One record per movie, updated in place by each event applied to it: a fold of N events over M
+  // movies keeps M rows, where a new row per event outlived the young generation and cost most of its GC.
+  const rows = new Map<string, FoldedRow>();
   // The window's ids, and the same ids in a ring in applied order: the oldest leaves when a new one comes.
   const inbox = new Set<string>();
   const ring: string[] = [];
@@ -162,39 +164,36 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
     ring[oldest] = eventId;
     oldest = (oldest + 1) % window;
   };
-  let changed = new Set<string>();
-  /** Rows whose last event's digest is not computed yet: movie id -> how to compute it. */
-  const unsettled = new Map<string, () => string>();
-  const settled = (movieId: string): ProjectedMovie | undefined => {
-    const row = rows.get(movieId);
-    const digest = unsettled.get(movieId);
-    if (!row || !digest) return row;
-    unsettled.delete(movieId);
-    const value = digest();
-    const complete = value ? { ...row, lastDigest: value } : row;
-    rows.set(movieId, complete);
-    return complete;
-  };
+  /** Rows changed since the last flush (each once: FoldedRow.changed). */
+  let changed: FoldedRow[] = [];
   let created: string[] = [];
   let applied: string[] = [];
   let order = 0;
   return {
     keys,
     async apply(eventId, change, digest = '') {
-      const { movieId } = changeTarget(change);
+      const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
+      const row = rows.get(movieId);
       // The rule reads digests only when an event's id is its row's last one (a redelivery); otherwise
       // the applied event's digest is computed when its row is read or written, and only if it still is
       // the row's last event then (most are not in a rebuild).
-      const redelivery = rows.get(movieId)?.lastEventId === eventId;
-      const before = redelivery ? settled(movieId) : rows.get(movieId);
+      const redelivery = row !== undefined && row.lastEventId === eventId;
+      if (redelivery) row.settle();
       const lazy = typeof digest === 'function' && !redelivery;
-      const verdict = applyToRow(before, eventId, change, inbox.has(eventId), lazy ? '' : typeof digest === 'function' ? digest() : digest);
+      const verdict = applyToRow(row, eventId, change, inbox.has(eventId), lazy ? '' : typeof digest === 'function' ? digest() : digest);
       if (verdict.outcome !== 'applied') return verdict.outcome;
-      if (!before) created.push(movieId);
-      rows.set(movieId, verdict.row!);
-      if (lazy) unsettled.set(movieId, digest);
-      else unsettled.delete(movieId);
-      changed.add(movieId);
+      let folded = row;
+      if (folded) folded.update(verdict.row!);
+      else {
+        folded = new FoldedRow(verdict.row!);
+        rows.set(movieId, folded);
+        created.push(movieId);
+      }
+      folded.digest = lazy ? digest : undefined;
+      if (!folded.changed) {
+        folded.changed = true;
+        changed.push(folded);
+      }
       remember(eventId);
       applied.push(eventId);
       // Ids older than the window would be cut from keys.inbox by the next flush: never sent at all.
@@ -202,9 +201,12 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       return 'applied';
     },
     async flush() {
-      if (changed.size === 0 && applied.length === 0) return;
+      if (changed.length === 0 && applied.length === 0) return;
       const fields: string[] = [];
-      for (const movieId of changed) fields.push(movieId, rowCodec.encode(settled(movieId)!));
+      for (const row of changed) {
+        row.changed = false;
+        fields.push(row.movieId, rowCodec.encode(row.settle()));
+      }
       const scored: string[] = [];
       // Scores keep the applied order; the swap cuts the merged inbox to the window by them.
       for (const id of applied) scored.push(String(order++), id);
@@ -215,7 +217,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
         pipeline.addCommand(['ZREMRANGEBYRANK', keys.inbox, '0', String(-(window + 1))]);
       }
       if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);
-      changed = new Set();
+      changed = [];
       created = [];
       applied = [];
       for (const reply of (await pipeline.execAsPipeline()) as unknown[]) if (reply instanceof Error) throw reply;
@@ -224,17 +226,75 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       return inbox.size;
     },
     get pending() {
-      return changed.size;
+      return changed.length;
     },
     async get(movieId) {
-      return settled(movieId);
+      return rows.get(movieId)?.settle().view();
     },
     async all() {
-      for (const movieId of [...unsettled.keys()]) settled(movieId);
-      return [...rows.values()].sort(byMovieId);
+      return [...rows.values()].map((row) => row.settle().view()).sort(byMovieId);
     },
     page({ after, limit }) {
       return readPage(redis, keys, after, limit);
     },
   };
+}
+
+/**
+ * A folding projection's row: the fields of a ProjectedMovie, in one fixed shape, changed in place.
+ * Its price object is its own (never the event's); a field keeps its old value when the new one is
+ * equal, so an event's strings and bigints die young unless they changed the row.
+ */
+class FoldedRow implements ProjectedMovie {
+  movieId: string;
+  title: string;
+  price: { amountMinor: bigint; currencyCode: string };
+  status: 'active' | 'retired';
+  version: number;
+  lastEventId: string | undefined;
+  lastDigest: string | undefined;
+  /** How to compute the last event's digest, until it is computed (settle). */
+  digest: Digest | undefined = undefined;
+  /** Listed among the rows to write at the next flush. */
+  changed = false;
+
+  constructor(row: ProjectedMovie) {
+    this.movieId = row.movieId;
+    this.title = row.title;
+    this.price = { amountMinor: row.price.amountMinor, currencyCode: row.price.currencyCode };
+    this.status = row.status;
+    this.version = row.version;
+    this.lastEventId = row.lastEventId;
+    this.lastDigest = row.lastDigest;
+  }
+
+  update(row: ProjectedMovie): void {
+    if (this.title !== row.title) this.title = row.title;
+    if (this.price.amountMinor !== row.price.amountMinor) this.price.amountMinor = row.price.amountMinor;
+    if (this.price.currencyCode !== row.price.currencyCode) this.price.currencyCode = row.price.currencyCode;
+    this.status = row.status;
+    this.version = row.version;
+    this.lastEventId = row.lastEventId;
+    this.lastDigest = row.lastDigest;
+  }
+
+  /** Computes the last event's digest if it is still pending. */
+  settle(): this {
+    const digest = this.digest;
+    if (digest !== undefined) {
+      this.digest = undefined;
+      const value = typeof digest === 'function' ? digest() : digest;
+      if (value) this.lastDigest = value;
+    }
+    return this;
+  }
+
+  /** A ProjectedMovie of its own (a caller may keep it while the fold goes on). */
+  view(): ProjectedMovie {
+    return {
+      movieId: this.movieId, title: this.title, price: { amountMinor: this.price.amountMinor, currencyCode: this.price.currencyCode }, status: this.status, version: this.version,
+      ...(this.lastEventId ? { lastEventId: this.lastEventId } : {}),
+      ...(this.lastDigest ? { lastDigest: this.lastDigest } : {}),
+    };
+  }
 }
