@@ -27,13 +27,17 @@ function reject(event: ReceivedEvent<unknown>, problem: string): never {
  * of the same event is told apart from another event reusing its id.
  */
 export function eventDigest(event: ReceivedEvent<unknown>): string {
-  const payload = JSON.stringify(event.data, (_key, value: unknown) => {
+  return contentDigest(event.envelope.type, event.envelope.subject, event.envelope.sequence, event.data);
+}
+
+function contentDigest(type: string, subject: string | undefined, sequence: string | undefined, data: unknown): string {
+  const payload = JSON.stringify(data, (_key, value: unknown) => {
     if (typeof value === 'bigint') return value.toString();
     if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
     return value;
   });
   return createHash('sha256')
-    .update(`${event.envelope.type}\n${event.envelope.subject ?? ''}\n${event.envelope.sequence ?? ''}\n${payload}`)
+    .update(`${type}\n${subject ?? ''}\n${sequence ?? ''}\n${payload}`)
     .digest('base64url')
     .slice(0, 22);
 }
@@ -72,7 +76,12 @@ function projected(event: ReceivedEvent<{ movieId: string; version: number; movi
 
 async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ movieId: string; version: number }>, change: ProjectionChange, observer: HandlerObserver): Promise<void> {
   // Its own span, inside the event's process span: the write that made the event visible in Sales.
-  const outcome = await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change, () => eventDigest(event)));
+  // A projection may keep the digest function until its row is written (a rebuild): it holds only what
+  // the digest reads, not the whole event.
+  const { type, subject, sequence } = event.envelope;
+  const data = event.data;
+  const digest = () => contentDigest(type, subject, sequence, data);
+  const outcome = await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change, digest));
   observer.outcome?.(event.name, outcome, event);
   const { movieId, version } = event.data;
   if (outcome === 'early') {

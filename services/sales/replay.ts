@@ -64,25 +64,24 @@ export async function foldCatalogStream(
   // An event the live consumer refuses (DLQ `rejected`: domain rule, tampered, conflicting version) is
   // refused here too, counted and skipped: it must neither stop the fold nor be applied.
   let refused = 0;
-  const tolerant = Object.fromEntries(
-    Object.entries(handlers).map(([name, handler]) => [name, async (event: never) => {
-      const apply = () => (handler as (e: never) => Promise<void>)(event);
-      try {
-        await apply();
-      } catch (error) {
-        if (isDeadLetterError(error)) {
-          refused++;
-          return;
-        }
-        if (!isNotReadyError(error)) throw error;
-        deferred.push(apply);
+  const byName = handlers as unknown as Record<string, (event: ReceivedEvent<unknown>) => Promise<void>>;
+  const handle = async (event: ReceivedEvent<unknown>): Promise<void> => {
+    const handler = byName[event.name]!;
+    try {
+      await handler(event);
+    } catch (error) {
+      if (isDeadLetterError(error)) {
+        refused++;
+        return;
       }
-    }]),
-  ) as unknown as typeof handlers;
-  const byName = tolerant as unknown as Record<string, (event: ReceivedEvent<unknown>) => Promise<void>>;
+      if (!isNotReadyError(error)) throw error;
+      deferred.push(() => handler(event));
+    }
+  };
+  const tolerant = Object.fromEntries(Object.keys(handlers).map((name) => [name, handle])) as unknown as typeof handlers;
   let writing: Promise<void> = Promise.resolve();
   const handleBatch = async (events: ReceivedEvent<unknown>[]): Promise<boolean> => {
-    for (const event of events) await byName[event.name]!(event);
+    for (const event of events) await handle(event);
     // Writes are coalesced over batches: a movie changed many times between two flushes is written once.
     if (options.write && projection.pending >= flushEvery) {
       await writing;
