@@ -57,6 +57,23 @@ describe('sales movie projection', () => {
     expect(await projection.apply('w9', { kind: 'upsert', movie: { ...row(9), movieId: 'mw' } })).toBe('duplicate');
   });
 
+  it('a fold flushed after more ids than its window sends the window\'s newest ids, in applied order', async () => {
+    const keys = rebuildProjectionKeys('t-ring');
+    const projection = createFoldingProjection(redis, keys, { inboxWindow: 4 });
+    const inbox = async () => ((await redis.sendCommand(['ZRANGE', keys.inbox, '0', '-1'])) as unknown[]).map(String);
+    for (let v = 1; v <= 2; v++) await projection.apply(`r${v}`, { kind: 'upsert', movie: { ...row(v), movieId: 'mr' } });
+    await projection.flush();
+    expect(await inbox()).toEqual(['r1', 'r2']);
+    // Seven more: the ring wraps; only the last four leave the process, oldest first.
+    for (let v = 3; v <= 9; v++) await projection.apply(`r${v}`, { kind: 'upsert', movie: { ...row(v), movieId: 'mr' } });
+    await projection.flush();
+    expect(await inbox()).toEqual(['r6', 'r7', 'r8', 'r9']);
+    await projection.apply('r10', { kind: 'upsert', movie: { ...row(10), movieId: 'mr' } });
+    await projection.flush();
+    expect(await inbox()).toEqual(['r7', 'r8', 'r9', 'r10']);
+    expect(projection.inboxSize).toBe(4);
+  });
+
   it('a fold computes a given digest function only for the event its row ends with, or a redelivery', async () => {
     const projection = createFoldingProjection(redis, rebuildProjectionKeys('t-lazy'));
     const computed: string[] = [];

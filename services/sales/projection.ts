@@ -167,7 +167,8 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
   /** Rows changed since the last flush (each once: FoldedRow.changed). */
   let changed: FoldedRow[] = [];
   let created: string[] = [];
-  let applied: string[] = [];
+  /** Ids applied since the last flush: the newest of them (at most the window) are the ring's last ones. */
+  let appliedSinceFlush = 0;
   let order = 0;
   return {
     keys,
@@ -195,21 +196,23 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
         changed.push(folded);
       }
       remember(eventId);
-      applied.push(eventId);
-      // Ids older than the window would be cut from keys.inbox by the next flush: never sent at all.
-      if (applied.length >= 2 * window) applied = applied.slice(-window);
+      appliedSinceFlush++;
       return 'applied';
     },
     async flush() {
-      if (changed.length === 0 && applied.length === 0) return;
+      if (changed.length === 0 && appliedSinceFlush === 0) return;
       const fields: string[] = [];
       for (const row of changed) {
         row.changed = false;
         fields.push(row.movieId, rowCodec.encode(row.settle()));
       }
       const scored: string[] = [];
-      // Scores keep the applied order; the swap cuts the merged inbox to the window by them.
-      for (const id of applied) scored.push(String(order++), id);
+      // Scores keep the applied order; the swap cuts the merged inbox to the window by them. Ids older
+      // than the window would be cut from keys.inbox at once: they are never sent.
+      const count = Math.min(appliedSinceFlush, ring.length);
+      order += appliedSinceFlush - count;
+      const first = ring.length < window ? ring.length - count : oldest - count + window;
+      for (let i = 0; i < count; i++) scored.push(String(order++), ring[(first + i) % window]!);
       const pipeline = redis.multi();
       if (fields.length > 0) pipeline.addCommand(['HSET', keys.movies, ...fields]);
       if (scored.length > 0) {
@@ -219,7 +222,7 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
       if (created.length > 0) pipeline.addCommand(['ZADD', keys.index, ...created.flatMap((id) => ['0', id])]);
       changed = [];
       created = [];
-      applied = [];
+      appliedSinceFlush = 0;
       for (const reply of (await pipeline.execAsPipeline()) as unknown[]) if (reply instanceof Error) throw reply;
     },
     get inboxSize() {

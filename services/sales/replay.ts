@@ -59,7 +59,7 @@ export async function foldCatalogStream(
   projection: FoldingProjection,
   options: { write: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<FoldResult> {
-  const handlers = createCatalogMovieHandlers(projection);
+  const handlers = createCatalogMovieHandlers(projection, { spans: false });
   const deferred: Array<() => Promise<void>> = [];
   // An event the live consumer refuses (DLQ `rejected`: domain rule, tampered, conflicting version) is
   // refused here too, counted and skipped: it must neither stop the fold nor be applied.
