@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RedisConnection } from 'herald/runtime';
 import { redisTest } from '../../test/support/redis-fixture.ts';
-import { createFoldingProjection, createMovieProjection, rebuildProjectionKeys, type ProjectedMovie } from './projection.ts';
+import { createFoldingProjection, createMovieProjection, IdWindow, rebuildProjectionKeys, type ProjectedMovie } from './projection.ts';
 
 let redis: RedisConnection;
 
@@ -86,5 +86,29 @@ describe('sales movie projection', () => {
     expect(await projection.apply('d4', { kind: 'upsert', movie: { ...row(4), movieId: 'md' } }, digestOf('d4'))).toBe('applied');
     expect(await projection.get('md')).toMatchObject({ version: 4, lastEventId: 'd4', lastDigest: 'digest-d4' });
     expect(computed).toEqual(['d3', 'd3-forged', 'd4']);
+  });
+
+  it('a fold\'s id window answers exactly as a list of its last ids would, through wrap-around and probe chains', () => {
+    // Small windows keep the table small, so probe chains collide and wrap: every removal shifts entries back.
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (const size of [1, 2, 3, 5, 8, 13, 64]) {
+      const ids = new IdWindow(size);
+      const model: string[] = [];
+      const pool = Array.from({ length: size * 3 }, (_, i) => `id-${size}-${i}`);
+      for (let step = 0; step < 2000; step++) {
+        const id = pool[Math.floor(random() * pool.length)]!;
+        expect(ids.has(id), `window ${size} step ${step}: ${id}`).toBe(model.includes(id));
+        if (!model.includes(id)) {
+          ids.add(id);
+          model.push(id);
+          if (model.length > size) model.shift();
+        }
+        expect(ids.size).toBe(model.length);
+      }
+      for (const id of pool) expect(ids.has(id)).toBe(model.includes(id));
+      expect(ids.newest(size + 5)).toEqual(model);
+      expect(ids.newest(2)).toEqual(model.slice(-2));
+    }
   });
 });
