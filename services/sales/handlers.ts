@@ -79,23 +79,71 @@ function projected(event: ReceivedEvent<{ movieId: string; version: number; movi
   };
 }
 
-async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ movieId: string; version: number }>, change: ProjectionChange, observer: HandlerObserver): Promise<void> {
-  // Its own span, inside the event's process span: the write that made the event visible in Sales.
-  // A projection may keep the digest function until its row is written (a rebuild): it holds only what
-  // the digest reads, not the whole event.
+/**
+ * How a projection may compute an event's digest later: a function holding only what the digest
+ * reads, not the whole event (a rebuild keeps it until the event's row is written).
+ */
+function digestOf(event: ReceivedEvent<unknown>): () => string {
   const { type, subject, sequence } = event.envelope;
   const data = event.data;
-  const digest = () => contentDigest(type, subject, sequence, data);
-  const outcome = observer.spans === false
-    ? await projection.apply(event.envelope.id, change, digest)
-    : await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change, digest));
-  observer.outcome?.(event.name, outcome, event);
+  return () => contentDigest(type, subject, sequence, data);
+}
+
+/**
+ * What an outcome means for the event: early ones wait (NotReadyError), tampered and conflicting ones
+ * are refused (DeadLetterError `rejected`); applied and duplicate ones are done.
+ */
+export function settleOutcome(event: ReceivedEvent<{ movieId: string; version: number }>, outcome: ApplyOutcome): void {
   const { movieId, version } = event.data;
   if (outcome === 'early') {
     throw new NotReadyError(`${event.name} v${version} of movie ${movieId} arrived before its predecessor`, { movieId, version });
   }
   if (outcome === 'tampered') reject(event, `event id ${event.envelope.id} was applied before with other content (movie ${movieId} v${version})`);
   if (outcome === 'conflict') reject(event, `movie ${movieId} v${version} was already applied from another event; two events claim this version (one is forged, or was republished under a new id)`);
+}
+
+async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ movieId: string; version: number }>, change: ProjectionChange, observer: HandlerObserver): Promise<void> {
+  // Its own span, inside the event's process span: the write that made the event visible in Sales.
+  const outcome = observer.spans === false
+    ? await projection.apply(event.envelope.id, change, digestOf(event))
+    : await inSpan('sales projection apply', { 'herald.movie_id': event.data.movieId, 'herald.movie_version': event.data.version }, () => projection.apply(event.envelope.id, change, digestOf(event)));
+  observer.outcome?.(event.name, outcome, event);
+  settleOutcome(event, outcome);
+}
+
+/**
+ * Catalog's domain rules per message, as the handlers apply them: the change an event asks of the
+ * projection, or DeadLetterError `rejected` with the reason. Synchronous, so a rebuild's fold (which
+ * has no I/O per event) runs them without a promise per event (replay.ts).
+ */
+export const catalogMovieChanges: { [N in keyof CatalogMovieHandlers]: (event: Parameters<CatalogMovieHandlers[N]>[0]) => ProjectionChange } = {
+  MovieCreated(event) {
+    checkEnvelope(event);
+    // A movie is created at version 1; a "creation" at any other version cannot come from Catalog.
+    if (event.data.version !== 1) reject(event, `MovieCreated must be version 1, not ${event.data.version}`);
+    return { kind: 'upsert', movie: projected(event) };
+  },
+  MovieUpdated(event) {
+    checkEnvelope(event);
+    if (event.data.version < 2) reject(event, `MovieUpdated must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
+    return { kind: 'upsert', movie: projected(event) };
+  },
+  MovieRetired(event) {
+    checkEnvelope(event);
+    if (event.data.version < 2) reject(event, `MovieRetired must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
+    return { kind: 'retire', movieId: event.data.movieId, version: event.data.version };
+  },
+};
+
+/**
+ * Applies one event to a projection that applies synchronously (a fold): the handlers' rules, the same
+ * projection rule, the same outcomes, thrown the same way, with no promise. Pass the digest as the
+ * handlers do (digestOf) so a fold computes it only where its row keeps it.
+ */
+export function applyCatalogMovieNow(applyNow: (eventId: string, change: ProjectionChange, digest: () => string) => ApplyOutcome, event: ReceivedEvent<unknown>): void {
+  const change = (catalogMovieChanges as Record<string, (event: ReceivedEvent<unknown>) => ProjectionChange>)[event.name]!(event);
+  const checked = event as ReceivedEvent<{ movieId: string; version: number }>;
+  settleOutcome(checked, applyNow(checked.envelope.id, change, digestOf(checked)));
 }
 
 /**
@@ -105,20 +153,13 @@ async function applyOrWait(projection: MovieProjection, event: ReceivedEvent<{ m
 export function createCatalogMovieHandlers(projection: MovieProjection, observer: HandlerObserver = {}): CatalogMovieHandlers {
   return {
     async MovieCreated(event) {
-      checkEnvelope(event);
-      // A movie is created at version 1; a "creation" at any other version cannot come from Catalog.
-      if (event.data.version !== 1) reject(event, `MovieCreated must be version 1, not ${event.data.version}`);
-      await applyOrWait(projection, event, { kind: 'upsert', movie: projected(event) }, observer);
+      await applyOrWait(projection, event, catalogMovieChanges.MovieCreated(event), observer);
     },
     async MovieUpdated(event) {
-      checkEnvelope(event);
-      if (event.data.version < 2) reject(event, `MovieUpdated must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
-      await applyOrWait(projection, event, { kind: 'upsert', movie: projected(event) }, observer);
+      await applyOrWait(projection, event, catalogMovieChanges.MovieUpdated(event), observer);
     },
     async MovieRetired(event) {
-      checkEnvelope(event);
-      if (event.data.version < 2) reject(event, `MovieRetired must follow a MovieCreated (version 2 or more), not version ${event.data.version}`);
-      await applyOrWait(projection, event, { kind: 'retire', movieId: event.data.movieId, version: event.data.version }, observer);
+      await applyOrWait(projection, event, catalogMovieChanges.MovieRetired(event), observer);
     },
   };
 }

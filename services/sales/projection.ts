@@ -136,6 +136,8 @@ export interface FoldingProjection extends MovieProjection {
   readonly inboxSize: number;
   /** Rows changed since the last flush. */
   readonly pending: number;
+  /** `apply`, synchronously: a fold does no I/O per event, and a promise per event cost it dearly. */
+  applyNow(eventId: string, change: ProjectionChange, digest?: Digest): ApplyOutcome;
 }
 
 /**
@@ -157,34 +159,38 @@ export function createFoldingProjection(redis: RedisConnection, keys: Projection
   /** Ids applied since the last flush: the newest of them (at most the window) are the ring's last ones. */
   let appliedSinceFlush = 0;
   let order = 0;
+  const applyNow = (eventId: string, change: ProjectionChange, digest: Digest = ''): ApplyOutcome => {
+    const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
+    const row = rows.get(movieId);
+    // The rule reads digests only when an event's id is its row's last one (a redelivery); otherwise
+    // the applied event's digest is computed when its row is read or written, and only if it still is
+    // the row's last event then (most are not in a rebuild).
+    const redelivery = row !== undefined && row.lastEventId === eventId;
+    if (redelivery) row.settle();
+    const lazy = typeof digest === 'function' && !redelivery;
+    const verdict = applyToRow(row, eventId, change, inbox.has(eventId), lazy ? '' : typeof digest === 'function' ? digest() : digest);
+    if (verdict.outcome !== 'applied') return verdict.outcome;
+    let folded = row;
+    if (folded) folded.update(verdict.row!);
+    else {
+      folded = new FoldedRow(verdict.row!);
+      rows.set(movieId, folded);
+      created.push(movieId);
+    }
+    folded.digest = lazy ? digest : undefined;
+    if (!folded.changed) {
+      folded.changed = true;
+      changed.push(folded);
+    }
+    inbox.add(eventId);
+    appliedSinceFlush++;
+    return 'applied';
+  };
   return {
     keys,
-    async apply(eventId, change, digest = '') {
-      const movieId = change.kind === 'upsert' ? change.movie.movieId : change.movieId;
-      const row = rows.get(movieId);
-      // The rule reads digests only when an event's id is its row's last one (a redelivery); otherwise
-      // the applied event's digest is computed when its row is read or written, and only if it still is
-      // the row's last event then (most are not in a rebuild).
-      const redelivery = row !== undefined && row.lastEventId === eventId;
-      if (redelivery) row.settle();
-      const lazy = typeof digest === 'function' && !redelivery;
-      const verdict = applyToRow(row, eventId, change, inbox.has(eventId), lazy ? '' : typeof digest === 'function' ? digest() : digest);
-      if (verdict.outcome !== 'applied') return verdict.outcome;
-      let folded = row;
-      if (folded) folded.update(verdict.row!);
-      else {
-        folded = new FoldedRow(verdict.row!);
-        rows.set(movieId, folded);
-        created.push(movieId);
-      }
-      folded.digest = lazy ? digest : undefined;
-      if (!folded.changed) {
-        folded.changed = true;
-        changed.push(folded);
-      }
-      inbox.add(eventId);
-      appliedSinceFlush++;
-      return 'applied';
+    applyNow,
+    async apply(eventId, change, digest) {
+      return applyNow(eventId, change, digest);
     },
     async flush() {
       if (changed.length === 0 && appliedSinceFlush === 0) return;

@@ -11,7 +11,7 @@ import { connectToolRedis } from '../shared/redis-connect.ts';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { envInt } from '../shared/env.ts';
 import { checkDrift, formatDriftReport, httpCatalogReader } from './drift.ts';
-import { createCatalogMovieHandlers } from './handlers.ts';
+import { applyCatalogMovieNow, createCatalogMovieHandlers } from './handlers.ts';
 import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, salesKeysFor, salesLayout, type FoldingProjection, type ProjectionKeys } from './projection.ts';
 
 export interface RebuildResult {
@@ -49,7 +49,7 @@ export interface FoldResult {
 const flushEvery = 50_000;
 
 /**
- * Folds the retained `catalog.movie.v1` stream into `projection` with the live handlers. An event ahead
+ * Folds the retained `catalog.movie.v1` stream into `projection` with the live handlers' rules. An event ahead
  * of its predecessor (out of stream order) is set aside and retried after the pass. With `write`, what
  * changed is flushed (every `flushEvery` changed rows, and at the end) while the next batches are folded (one connection:
  * Redis applies them in order).
@@ -81,7 +81,21 @@ export async function foldCatalogStream(
   const tolerant = Object.fromEntries(Object.keys(handlers).map((name) => [name, handle])) as unknown as typeof handlers;
   let writing: Promise<void> = Promise.resolve();
   const handleBatch = async (events: ReceivedEvent<unknown>[]): Promise<boolean> => {
-    for (const event of events) await handle(event);
+    // The handlers' own checks, rule and outcomes (handlers.ts: applyCatalogMovieNow), applied without
+    // a promise per event: the fold does no I/O per event. A set-aside event is retried by its handler.
+    for (const event of events) {
+      try {
+        applyCatalogMovieNow(projection.applyNow, event);
+      } catch (error) {
+        if (isDeadLetterError(error)) {
+          refused++;
+          continue;
+        }
+        if (!isNotReadyError(error)) throw error;
+        const handler = byName[event.name]!;
+        deferred.push(() => handler(event));
+      }
+    }
     // Writes are coalesced over batches: a movie changed many times between two flushes is written once.
     if (options.write && projection.pending >= flushEvery) {
       await writing;
