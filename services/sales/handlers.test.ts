@@ -3,7 +3,7 @@ import type { Envelope, RedisConnection } from 'herald/runtime';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import { redisTest } from '../../test/support/redis-fixture.ts';
-import { createCatalogMovieHandlers } from './handlers.ts';
+import { createCatalogMovieHandlers, eventDigest, payloadDigestOf } from './handlers.ts';
 import { createMovieProjection, rebuildProjectionKeys } from './projection.ts';
 
 let redis: RedisConnection;
@@ -69,5 +69,17 @@ describe('sales catalog-movie handlers', () => {
     const real2 = { movieId, version: 2, changedFields: { paths: ['title'] }, movie: { ...created.movie!, title: 'Dune I' } };
     await expect(handlers.MovieUpdated(received('MovieUpdated', 'real-2', real2))).rejects.toMatchObject({ reason: 'rejected', message: expect.stringMatching(/v2 was already applied from another event/) });
     expect(await projection.get(movieId)).toMatchObject({ version: 2, price: { amountMinor: 1n } });
+  });
+
+  it('a digest from the payload bytes equals the digest of the decoded event', () => {
+    const codec = catalogMovie.messages.MovieUpdated.codec;
+    const data = { movieId, version: 2, changedFields: { paths: ['title', 'price'] }, movie: { ...created.movie!, title: 'Dünë — ☂', genres: ['sf', 'épopée'] } };
+    const bytes = Buffer.from(codec.encode(codec.create(data)).finish());
+    const event = { ...received('MovieUpdated', 'e2', codec.decode(bytes)), envelope: { ...envelope('e2'), subject: movieId, sequence: '2' } };
+    const digest = payloadDigestOf(event, bytes, (b) => codec.decode(b));
+    expect(digest()).toBe(eventDigest(event));
+    // Another payload under the same envelope digests differently.
+    const other = Buffer.from(codec.encode(codec.create({ ...data, movie: { ...data.movie, title: 'Dune' } })).finish());
+    expect(payloadDigestOf(event, other, (b) => codec.decode(b))()).not.toBe(eventDigest(event));
   });
 });

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { RedisConnection } from 'herald/runtime';
+import { fieldsToEncodedEvent, parseEntries, type RedisConnection } from 'herald/runtime';
+import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { createCatalogService } from '../../generated/services/catalog.ts';
 import { MovieStatus } from '../../generated/herald/catalog/movie/v1/movie.ts';
 import { redisTest } from '../../test/support/redis-fixture.ts';
+import { createCatalogMovieHandlers } from './handlers.ts';
 import { createMovieProjection, liveProjectionKeys } from './projection.ts';
 import { rebuildProjection } from './replay.ts';
 
@@ -58,8 +60,17 @@ describe('sales projection rebuild', () => {
     // The rebuilt row keeps its last event's digest: a redelivery of that event is a duplicate, the same id
     // with other content is refused as tampered, as on rows the live consumer wrote.
     expect((await rows.get(early))?.lastDigest).toMatch(/^[\w-]{22}$/);
-    const take3 = { movieId: early, title: 'Take 3', price: { amountMinor: 999n, currencyCode: 'EUR' }, status: 'active' as const, version: 3 };
-    expect(await rows.apply('early-3', { kind: 'upsert', movie: { ...take3, title: 'Forged' } }, 'another-digest')).toBe('tampered');
+    // The live handlers see the same event again, decoded from the stream as the consumer decodes it.
+    const entry = parseEntries(await redis.sendCommand(['XRANGE', catalogMovie.address, '-', '+']))
+      .map((e) => ({ streamId: e.id, encoded: fieldsToEncodedEvent(e.fields) }))
+      .find((e) => e.encoded.envelope.id === 'early-3')!;
+    const data = catalogMovie.messages.MovieUpdated.codec.decode(entry.encoded.data);
+    const outcomes: string[] = [];
+    const handlers = createCatalogMovieHandlers(rows, { outcome: (_name, outcome) => outcomes.push(outcome) });
+    const redelivered = { envelope: entry.encoded.envelope, data, name: 'MovieUpdated', channel: catalogMovie.address, streamId: entry.streamId, deliveryCount: 2 };
+    await handlers.MovieUpdated(redelivered);
+    await expect(handlers.MovieUpdated({ ...redelivered, data: { ...data, movie: { ...data.movie!, title: 'Forged' } } })).rejects.toMatchObject({ name: 'DeadLetterError' });
+    expect(outcomes).toEqual(['duplicate', 'tampered']);
     // The applied ids are in the inbox window, the refused ones are not.
     const inbox = ((await redis.sendCommand(['ZRANGE', liveProjectionKeys.inbox, '0', '-1'])) as unknown[]).map(String);
     expect(inbox).toEqual(expect.arrayContaining(['early-1', 'early-2', 'early-3', 'gap-1', 'invalid-1', 'tampered-1', 'live-1', 'live-2']));

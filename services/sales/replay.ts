@@ -11,7 +11,7 @@ import { connectToolRedis } from '../shared/redis-connect.ts';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { envInt } from '../shared/env.ts';
 import { checkDrift, formatDriftReport, httpCatalogReader } from './drift.ts';
-import { applyCatalogMovieNow, createCatalogMovieHandlers } from './handlers.ts';
+import { applyCatalogMovieNow, createCatalogMovieHandlers, payloadDigestOf } from './handlers.ts';
 import { createFoldingProjection, liveProjectionKeys, rebuildProjectionKeys, salesKeysFor, salesLayout, type FoldingProjection, type ProjectionKeys } from './projection.ts';
 
 export interface RebuildResult {
@@ -80,12 +80,15 @@ export async function foldCatalogStream(
   };
   const tolerant = Object.fromEntries(Object.keys(handlers).map((name) => [name, handle])) as unknown as typeof handlers;
   let writing: Promise<void> = Promise.resolve();
-  const handleBatch = async (events: ReceivedEvent<unknown>[]): Promise<boolean> => {
+  const decoders = Object.fromEntries(Object.values(catalogMovie.messages).map((m) => [m.name, (bytes: Buffer) => m.codec.decode(bytes)])) as Record<string, (bytes: Buffer) => unknown>;
+  const handleBatch = async (events: ReceivedEvent<unknown>[], payloads: Buffer[]): Promise<boolean> => {
     // The handlers' own checks, rule and outcomes (handlers.ts: applyCatalogMovieNow), applied without
     // a promise per event: the fold does no I/O per event. A set-aside event is retried by its handler.
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       try {
-        applyCatalogMovieNow(projection.applyNow, event);
+        // The digest from the payload's bytes, not the decoded payload: a fold keeps it until the movie's next event.
+        applyCatalogMovieNow(projection.applyNow, event, payloadDigestOf(event, payloads[i]!, decoders[event.name]!));
       } catch (error) {
         if (isDeadLetterError(error)) {
           refused++;

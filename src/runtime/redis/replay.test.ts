@@ -6,6 +6,7 @@ import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
 import type { RedisConnection } from './connection.ts';
 import { replayChannel } from './replay.ts';
+import { encodedEventToFields, encodeMessage } from '../core/envelope.ts';
 import type { ReceivedEvent } from '../core/types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,4 +54,28 @@ test('stops at the first failing handler and rethrows its error', async ({ redis
   await expect(replayChannel(redis, channel, { handlers: { Ping: ping, Pong: async () => {} }, batchSize: 20 })).rejects.toThrow('projection write failed');
   // The first batch (seq 1..5 of 4 subjects) failed at seq 3: no later batch was handled.
   expect(handled).toBeLessThan(20);
+});
+
+test('hands a batch handler each event with the payload bytes it was decoded from, after the schema filter', async ({ redis }) => {
+  const channel = await publishPings(redis, 'replay.payloads', 3, 4);
+  const ping = channel.messages.Ping;
+  // A well-formed entry of a fingerprint nobody registered (skipped by the filter), then an undecodable one.
+  const foreign = encodedEventToFields(encodeMessage(ping, 'herald/test', { subject: 'sx', seq: 1, blob: new Uint8Array([1, 2]) }, { subject: 'sx' }))
+    .map((value, i, all) => (i > 0 && all[i - 1] === 'dataschema' ? `herald:${ping.type}#sha256-0000000000000000` : value));
+  await redis.sendCommand(['XADD', channel.address, '*', ...foreign]);
+  await redis.sendCommand(['XADD', channel.address, '*', 'specversion', '1.0']);
+  await publishPings(redis, 'replay.payloads', 2, 1);
+  const handled: Array<{ data: unknown; decoded: unknown }> = [];
+  const result = await replayChannel(redis, channel, {
+    handlers: { Ping: async () => {}, Pong: async () => {} },
+    batchSize: 100,
+    handleBatch: async (events, payloads) => {
+      expect(payloads).toHaveLength(events.length);
+      events.forEach((event, i) => handled.push({ data: event.data, decoded: ping.codec.decode(payloads[i]!) }));
+      return true;
+    },
+  });
+  expect(result).toMatchObject({ applied: 14, skipped: 2 });
+  expect(handled).toHaveLength(14);
+  for (const { data, decoded } of handled) expect(decoded).toEqual(data);
 });

@@ -25,8 +25,12 @@ export interface ReplayOptions<C extends ChannelDefinition> {
    * rebuild at the round-trip rate, while concurrent handlers' commands share round trips.
    */
   concurrency?: number;
-  /** Called with a whole decoded batch before its events are handled one by one (or instead, if it returns true). */
-  handleBatch?: (events: ReceivedEvent<unknown>[]) => Promise<boolean>;
+  /**
+   * Called with a whole decoded batch before its events are handled one by one (or instead, if it
+   * returns true). `payloads[i]` holds the protobuf bytes `events[i].data` was decoded from: a view of
+   * the Redis reply, so copy what you keep.
+   */
+  handleBatch?: (events: ReceivedEvent<unknown>[], payloads: Buffer[]) => Promise<boolean>;
   onProgress?: (done: number, total: number) => void;
   /** Which `dataschema` fingerprints to apply (schema-check.ts), as the live consumer does; default `registered`. */
   schemas?: SchemaPolicy;
@@ -64,6 +68,7 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
       reading.catch(() => {}); // awaited on the next turn; a failure there is not unhandled meanwhile
     }
     let events: ReceivedEvent<unknown>[] = [];
+    let payloads: Buffer[] = [];
     for (const entry of entries) {
       if (!entry.flat) continue;
       try {
@@ -72,20 +77,35 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
         if (!definition) throw new Error(`unknown type ${wire.type}`);
         const data = definition.codec.decode(wire.data);
         events.push(receivedWireEvent(wire, data, definition.name, stream, entry.id, 1));
+        payloads.push(wire.data);
       } catch {
         skipped++;
       }
     }
     // Skipped like an undecodable entry: the live consumer dead-lettered it as unknown-schema.
-    const decoded = events.length;
+    const decoded = events;
     events = await knownSchemas(events);
-    skipped += decoded - events.length;
-    const batchHandled = options.handleBatch ? await options.handleBatch(events) : false;
+    skipped += decoded.length - events.length;
+    if (events !== decoded) payloads = keptPayloads(decoded, payloads, events);
+    const batchHandled = options.handleBatch ? await options.handleBatch(events, payloads) : false;
     if (!batchHandled) await handleBySubject(events, handlers, options.concurrency ?? 64);
     applied += events.length;
     options.onProgress?.(applied + skipped, total);
   }
   return { applied, skipped, lastId };
+}
+
+/** The payloads of the events a filter kept (`kept`: a subsequence of `all`, same objects, same order). */
+function keptPayloads(all: ReceivedEvent<unknown>[], payloads: Buffer[], kept: ReceivedEvent<unknown>[]): Buffer[] {
+  const result: Buffer[] = [];
+  let next = 0;
+  for (let i = 0; i < all.length && next < kept.length; i++) {
+    if (all[i] === kept[next]) {
+      result.push(payloads[i]!);
+      next++;
+    }
+  }
+  return result;
 }
 
 /**
