@@ -8,7 +8,9 @@ import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
 import { isClusterConnection } from './cluster-connection.ts';
-import { pipelineWithWait } from './replica-wait.ts';
+import { checkReplies, pipelineWithWait } from './replica-wait.ts';
+import { appendConnectionOf, type AppendConnection } from './append-connection.ts';
+import { RespWriter, writeXadd } from './xadd-encoding.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
@@ -123,28 +125,66 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const wait = options.waitForReplicas;
   /** Sends XADDs in one pipelined round trip (then WAIT, when asked); resolves to their entry ids in order. */
   const pipelined = async (commands: RedisValue[][]): Promise<string[]> => (await pipelineWithWait(redis, commands, wait)).map(String);
+  // On a single node the producer writes its own RESP bytes on a socket of its own (append-connection.ts);
+  // node-redis carries a publish whenever that socket is not ready.
+  const appender = clustered ? undefined : appendConnectionOf(redis);
+  const waitCommand = wait ? ['WAIT', String(wait.replicas), String(wait.timeoutMs)] : undefined;
 
-  const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
-    if (events.length === 0) return [];
+  /** The batch as one buffer of RESP commands; throws (before anything is sent) when an event is over the limit. */
+  const appendBytes = (events: ReadonlyArray<EncodedEvent>): Buffer => {
+    const out = new RespWriter(events.length * 512 + 64);
+    for (const event of events) {
+      const target = streamOf(event);
+      if (partitions > 1) touched.add(target);
+      writeXadd(out, target, event, maxEventBytes);
+    }
+    if (waitCommand) out.command(waitCommand);
+    return out.done();
+  };
+
+  const sendAppend = async (connection: AppendConnection, events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
+    const bytes = appendBytes(events);
+    const replies = await connection.send(bytes, events.length + (wait ? 1 : 0));
+    return checkReplies(`XADD ${streamOf(events[0]!)}`, events.length, replies, wait).map(String);
+  };
+
+  const sendClient = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
     const commands = events.map(xaddArgs);
-    let ids: string[];
-    if (events.length === 1 && !wait) {
-      ids = [String(await redis.sendCommand(commands[0]!))];
-    } else if (partitions > 1 && clustered) {
+    if (events.length === 1 && !wait) return [String(await redis.sendCommand(commands[0]!))];
+    if (partitions > 1 && clustered) {
       // On a cluster a pipeline reaches one slot: one pipeline per partition stream, sent side by side.
       const byStream = new Map<string, number[]>();
       commands.forEach((command, i) => {
         const key = String(command[1]);
         byStream.set(key, [...(byStream.get(key) ?? []), i]);
       });
-      ids = new Array<string>(commands.length);
+      const ids = new Array<string>(commands.length);
       await Promise.all([...byStream.values()].map(async (indexes) => {
         const replies = await pipelined(indexes.map((i) => commands[i]!));
         indexes.forEach((i, n) => (ids[i] = replies[n]!));
       }));
+      return ids;
+    }
+    return pipelined(commands);
+  };
+
+  const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
+    if (events.length === 0) return [];
+    let ids: string[];
+    // Publishes never overtake each other: the own socket is used only when none is in flight through
+    // node-redis (and node-redis only while the own socket is not ready, its in-flight ones then failed).
+    if (appender && appender.clientInFlight === 0 && appender.ready()) {
+      ids = await sendAppend(appender, events);
+    } else if (appender) {
+      appender.clientInFlight++;
+      try {
+        ids = await sendClient(events);
+      } finally {
+        appender.clientInFlight--;
+      }
     } else {
-      ids = await pipelined(commands);
+      ids = await sendClient(events);
     }
     await afterPublish(events.length);
     return ids;
