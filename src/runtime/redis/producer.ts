@@ -9,8 +9,8 @@ import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
 import { isClusterConnection } from './cluster-connection.ts';
 import { checkReplies, pipelineWithWait } from './replica-wait.ts';
-import { appendConnectionOf, type AppendConnection } from './append-connection.ts';
-import { RespWriter, writeXadd } from './xadd-encoding.ts';
+import { appendConnectionOf, type AppendConnection, type AppendReply } from './append-connection.ts';
+import { assertXaddSize, RespWriter, writeXadd } from './xadd-encoding.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
@@ -28,6 +28,8 @@ export const DEFAULT_TRIM_EVERY = 1000;
  */
 export const TRIM_SCAN_FACTOR = 10;
 export const MIN_TRIM_SCAN = 10_000;
+/** XADDs per socket write on the producer's own connection (docs/benchmarks.md §2). */
+export const APPEND_CHUNK = 20;
 
 export const producerDefaults = { maxLen: DEFAULT_MAX_LEN, trimEvery: DEFAULT_TRIM_EVERY, maxEventBytes: defaultMaxEventBytes } as const;
 
@@ -63,10 +65,14 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     return args;
   };
 
-  const afterPublish = async (count: number): Promise<void> => {
+  /** Counts published events; every trimEvery of them, trims (a promise then, else undefined). */
+  const afterPublish = (count: number): Promise<void> | undefined => {
     sinceTrim += count;
-    if (sinceTrim < trimEvery) return;
+    if (sinceTrim < trimEvery) return undefined;
     sinceTrim = 0;
+    return trim();
+  };
+  const trim = async (): Promise<void> => {
     const scan = Math.max(trimEvery * TRIM_SCAN_FACTOR, MIN_TRIM_SCAN);
     if (partitions === 1) {
       await trimSafely(redis, stream, maxLen, scan);
@@ -130,22 +136,30 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const appender = clustered ? undefined : appendConnectionOf(redis);
   const waitCommand = wait ? ['WAIT', String(wait.replicas), String(wait.timeoutMs)] : undefined;
 
-  /** The batch as one buffer of RESP commands; throws (before anything is sent) when an event is over the limit. */
-  const appendBytes = (events: ReadonlyArray<EncodedEvent>): Buffer => {
-    const out = new RespWriter(events.length * 512 + 64);
-    for (const event of events) {
-      const target = streamOf(event);
-      if (partitions > 1) touched.add(target);
-      writeXadd(out, target, event, maxEventBytes);
-    }
-    if (waitCommand) out.command(waitCommand);
-    return out.done();
-  };
-
+  /**
+   * Writes the batch in chunks of RESP commands, each as soon as it is encoded, so Redis works on one
+   * chunk while the next is encoded; every event's size is checked before the first is written (a batch
+   * with one oversize event publishes nothing). Resolves to the entry ids in order.
+   */
   const sendAppend = async (connection: AppendConnection, events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
-    const bytes = appendBytes(events);
-    const replies = await connection.send(bytes, events.length + (wait ? 1 : 0));
-    return checkReplies(`XADD ${streamOf(events[0]!)}`, events.length, replies, wait).map(String);
+    const targets = events.map((event) => {
+      const target = streamOf(event);
+      assertXaddSize(target, event, maxEventBytes);
+      return target;
+    });
+    if (partitions > 1) for (const target of targets) touched.add(target);
+    const chunks: Array<Promise<AppendReply[]>> = [];
+    for (let start = 0; start < events.length; start += APPEND_CHUNK) {
+      const end = Math.min(events.length, start + APPEND_CHUNK);
+      const out = new RespWriter((end - start) * 512 + 64);
+      for (let i = start; i < end; i++) writeXadd(out, targets[i]!, events[i]!, maxEventBytes);
+      const last = end === events.length;
+      if (last && waitCommand) out.command(waitCommand);
+      chunks.push(connection.send(out.done(), end - start + (last && waitCommand ? 1 : 0)));
+    }
+    const replies = chunks.length === 1 ? await chunks[0]! : (await Promise.all(chunks)).flat();
+    // XADD answers a bulk string (the entry id); only an error reply is anything else.
+    return checkReplies(`XADD ${targets[0]!}`, events.length, replies, wait) as string[];
   };
 
   const sendClient = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
@@ -186,7 +200,8 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     } else {
       ids = await sendClient(events);
     }
-    await afterPublish(events.length);
+    const trimming = afterPublish(events.length);
+    if (trimming) await trimming;
     return ids;
   };
 

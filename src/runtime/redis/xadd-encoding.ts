@@ -123,10 +123,33 @@ function streamPrefix(stream: string): Buffer {
   return prefix;
 }
 
+/**
+ * Refuses, with the error writeXadd gives, an event over `limit` bytes, without writing it: a UTF-16 code
+ * unit is at most 3 UTF-8 bytes, so when even that bound fits (always, for events far below the limit)
+ * nothing is measured exactly.
+ */
+export function assertXaddSize(stream: string, event: EncodedEvent, limit: number): void {
+  const envelope = event.envelope as unknown as Record<keyof Envelope, string | undefined>;
+  let bound = DATA_SIZE + event.data.length;
+  for (const name of requiredAttributes) bound += name.length + 3 * envelope[name]!.length;
+  for (const name of optionalAttributes) {
+    const value = envelope[name];
+    if (value !== undefined) bound += name.length + 3 * value.length;
+  }
+  if (bound <= limit) return;
+  const size = eventSize(encodedEventToFields(event));
+  if (size > limit) throw eventTooLarge(size, limit, stream, event.envelope.type);
+}
+
 const ASCII = /^[\x00-\x7f]*$/;
 const requiredText = requiredAttributes.map((name) => `$${name.length}\r\n${name}\r\n`);
 const optionalText = optionalAttributes.map((name) => `$${name.length}\r\n${name}\r\n`);
 const streamText = new Map<string, string>();
+/**
+ * The encoded field of the required attributes whose values repeat from event to event (all but id and
+ * time), by value: the same few values, so one lookup instead of measuring and formatting each time.
+ */
+const repeatedFields = requiredAttributes.map((name) => (name === 'id' || name === 'time' ? undefined : new Map<string, { text: string; size: number; ascii: boolean }>()));
 
 /**
  * Appends `XADD <stream> * <fields>` of `event` to `out`; throws HERALD_ERR_EVENT_TOO_LARGE (naming
@@ -147,11 +170,25 @@ export function writeXadd(out: RespWriter, stream: string, event: EncodedEvent, 
   for (let i = 0; i < requiredAttributes.length; i++) {
     const name = requiredAttributes[i]!;
     const value = envelope[name]!;
+    const memo = repeatedFields[i];
+    const known = memo?.get(value);
+    if (known) {
+      size += known.size;
+      stringChars += value.length;
+      if (!known.ascii) ascii = false;
+      text += known.text;
+      continue;
+    }
     const bytes = ASCII.test(value) ? value.length : Buffer.byteLength(value);
     if (bytes !== value.length) ascii = false;
     size += name.length + bytes;
     stringChars += value.length;
-    text += `${requiredText[i]}$${bytes}\r\n${value}\r\n`;
+    const field = `${requiredText[i]}$${bytes}\r\n${value}\r\n`;
+    if (memo) {
+      if (memo.size >= 64) memo.clear();
+      memo.set(value, { text: field, size: name.length + bytes, ascii: bytes === value.length });
+    }
+    text += field;
   }
   for (let i = 0; i < optionalAttributes.length; i++) {
     const name = optionalAttributes[i]!;
