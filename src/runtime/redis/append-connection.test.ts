@@ -7,7 +7,7 @@ import { testChannel } from '../../../test/support/test-channel.ts';
 import { isHeraldError } from '../core/errors.ts';
 import { appendConnectionOf } from './append-connection.ts';
 import { closeConnection, connectRedis, type RedisConnection } from './connection.ts';
-import { createProducer } from './producer.ts';
+import { APPEND_CHUNK, createProducer } from './producer.ts';
 
 const poll = { timeout: 5000, interval: 20 };
 const ping = (seq: number) => ({ subject: 's', seq, blob: new Uint8Array([0, 1, 2, 255, 13, 10]) });
@@ -62,6 +62,21 @@ describe("the producer's own socket", () => {
     } finally {
       await closeConnection(redis);
     }
+  });
+
+  test('a batch of several chunks: ids in entry order; one oversize event in a later chunk publishes nothing', async ({ redis }) => {
+    const producer = createProducer(redis, testChannel('append.chunks'), { source: 'herald/test', maxEventBytes: 4096 });
+    const appender = await appenderReady(redis);
+    const batch = (size: number, oversizeAt = -1) =>
+      Array.from({ length: size }, (_, i) => ({ name: 'Ping' as const, data: { subject: 's', seq: i, blob: new Uint8Array(i === oversizeAt ? 5000 : 8) } }));
+    const before = appender.batches;
+    await expect(producer.publishBatch(batch(3 * APPEND_CHUNK + 5, 2 * APPEND_CHUNK + 3))).rejects.toThrow(/accepts at most 4096/);
+    expect(appender.batches).toBe(before);
+    expect(await redis.sendCommand(['XLEN', 'append.chunks'])).toBe(0);
+    const ids = await producer.publishBatch(batch(3 * APPEND_CHUNK + 5));
+    expect(appender.batches).toBe(before + 4);
+    const entries = (await redis.sendCommand(['XRANGE', 'append.chunks', '-', '+'])) as Array<[Buffer, Buffer[]]>;
+    expect(entries.map(([id]) => id.toString())).toEqual(ids);
   });
 
   test("a Redis error reply fails the publish with Redis' error, and the next one goes on", async ({ redis }) => {

@@ -29,7 +29,7 @@ export const DEFAULT_TRIM_EVERY = 1000;
 export const TRIM_SCAN_FACTOR = 10;
 export const MIN_TRIM_SCAN = 10_000;
 /** XADDs per socket write on the producer's own connection (docs/benchmarks.md §2). */
-export const APPEND_CHUNK = 20;
+export const APPEND_CHUNK = 10;
 
 export const producerDefaults = { maxLen: DEFAULT_MAX_LEN, trimEvery: DEFAULT_TRIM_EVERY, maxEventBytes: defaultMaxEventBytes } as const;
 
