@@ -2,12 +2,13 @@
 // Sales' projection: Catalog's command + outbox, the relay's XADD, Sales' consumer and its Lua apply.
 // Real processes (test/support/services.ts). It only reads Sales' keys; it never writes to a service's keys.
 import autocannon from 'autocannon';
-import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries } from 'herald/runtime';
+import { closeConnection, connectRedis, fieldsToEncodedEvent, parseEntries, streamKey } from 'herald/runtime';
 import { createClient } from 'redis';
 import { catalogMovie } from '../generated/channels/catalog-movie.ts';
 import { MovieUpdated } from '../generated/herald/catalog/movie/v1/events.ts';
-import { liveProjectionKeys } from '../services/sales/projection.ts';
-import { http, startStack, type Stack } from '../test/support/services.ts';
+import { liveProjectionKeys, salesKeysFor, salesLayout } from '../services/sales/projection.ts';
+import { masterOf } from '../test/support/cluster-ledger.ts';
+import { http, startStack, type Stack, type StackOptions } from '../test/support/services.ts';
 import { formatMs, median, quantile, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
 
 const createReader = (url: string) => createClient({ url });
@@ -29,7 +30,7 @@ const epochNow = () => performance.timeOrigin + performance.now();
  * the movies still awaited, coalesced while one is in flight. An update is visible when its row
  * carries the title the PATCH sent.
  */
-class VisibilityWatch {
+export class VisibilityWatch {
   readonly awaited = new Map<string, Sent>();
   /** Title -> epoch ms of the XADD that put its event on the channel (from the entry id). */
   readonly published = new Map<string, number>();
@@ -41,9 +42,12 @@ class VisibilityWatch {
   #checking = false;
   #again = false;
   #reader: Subscriber;
+  #moviesKey: string;
 
-  constructor(reader: Subscriber) {
+  /** `reader` is connected to the node that holds `moviesKey`, Sales' projection hash. */
+  constructor(reader: Subscriber, moviesKey: string = liveProjectionKeys.movies) {
     this.#reader = reader;
+    this.#moviesKey = moviesKey;
   }
 
   expect(movieId: string, title: string): void {
@@ -63,7 +67,7 @@ class VisibilityWatch {
         const ids = [...this.awaited.keys()];
         for (let i = 0; i < ids.length; i += 1000) {
           const chunk = ids.slice(i, i + 1000);
-          const rows = (await this.#reader.hmGet(liveProjectionKeys.movies, chunk)) as Array<string | null>;
+          const rows = (await this.#reader.hmGet(this.#moviesKey, chunk)) as Array<string | null>;
           const now = epochNow();
           rows.forEach((row, j) => {
             const sent = this.awaited.get(chunk[j]!);
@@ -90,9 +94,10 @@ async function tailChannel(redisUrl: string, watch: VisibilityWatch): Promise<()
   const redis = await connectRedis(redisUrl, { name: 'bench:tail' });
   let running = true;
   let lastId = '$';
+  const stream = streamKey(catalogMovie);
   const loop = (async () => {
     while (running) {
-      const reply = await redis.sendCommand(['XREAD', 'COUNT', '1000', 'BLOCK', '200', 'STREAMS', catalogMovie.address, lastId]).catch(() => null);
+      const reply = await redis.sendCommand(['XREAD', 'COUNT', '1000', 'BLOCK', '200', 'STREAMS', stream, lastId]).catch(() => null);
       if (!reply) continue;
       const entries = parseEntries(reply instanceof Map ? [...reply.values()][0] : Object.values(reply as object)[0]);
       for (const entry of entries) {
@@ -125,7 +130,7 @@ async function createMovies(catalogUrl: string, count: number): Promise<string[]
   return ids;
 }
 
-interface RateResult {
+export interface RateResult {
   p50: number;
   p99: number;
   max: number;
@@ -136,8 +141,84 @@ interface RateResult {
   lost: number;
 }
 
+/**
+ * A running stack (one node or a cluster) under end-to-end load: Sales' projection watched on the node
+ * that holds it, the channel tailed on the node that holds its stream, and `movies` created and visible.
+ */
+export interface E2eTarget {
+  readonly stack: Stack;
+  readonly watch: VisibilityWatch;
+  readonly movies: string[];
+  /** Each movie's next expectedVersion. */
+  readonly versions: Map<string, number>;
+  /** Re-reads every movie's version from Sales, so a failed PATCH never poisons the next run's expectedVersion. */
+  syncVersions(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a stack (`options.cluster` for a Redis Cluster) with per-event logs off, and prepares it as a target. */
+export async function startTarget(ctx: BenchContext, label: string, movieCount: number, options: Pick<StackOptions, 'cluster'> = {}): Promise<E2eTarget> {
+  const nodeOptions = process.env['BENCH_SERVICE_NODE_OPTIONS'];
+  // Per-event logs off: at 5k updates/s they would cost the 2 shared cores more than Herald does.
+  const stack = await startStack({ ...options, env: { LOG_LEVEL: 'warn', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
+  try {
+    return await prepareTarget(ctx, label, stack, movieCount);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+async function prepareTarget(ctx: BenchContext, label: string, stack: Stack, movieCount: number): Promise<E2eTarget> {
+  // On a cluster, Sales' hash and the channel's stream each live on one master: keyspace notifications
+  // are per node, so the watch subscribes on that master, and reads from it with a plain client.
+  const moviesKey = stack.cluster ? salesKeysFor(salesLayout({ cluster: true })).live.movies : liveProjectionKeys.movies;
+  const nodeOf = async (key: string) => (stack.cluster ? `redis://127.0.0.1:${await masterOf(stack.cluster, key)}` : stack.redisUrl);
+  const reader = createReader(await nodeOf(moviesKey));
+  const subscriber = reader.duplicate();
+  let stopTail: (() => Promise<void>) | undefined;
+  const close = async () => {
+    await stopTail?.().catch(() => {});
+    await subscriber.close().catch(() => {});
+    await reader.close().catch(() => {});
+    await stack.stop();
+  };
+  try {
+    await Promise.all([reader.connect(), subscriber.connect()]);
+    await reader.configSet('notify-keyspace-events', 'Kh');
+    const watch = new VisibilityWatch(reader, moviesKey);
+    await subscriber.subscribe(`__keyspace@0__:${moviesKey}`, () => void watch.check().catch(() => {}));
+    stopTail = await tailChannel(await nodeOf(streamKey(catalogMovie)), watch);
+
+    const created = performance.now();
+    const movies = await createMovies(stack.process('catalog').url, movieCount);
+    const visibleBy = Date.now() + 60_000;
+    while (Number(await reader.hLen(moviesKey)) < movieCount) {
+      if (Date.now() > visibleBy) throw new Error(`${label}: created movies did not reach the Sales projection within 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    ctx.log(`  ${label}: created ${movieCount} movies in ${((performance.now() - created) / 1000).toFixed(1)} s`);
+    const versions = new Map<string, number>();
+    return {
+      stack, watch, movies, versions, close,
+      async syncVersions() {
+        for (let i = 0; i < movies.length; i += 1000) {
+          const chunk = movies.slice(i, i + 1000);
+          const rows = (await reader.hmGet(moviesKey, chunk)) as Array<string | null>;
+          rows.forEach((row, j) => versions.set(chunk[j]!, row ? (JSON.parse(row) as { version: number }).version : 1));
+        }
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 /** One run at `rate` PATCH/s for `seconds`: SLICES autocannon instances, started 1000/SLICES ms apart. */
-async function runAtRate(stack: Stack, watch: VisibilityWatch, movies: string[], versions: Map<string, number>, rate: number, seconds: number, runTag: string): Promise<RateResult> {
+export async function runAtRate(target: E2eTarget, rate: number, seconds: number, runTag: string): Promise<RateResult> {
+  const { stack, watch, movies, versions } = target;
+  await target.syncVersions();
   watch.latencies = [];
   watch.toStream = [];
   watch.toProjection = [];
@@ -192,53 +273,39 @@ async function runAtRate(stack: Stack, watch: VisibilityWatch, movies: string[],
   };
 }
 
-/** Re-reads every movie's version from Sales, so a failed PATCH never poisons the next run's expectedVersion. */
-async function syncVersions(reader: Subscriber, movies: string[], versions: Map<string, number>): Promise<void> {
-  for (let i = 0; i < movies.length; i += 1000) {
-    const chunk = movies.slice(i, i + 1000);
-    const rows = (await reader.hmGet(liveProjectionKeys.movies, chunk)) as Array<string | null>;
-    rows.forEach((row, j) => versions.set(chunk[j]!, row ? (JSON.parse(row) as { version: number }).version : 1));
-  }
+/** The line a run logs, and the check that it lost nothing. */
+export function reportRun(ctx: BenchContext, label: string, rate: number, seconds: number, result: RateResult): void {
+  ctx.log(`  ${label}${rate}/s: sent ${result.sent} (${(result.sent / seconds).toFixed(0)}/s), p50 ${formatMs(result.p50)}, p99 ${formatMs(result.p99)} (to stream ${formatMs(result.streamP99)}, stream to projection ${formatMs(result.projectionP99)}), max ${formatMs(result.max)}, errors ${result.errors}, lost ${result.lost}`);
+  if (result.lost > 0 || result.errors > 0) throw new Error(`${label}${rate}/s: ${result.errors} PATCH errors, ${result.lost} updates never visible in Sales`);
+}
+
+/** The end-to-end rates: BENCH_E2E_RATES=1000 runs one rate. */
+export function e2eRates(ctx: BenchContext): number[] {
+  return ctx.quick ? [50] : (process.env['BENCH_E2E_RATES']?.split(',').map(Number) ?? [100, 1000, 5000]);
+}
+
+export function e2eSeconds(ctx: BenchContext): number {
+  return ctx.quick ? 1 : Math.max(2, Math.round(8 * ctx.scale));
+}
+
+/** Each movie is updated at most every 2 s, far longer than any latency: updates never race. */
+export function e2eMovieCount(rates: readonly number[]): number {
+  return Math.max(200, 2 * Math.max(...rates));
 }
 
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
-  // BENCH_E2E_RATES=1000 runs one rate; BENCH_SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/p'
-  // profiles Catalog and Sales (profiles are written when the stack stops).
-  const rates = ctx.quick ? [50] : (process.env['BENCH_E2E_RATES']?.split(',').map(Number) ?? [100, 1000, 5000]);
-  const nodeOptions = process.env['BENCH_SERVICE_NODE_OPTIONS'];
-  const seconds = ctx.quick ? 1 : Math.max(2, Math.round(8 * ctx.scale));
-  // Each movie is updated at most every 2 s, far longer than any latency: updates never race.
-  const movieCount = Math.max(200, 2 * Math.max(...rates));
-  // Per-event logs off: at 5k updates/s they would cost the 2 shared cores more than Herald does.
-  const stack = await startStack({ env: { LOG_LEVEL: 'warn', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
-  const reader = createReader(stack.redisUrl);
-  const subscriber = reader.duplicate();
-  let stopTail: (() => Promise<void>) | undefined;
+  // BENCH_SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/p' profiles Catalog and Sales (profiles
+  // are written when the stack stops).
+  const rates = e2eRates(ctx);
+  const seconds = e2eSeconds(ctx);
+  const target = await startTarget(ctx, 'one node', e2eMovieCount(rates));
   try {
-    await Promise.all([reader.connect(), subscriber.connect()]);
-    await reader.configSet('notify-keyspace-events', 'Kh');
-    const watch = new VisibilityWatch(reader);
-    await subscriber.subscribe(`__keyspace@0__:${liveProjectionKeys.movies}`, () => void watch.check().catch(() => {}));
-    stopTail = await tailChannel(stack.redisUrl, watch);
-
-    const created = performance.now();
-    const movies = await createMovies(stack.process('catalog').url, movieCount);
-    const versions = new Map<string, number>();
-    const visibleBy = Date.now() + 60_000;
-    while (Number(await reader.hLen(liveProjectionKeys.movies)) < movieCount) {
-      if (Date.now() > visibleBy) throw new Error('created movies did not reach the Sales projection within 60 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    ctx.log(`  created ${movieCount} movies in ${((performance.now() - created) / 1000).toFixed(1)} s`);
-
     const rows: ResultRow[] = [];
     for (const rate of rates) {
       const results: RateResult[] = [];
       for (let i = 0; i < ctx.runs; i++) {
-        await syncVersions(reader, movies, versions);
-        const result = await runAtRate(stack, watch, movies, versions, rate, seconds, `${rate}-${i}`);
-        ctx.log(`  ${rate}/s run ${i + 1}/${ctx.runs}: sent ${result.sent} (${(result.sent / seconds).toFixed(0)}/s), p50 ${formatMs(result.p50)}, p99 ${formatMs(result.p99)} (to stream ${formatMs(result.streamP99)}, stream to projection ${formatMs(result.projectionP99)}), max ${formatMs(result.max)}, errors ${result.errors}, lost ${result.lost}`);
-        if (result.lost > 0 || result.errors > 0) throw new Error(`${rate}/s: ${result.errors} PATCH errors, ${result.lost} updates never visible in Sales`);
+        const result = await runAtRate(target, rate, seconds, `${rate}-${i}`);
+        reportRun(ctx, `run ${i + 1}/${ctx.runs} at `, rate, seconds, result);
         results.push(result);
       }
       const p50 = median(results.map((r) => r.p50));
@@ -259,10 +326,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     }
     return rows;
   } finally {
-    await stopTail?.().catch(() => {});
-    await subscriber.close().catch(() => {});
-    await reader.close().catch(() => {});
-    await stack.stop();
+    await target.close();
   }
 }
 

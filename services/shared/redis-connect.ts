@@ -82,9 +82,12 @@ export async function connectServiceRedis(
 
 /**
  * Connects to a Redis Cluster (REDIS_CLUSTER_URLS) with the same start-up deadline; the credentials of the
- * first URL log in on every node. Command timeouts are node-redis' cluster defaults.
+ * first URL log in on every node. REDIS_TIMEOUT_MS bounds its commands as on one node: every node
+ * connection gets the socket timeout (a paused or blackholed master fails the commands sent to it with
+ * SocketTimeoutError, and commands to the other masters go on) and the command timeout (the wait in a
+ * node's offline queue while it reconnects).
  */
-async function connectServiceCluster(urls: string[], options: { name: string; timeoutMs?: number; log: { warn(obj: object, msg: string): void } }): Promise<RedisConnection> {
+async function connectServiceCluster(urls: string[], options: { name: string; timeoutMs?: number; commandTimeoutMs?: number; log: { warn(obj: object, msg: string): void } }): Promise<RedisConnection> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const first = new URL(urls[0]!);
   const credentials = {
@@ -103,6 +106,8 @@ async function connectServiceCluster(urls: string[], options: { name: string; ti
       connectRedisCluster(urls, {
         name: options.name,
         ...credentials,
+        commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
+        socketTimeoutMs: options.commandTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
         onError: (error) => {
           lastError = error.message;
           if (warned++ % 10 === 0) options.log.warn({ err: error.message }, 'redis cluster connection error; reconnecting');
@@ -128,6 +133,7 @@ export async function connectToolRedis(url: string, env: Record<string, string |
   const first = new URL(urls[0]!);
   return connectRedisCluster(urls, {
     name: options.name,
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
     ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
   });

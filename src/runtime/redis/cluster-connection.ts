@@ -14,6 +14,19 @@ export interface ClusterConnectOptions {
   /** Password of the default user (or `username` + password) on every node. */
   username?: string;
   password?: string;
+  /**
+   * node-redis' per-command timeout (`commandOptions.timeout`) in ms: how long a command may wait to be
+   * written, in a node's offline queue during a reconnect. It never bounds the reply. Absent: node-redis'
+   * default (5000); 0: none.
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Every node connection's socket timeout (`socket.socketTimeout`, and the TCP connect timeout): a node
+   * that sends nothing for this many ms has its socket closed and the commands waiting on it fail with
+   * node-redis' SocketTimeoutError. A PING every third of it keeps an idle connection from tripping it.
+   * It must exceed every blocking read's BLOCK time. Absent or 0: none.
+   */
+  socketTimeoutMs?: number;
 }
 
 type Args = ReadonlyArray<string | Buffer>;
@@ -88,8 +101,13 @@ function createBufferCluster(rootUrls: string[], options: ClusterConnectOptions)
       ...(options.name ? { name: options.name } : {}),
       ...(options.username ? { username: options.username } : {}),
       ...(options.password ? { password: options.password } : {}),
-      socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000) },
+      ...(options.socketTimeoutMs ? { pingInterval: Math.max(100, Math.floor(options.socketTimeoutMs / 3)) } : {}),
+      socket: {
+        ...(options.socketTimeoutMs ? { socketTimeout: options.socketTimeoutMs, connectTimeout: options.socketTimeoutMs } : {}),
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+      },
     },
+    ...(options.commandTimeoutMs !== undefined ? { commandOptions: { timeout: options.commandTimeoutMs } } : {}),
   }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 }
 
