@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  closeConnection, connectRedisCluster, createOutboxRelay, createPartitionedConsumer, keySlot, layoutOutboxKeys, loadFunctionLibraries, partitionOf, partitionStreamKey,
+  closeConnection, connectRedis, connectRedisCluster, createOutboxRelay, createPartitionedConsumer, keySlot, layoutOutboxKeys, loadFunctionLibraries, partitionOf, partitionStreamKey,
   sendToEveryMaster, servicePartitionKey, type RedisConnection,
 } from 'herald/runtime';
-import { startRedisCluster, type RedisCluster } from '../../src/cli/redis-cluster.ts';
+import { parseClusterNodes, startRedisCluster, type RedisCluster } from '../../src/cli/redis-cluster.ts';
 import { functionLibraries } from '../../src/cli/service-manifests.ts';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
@@ -212,6 +212,25 @@ describe('Sales on four partitions of catalog.movie.v1 on a Redis Cluster', () =
     expect((await checkDrift(redis, catalog, { keys: keys.liveSpace, settleMs: 10 })).differences).toEqual([]);
   });
 
+  it('keeps applying with WAIT after its partition\'s slot moved to another master (a pipeline\'s MOVED refreshes the slot map)', async () => {
+    // With WAIT, sales_apply and WAIT go in one pipeline, which node-redis does not redirect by itself.
+    const projection = createMovieProjection(redis, keys.liveSpace, { waitForReplicas: { replicas: 1, timeoutMs: 2000 } });
+    const movieId = ids.find((id) => partitionOf(id, PARTITIONS) === 1)!;
+    const own = keys.inPartition(1).live;
+    await redis.sendCommand(['HDEL', own.movies, movieId]);
+    expect(await projection.apply(randomUUID(), { kind: 'upsert', movie: movie(movieId, 1) })).toBe('applied');
+    const to = await moveSlot(partitionSlot(1));
+    // The client still maps the slot to the old master: the pipeline meets MOVED, the map is refreshed and
+    // the pipeline is sent again to the new master, where the row now is.
+    expect(await projection.apply(randomUUID(), { kind: 'upsert', movie: movie(movieId, 2, 'Moved') })).toBe('applied');
+    const node = await connectRedis(`redis://127.0.0.1:${to}`, { name: 'moved-slot' });
+    try {
+      expect(String(await node.sendCommand(['HGET', own.movies, movieId]))).toContain('"version":2');
+    } finally {
+      await closeConnection(node);
+    }
+  });
+
   it('fails the whole rebuild when one partition fails: nothing swapped, every scratch key deleted', async () => {
     // A user that may HSET every partition's Sales keys but partition 2's: that partition's fold fails
     // when it writes its scratch rows, after the other partitions have written theirs.
@@ -239,6 +258,38 @@ describe('Sales on four partitions of catalog.movie.v1 on a Redis Cluster', () =
 });
 
 /** Catalog's state as the drift check reads it: its store, paged across its partitions. */
+/** Moves one slot to another master by hand (IMPORTING, MIGRATING, MIGRATE its keys, SETSLOT NODE); returns the new master's port. */
+async function moveSlot(slot: number): Promise<number> {
+  const on = async <T>(port: number, work: (node: RedisConnection) => Promise<T>): Promise<T> => {
+    const node = await connectRedis(`redis://127.0.0.1:${port}`, { name: 'move-slot' });
+    try {
+      return await work(node);
+    } finally {
+      await closeConnection(node);
+    }
+  };
+  const masters = parseClusterNodes(String(await on(cluster.nodes[0]!.port, (node) => node.sendCommand(['CLUSTER', 'NODES'])))).filter((n) => n.flags.includes('master'));
+  const owns = (slots: string[]) => slots.some((range) => {
+    const [from, to = from] = range.split('-').map(Number);
+    return slot >= from! && slot <= to!;
+  });
+  const source = masters.find((n) => owns(n.slots))!;
+  const target = masters.find((n) => n !== source)!;
+  await on(target.port, (node) => node.sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', source.id]));
+  await on(source.port, async (node) => {
+    await node.sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', target.id]);
+    for (;;) {
+      const keys = ((await node.sendCommand(['CLUSTER', 'GETKEYSINSLOT', String(slot), '100'])) as unknown[]).map(String);
+      if (keys.length === 0) break;
+      await node.sendCommand(['MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'KEYS', ...keys]);
+    }
+  });
+  for (const master of [target, source, ...masters.filter((n) => n !== source && n !== target)]) {
+    await on(master.port, (node) => node.sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id]));
+  }
+  return target.port;
+}
+
 function storeReader(store: ReturnType<typeof createMovieEventStore>): CatalogReader {
   const projected = (state: MovieState): ProjectedMovie => ({ movieId: state.movieId, title: state.title, price: state.price, status: state.status, version: state.version });
   return {
