@@ -3,6 +3,7 @@
 // Rows: end-to-end throughput and latency at the end-to-end rates, and the rate of one hot movie updated
 // one PATCH at a time (the cap a single aggregate has on any number of masters). docs/scale-out.md has
 // the scaling model these figures feed.
+import { closeConnection, connectRedis } from 'herald/runtime';
 import { http } from '../test/support/services.ts';
 import { e2eMovieCount, e2eSeconds, reportRun, runAtRate, startTarget, type E2eTarget, type RateResult } from './end-to-end.ts';
 import { formatMs, formatRatio, median, quantile, type Benchmark, type BenchContext, type ResultRow } from './harness.ts';
@@ -40,8 +41,32 @@ async function hotMovie(target: E2eTarget, seconds: number): Promise<HotResult> 
   return { perSecond: latencies.length / seconds, p99: quantile(latencies, 0.99) };
 }
 
-const describe = (achieved: number, results: RateResult[]) =>
-  `achieved ${achieved.toFixed(0)}/s · p50 ${formatMs(median(results.map((r) => r.p50)))} · p99 ${formatMs(median(results.map((r) => r.p99)))}`;
+/**
+ * CPU seconds (user + system, INFO cpu) the stack's Redis masters have used so far: the work that spreads
+ * over masters. A cluster's replicas are left out (in production they run on other hosts).
+ */
+async function mastersCpuSeconds(target: E2eTarget): Promise<number> {
+  const ports = target.stack.cluster ? await target.stack.cluster.masterPorts() : [Number(new URL(target.stack.redisUrl).port)];
+  let total = 0;
+  for (const port of ports) {
+    const redis = await connectRedis(`redis://127.0.0.1:${port}`, { name: 'bench:cpu' });
+    try {
+      const info = String(await redis.sendCommand(['INFO', 'cpu']));
+      total += Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
+    } finally {
+      await closeConnection(redis);
+    }
+  }
+  return total;
+}
+
+interface SideRun extends RateResult {
+  /** Redis masters' CPU time during the run, in µs per PATCH sent. */
+  redisUsPerPatch: number;
+}
+
+const describe = (achieved: number, results: SideRun[]) =>
+  `achieved ${achieved.toFixed(0)}/s · p50 ${formatMs(median(results.map((r) => r.p50)))} · p99 ${formatMs(median(results.map((r) => r.p99)))} · Redis masters' CPU ${median(results.map((r) => r.redisUsPerPatch)).toFixed(0)} µs per PATCH`;
 
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const rates = clusterRates(ctx);
@@ -57,12 +82,15 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const ordered = (i: number) => (i % 2 === 0 ? sides : [sides[1], sides[0]] as const);
     const rows: ResultRow[] = [];
     for (const rate of rates) {
-      const results: Record<'node' | 'cluster', RateResult[]> = { node: [], cluster: [] };
+      const results: Record<'node' | 'cluster', SideRun[]> = { node: [], cluster: [] };
       for (let i = 0; i < ctx.runs; i++) {
         for (const [name, target] of ordered(i)) {
+          const cpuBefore = await mastersCpuSeconds(target);
           const result = await runAtRate(target, rate, seconds, `${name}-${rate}-${i}`);
+          const redisUsPerPatch = ((await mastersCpuSeconds(target)) - cpuBefore) * 1e6 / result.sent;
           reportRun(ctx, `${name} run ${i + 1}/${ctx.runs} at `, rate, seconds, result);
-          results[name].push(result);
+          ctx.log(`    Redis masters' CPU: ${redisUsPerPatch.toFixed(0)} µs per PATCH`);
+          results[name].push({ ...result, redisUsPerPatch });
         }
       }
       const achieved = (side: 'node' | 'cluster') => median(results[side].map((r) => r.sent / seconds));
