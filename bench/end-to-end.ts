@@ -19,41 +19,59 @@ type Subscriber = ReturnType<typeof createReader>;
 const SLICES = 20;
 
 interface Sent {
-  title: string;
-  /** Epoch ms, fractional: comparable with the millisecond in a stream entry id. */
+  /** Epoch ms, fractional, when the PATCH was built. */
+  at: number;
+}
+
+interface Published {
+  /** The MovieUpdated's title (undefined for other events). */
+  title: string | undefined;
+  /** Epoch ms of the XADD that put the event on the channel (from the entry id). */
   at: number;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
 /**
- * Watches Sales' projection: every HSET on its hash (a keyspace notification) triggers one HMGET of
- * the movies still awaited, coalesced while one is in flight. An update is visible when its row
- * carries the title the PATCH sent.
+ * Watches Sales apply events. sales_apply records each applied event id in Sales' inbox window, scored
+ * by Redis' clock in µs, in the same function call that changes the row: every change of that set (a
+ * keyspace notification) triggers one ZRANGE BYSCORE of the ids added since the last one, coalesced while
+ * one is in flight. The channel's tail maps an event id to the title its PATCH sent, so an update is
+ * visible at the time Sales applied its event. Each check costs what was applied since the last, not what
+ * is still awaited.
  */
 export class VisibilityWatch {
+  /** Title -> when its PATCH was sent. */
   readonly awaited = new Map<string, Sent>();
-  /** Title -> epoch ms of the XADD that put its event on the channel (from the entry id). */
-  readonly published = new Map<string, number>();
+  /** Event id -> its title and when it reached the channel (the tail fills it). */
+  readonly published = new Map<string, Published>();
   latencies: number[] = [];
   /** The two halves of each latency: PATCH sent -> event on the stream, and stream -> projection. */
   toStream: number[] = [];
   toProjection: number[] = [];
-  overwritten = 0;
+  /** Applied ids the tail has not reported yet: matched at a later check. */
+  #unmatched: Array<{ eventId: string; appliedAt: number }> = [];
+  #from = '-inf';
   #checking = false;
   #again = false;
   #reader: Subscriber;
-  #moviesKey: string;
+  #inboxKey: string;
 
-  /** `reader` is connected to the node that holds `moviesKey`, Sales' projection hash. */
-  constructor(reader: Subscriber, moviesKey: string = liveProjectionKeys.movies) {
+  /** `reader` is connected to the node that holds `inboxKey`, Sales' inbox window. */
+  constructor(reader: Subscriber, inboxKey: string) {
     this.#reader = reader;
-    this.#moviesKey = moviesKey;
+    this.#inboxKey = inboxKey;
   }
 
-  expect(movieId: string, title: string): void {
-    if (this.awaited.has(movieId)) this.overwritten++;
-    this.awaited.set(movieId, { title, at: epochNow() });
+  expect(title: string): void {
+    this.awaited.set(title, { at: epochNow() });
+  }
+
+  /** Starts from what Sales has applied so far: only later applies are matched. */
+  async start(): Promise<void> {
+    const last = (await this.#reader.sendCommand(['ZRANGE', this.#inboxKey, '-1', '-1', 'WITHSCORES'])) as unknown[];
+    const flat = last.flat().map(String);
+    if (flat.length >= 2) this.#from = `(${flat[1]}`;
   }
 
   async check(): Promise<void> {
@@ -65,28 +83,36 @@ export class VisibilityWatch {
     try {
       do {
         this.#again = false;
-        const ids = [...this.awaited.keys()];
-        for (let i = 0; i < ids.length; i += 1000) {
-          const chunk = ids.slice(i, i + 1000);
-          const rows = (await this.#reader.hmGet(this.#moviesKey, chunk)) as Array<string | null>;
-          const now = epochNow();
-          rows.forEach((row, j) => {
-            const sent = this.awaited.get(chunk[j]!);
-            if (!row || !sent || (JSON.parse(row) as { title: string }).title !== sent.title) return;
-            this.latencies.push(now - sent.at);
-            const published = this.published.get(sent.title);
-            if (published !== undefined) {
-              this.toStream.push(published - sent.at);
-              this.toProjection.push(now - published);
-              this.published.delete(sent.title);
-            }
-            this.awaited.delete(chunk[j]!);
-          });
-        }
+        // RESP2 answers WITHSCORES as one flat list, RESP3 as pairs: accept both.
+        const flat = ((await this.#reader.sendCommand(['ZRANGE', this.#inboxKey, this.#from, '+inf', 'BYSCORE', 'WITHSCORES'])) as unknown[]).flat().map(String);
+        for (let i = 0; i + 1 < flat.length; i += 2) this.#unmatched.push({ eventId: flat[i]!, appliedAt: Number(flat[i + 1]) / 1000 });
+        if (flat.length >= 2) this.#from = `(${flat[flat.length - 1]}`;
+        this.match();
       } while (this.#again);
     } finally {
       this.#checking = false;
     }
+  }
+
+  /** Matches applied ids with what the tail has reported (the tail calls it as it learns ids). */
+  match(): void {
+    const still: Array<{ eventId: string; appliedAt: number }> = [];
+    const tooOld = epochNow() - 30_000;
+    for (const applied of this.#unmatched) {
+      const published = this.published.get(applied.eventId);
+      if (!published) {
+        if (applied.appliedAt > tooOld) still.push(applied);
+        continue;
+      }
+      this.published.delete(applied.eventId);
+      const sent = published.title === undefined ? undefined : this.awaited.get(published.title);
+      if (!sent) continue;
+      this.latencies.push(applied.appliedAt - sent.at);
+      this.toStream.push(published.at - sent.at);
+      this.toProjection.push(applied.appliedAt - published.at);
+      this.awaited.delete(published.title!);
+    }
+    this.#unmatched = still;
   }
 }
 
@@ -104,10 +130,11 @@ async function tailChannel(redisUrl: string, watch: VisibilityWatch): Promise<()
       for (const entry of entries) {
         lastId = entry.id;
         const event = fieldsToEncodedEvent(entry.fields);
-        if (event.envelope.type !== catalogMovie.messages.MovieUpdated.type) continue;
-        const title = MovieUpdated.decode(event.data).movie?.title;
-        if (title) watch.published.set(title, Number(entry.id.split('-')[0]));
+        const title = event.envelope.type === catalogMovie.messages.MovieUpdated.type ? MovieUpdated.decode(event.data).movie?.title : undefined;
+        watch.published.set(event.envelope.id, { title, at: Number(entry.id.split('-')[0]) });
       }
+      // Ids the inbox already reported are matched as soon as the tail knows them.
+      if (entries.length > 0) watch.match();
     }
   })();
   return async () => {
@@ -178,7 +205,8 @@ export async function startTarget(ctx: BenchContext, label: string, movieCount: 
 async function prepareTarget(ctx: BenchContext, label: string, stack: Stack, movieCount: number): Promise<E2eTarget> {
   // On a cluster, Sales' hash and the channel's stream each live on one master: keyspace notifications
   // are per node, so the watch subscribes on that master, and reads from it with a plain client.
-  const moviesKey = stack.cluster ? salesKeysFor(salesLayout({ cluster: true })).live.movies : liveProjectionKeys.movies;
+  const salesKeys = stack.cluster ? salesKeysFor(salesLayout({ cluster: true })).live : liveProjectionKeys;
+  const moviesKey = salesKeys.movies;
   const nodeOf = async (key: string) => (stack.cluster ? `redis://127.0.0.1:${await masterOf(stack.cluster, key)}` : stack.redisUrl);
   const reader = createReader(await nodeOf(moviesKey));
   const subscriber = reader.duplicate();
@@ -191,9 +219,10 @@ async function prepareTarget(ctx: BenchContext, label: string, stack: Stack, mov
   };
   try {
     await Promise.all([reader.connect(), subscriber.connect()]);
-    await reader.configSet('notify-keyspace-events', 'Kh');
-    const watch = new VisibilityWatch(reader, moviesKey);
-    await subscriber.subscribe(`__keyspace@0__:${moviesKey}`, () => void watch.check().catch(() => {}));
+    await reader.configSet('notify-keyspace-events', 'Kz');
+    const watch = new VisibilityWatch(reader, salesKeys.inbox);
+    await watch.start();
+    await subscriber.subscribe(`__keyspace@0__:${salesKeys.inbox}`, () => void watch.check().catch(() => {}));
     stopTail = await tailChannel(await nodeOf(streamKey(catalogMovie)), watch);
 
     const created = performance.now();
@@ -301,7 +330,7 @@ export async function runAtRate(target: E2eTarget, rate: number, seconds: number
             const version = versions.get(movieId)!;
             versions.set(movieId, version + 1);
             const title = `bench ${runTag} ${n}`;
-            watch.expect(movieId, title);
+            watch.expect(title);
             return { ...request, path: `/movies/${movieId}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expectedVersion: version, title }) };
           },
         }],
