@@ -6,6 +6,7 @@ import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
 import type { RedisConnection } from './connection.ts';
 import { replayChannel } from './replay.ts';
+import { partitionOf } from '../core/partition.ts';
 import type { ReceivedEvent } from '../core/types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,4 +54,22 @@ test('stops at the first failing handler and rethrows its error', async ({ redis
   await expect(replayChannel(redis, channel, { handlers: { Ping: ping, Pong: async () => {} }, batchSize: 20 })).rejects.toThrow('projection write failed');
   // The first batch (seq 1..5 of 4 subjects) failed at seq 3: no later batch was handled.
   expect(handled).toBeLessThan(20);
+});
+
+test('replays one partition of a partitioned channel: exactly the events of its subjects', async ({ redis }) => {
+  const channel = { ...testChannel('replay.partitioned'), partitions: 3 };
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  const subjects = Array.from({ length: 12 }, (_, s) => `s${s}`);
+  await producer.publishBatch(subjects.map((subject) => ({ name: 'Ping' as const, data: { subject, seq: 1, blob: new Uint8Array() }, options: { subject, sequence: 1 } })));
+  const all: string[] = [];
+  for (let p = 0; p < 3; p++) {
+    const seen: string[] = [];
+    const result = await replayChannel(redis, channel, { partition: p, handlers: { Ping: async (event: ReceivedEvent<{ subject: string }>) => void seen.push(event.data.subject), Pong: async () => {} } });
+    expect(result.applied).toBe(seen.length);
+    expect(seen.every((subject) => partitionOf(subject, 3) === p)).toBe(true);
+    all.push(...seen);
+  }
+  expect(all.sort()).toEqual([...subjects].sort());
+  // Without a partition it reads the channel's address, which a partitioned channel never writes.
+  expect((await replayChannel(redis, channel, { handlers: { Ping: async () => {}, Pong: async () => {} } })).applied).toBe(0);
 });
