@@ -9,6 +9,7 @@ import { closeConnection, connectRedis } from 'herald/runtime';
 import { startRedisServer } from '../src/cli/redis-server.ts';
 import { functionLibraries } from '../src/cli/service-manifests.ts';
 import { loadFunctionLibraries } from '../src/runtime/redis/functions.ts';
+import { clusterScale } from './cluster.ts';
 import { codec } from './codec.ts';
 import { consumer } from './consumer.ts';
 import { endToEnd } from './end-to-end.ts';
@@ -18,7 +19,7 @@ import { producerSingle } from './producer-single.ts';
 import { replay } from './replay.ts';
 import { tooling } from './tooling.ts';
 
-export const benchmarks: readonly Benchmark[] = [producerBatch, producerSingle, consumer, endToEnd, replay, codec, tooling];
+export const benchmarks: readonly Benchmark[] = [producerBatch, producerSingle, consumer, endToEnd, replay, codec, tooling, clusterScale];
 
 export interface BenchRunOptions {
   quick?: boolean;

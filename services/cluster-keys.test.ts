@@ -1,7 +1,7 @@
 // The services' keys on a real Redis Cluster (3 masters, 1 replica each): Catalog's movies spread over
 // four partitions of catalog.movie.v1, each command one Redis Function on one slot, the movie list paged
-// across the partitions with a cursor; Sales' purchase and Reporting's ledger in their one tag; the
-// function libraries on every master; the consumer groups on every partition stream. One cluster for
+// across the partitions with a cursor; Sales' purchase in its movie's partition and Reporting's ledger
+// in its one tag; the function libraries on every master; the consumer groups on every partition stream. One cluster for
 // the whole file. The single-node keys are checked unchanged without Redis.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { createCatalogService } from '../generated/services/catalog.ts';
 import { createSalesService } from '../generated/services/sales.ts';
 import { createMovieCommands } from './catalog/commands.ts';
 import { catalogKeys, catalogKeysFor, catalogLayout, createMovieEventStore } from './catalog/event-store.ts';
-import { createMovieProjection, salesKeys, salesKeysFor, salesLayout } from './sales/projection.ts';
+import { createMovieProjection, purchaseIdFor, salesKeys, salesKeysFor, salesLayout } from './sales/projection.ts';
 import { createPurchaseService } from './sales/purchases.ts';
 import { runRebuildCommand } from './sales/replay.ts';
 import { catalogMovie } from '../generated/channels/catalog-movie.ts';
@@ -31,8 +31,13 @@ describe('service keys on one node', () => {
   it('are the keys they were: no hash tag with one partition and no cluster', () => {
     expect([catalogKeys.events('m1'), catalogKeys.snapshots('m1'), catalogKeys.current(0), catalogKeys.index(0), catalogKeys.seq(0), catalogKeys.outbox(0)])
       .toEqual(['catalog:movie:m1:events', 'catalog:movie:m1:snapshots', 'catalog:movies:current', 'catalog:movies:index', 'catalog:movies:seq', 'catalog:outbox']);
-    expect([salesKeys.live.movies, salesKeys.live.index, salesKeys.live.inbox, salesKeys.purchase('p1'), salesKeys.outbox, salesKeys.rebuild('t').movies])
-      .toEqual(['sales:movies', 'sales:movies:index', 'sales:inbox:window', 'sales:purchase:p1', 'sales:outbox', 'sales:rebuild:t:movies']);
+    expect([salesKeys.live.movies, salesKeys.live.index, salesKeys.live.inbox, salesKeys.purchase('p1'), salesKeys.outbox, salesKeys.rebuild('t').movies, salesKeys.rebuild('t').index, salesKeys.rebuild('t').inbox])
+      .toEqual(['sales:movies', 'sales:movies:index', 'sales:inbox:window', 'sales:purchase:p1', 'sales:outbox', 'sales:rebuild:t:movies', 'sales:rebuild:t:index', 'sales:rebuild:t:inbox']);
+    // The partition-aware names give the same keys with one partition, whatever the movie or purchase.
+    expect(salesKeys.layout.partitions).toBe(1);
+    expect(salesKeys.inPartition(salesKeys.partition('movie-42')).live).toEqual(salesKeys.live);
+    expect(salesKeys.liveSpace.keys(0)).toEqual(salesKeys.live);
+    expect(salesKeys.outboxes).toEqual(['sales:outbox']);
     expect([reportingKeys.movie('m1'), reportingKeys.movies, reportingKeys.purchases, reportingKeys.inbox])
       .toEqual(['reporting:movie:m1', 'reporting:movies', 'reporting:purchases', 'reporting:inbox:window']);
   });
@@ -43,6 +48,22 @@ describe('service keys on one node', () => {
     expect(keys.events('movie-42')).toBe('catalog:{catalog.movie.v1#2}:movie:movie-42:events');
     expect(keys.outbox(2)).toBe('catalog:outbox:{catalog.movie.v1#2}');
     expect(keys.current(2)).toBe('catalog:{catalog.movie.v1#2}:movies:current');
+  });
+
+  it('tag every Sales key of a movie with its catalog.movie.v1 partition, and draw purchase ids into it', () => {
+    const keys = salesKeysFor(salesLayout({ partitions: 8 }));
+    expect(keys.partition('movie-42')).toBe(2);
+    expect(keys.inPartition(2).live).toEqual({ movies: 'sales:{catalog.movie.v1#2}:movies', index: 'sales:{catalog.movie.v1#2}:movies:index', inbox: 'sales:{catalog.movie.v1#2}:inbox:window' });
+    expect(keys.inPartition(2).rebuild('t').movies).toBe('sales:{catalog.movie.v1#2}:rebuild:t:movies');
+    expect(keys.inPartition(2).outbox).toBe('sales:outbox:{catalog.movie.v1#2}');
+    expect(keys.outboxes).toHaveLength(8);
+    for (let i = 0; i < 20; i++) {
+      const purchaseId = purchaseIdFor(keys, 'movie-42');
+      expect(keys.partition(purchaseId)).toBe(2);
+      expect(keys.purchase(purchaseId)).toBe(`sales:{catalog.movie.v1#2}:purchase:${purchaseId}`);
+    }
+    // One node, one partition: the first draw is taken and the key is today's.
+    expect(salesKeys.purchase(purchaseIdFor(salesKeys, 'movie-42'))).toMatch(/^sales:purchase:[0-9a-f-]{36}$/);
   });
 });
 
@@ -120,9 +141,10 @@ describe('services on a Redis Cluster', () => {
     expect(rows.every((row) => row.status === 'retired' && row.version === 3)).toBe(true);
   });
 
-  it('runs a Sales purchase and Reporting ledger in their one hash tag', async () => {
+  it('runs a Sales purchase in its movie\'s partition tag and Reporting\'s ledger in its one tag', async () => {
     const keys = salesKeysFor(salesLayout({ cluster: true }));
-    expect(keys.live.movies).toBe('sales:{sales.purchase.v1#0}:movies');
+    // Sales follows catalog.movie.v1's partitions (the contract declares one): partition 0's tag.
+    expect(keys.live.movies).toBe('sales:{catalog.movie.v1#0}:movies');
     const projection = createMovieProjection(redis, keys.live);
     expect(await projection.apply('e-c1', { kind: 'upsert', movie: { movieId: 'm-c', title: 'Heat', price: { amountMinor: 500n, currencyCode: 'EUR' }, status: 'active', version: 1 } })).toBe('applied');
     const purchases = createPurchaseService(redis, projection, createSalesService(redis).producers.salesPurchase, undefined, keys);

@@ -171,6 +171,9 @@ describe('catalog service', () => {
     expect(ids.length).toBe((await writes()).movies);
     expect((await app.inject('/movies/0b9e5c1e-0000-4000-8000-000000000000')).statusCode).toBe(404);
     expect((await app.inject('/movies?limit=1000')).json()).toMatchObject({ statusCode: 400, field: 'query.limit' });
+    // A partitioned store's cursor (`<partition>.<sequence>`) is accepted; anything else names the field.
+    expect((await app.inject('/movies?cursor=3.17')).statusCode).toBe(200);
+    for (const bad of ['abc', '1.2.3', '12345.1', '-1']) expect((await app.inject(`/movies?cursor=${bad}`)).json(), bad).toMatchObject({ statusCode: 400, field: 'query.cursor' });
   });
 
   it('refuses state changes without the service token', async () => {

@@ -122,7 +122,8 @@ export const listMoviesSchema = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      cursor: { type: 'string', pattern: '^[0-9]{1,15}$' },
+      // One partition: the last creation sequence read; several: `<partition>.<sequence>` (event-store.ts).
+      cursor: { type: 'string', pattern: '^([0-9]{1,15}|[0-9]{1,4}\\.[0-9]{1,15})$', description: 'The nextCursor of the previous page.' },
       limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1 to 100; default 20.' },
     },
   },

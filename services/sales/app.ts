@@ -17,14 +17,14 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
   const { app, redis, runtime } = await openServiceApp('sales', config, ownLibrary('sales', import.meta.url));
   const { metrics } = runtime;
   const service = createSalesService(redis);
-  // One hash tag on every Sales key on a cluster (docs/scale-out.md), today's keys on one node.
+  // Keys per partition of catalog.movie.v1, tagged on a cluster (docs/scale-out.md); today's keys on one node.
   const keys = salesKeysFor(salesLayout({ cluster: isClusterConnection(redis) }));
-  const projection = createMovieProjection(redis, keys.live, { inboxWindow: config.inboxWindow, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) });
+  const projection = createMovieProjection(redis, keys.liveSpace, { inboxWindow: config.inboxWindow, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) });
 
   if (config.roles.includes('api')) {
     // A projection written before the id index existed gets its index once; later rows are indexed as applied.
     app.addHook('onReady', async () => {
-      const added = await backfillIndex(redis, projection.keys);
+      const added = await backfillIndex(redis, projection.space);
       if (added > 0) app.log.info({ added }, 'indexed projection rows for paging');
     });
     const purchasesTotal = metrics.counter('herald_purchases_total', 'Purchases recorded.');
@@ -53,7 +53,7 @@ export async function buildApp(config: SalesConfig): Promise<FastifyInstance> {
     await app.register(consumerPlugin(observation, consumer));
   }
   if (config.roles.includes('relay')) {
-    await app.register(relayPlugin(runtime, redis, { outboxKeys: [keys.outbox], channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) }));
+    await app.register(relayPlugin(runtime, redis, { outboxKeys: keys.outboxes, channels: [service.producers.salesPurchase.channel], batchSize: config.outboxBatch, ackDelayMs: config.relayAckDelayMs, ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}) }));
   }
   return app;
 }

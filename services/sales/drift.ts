@@ -7,7 +7,7 @@ import { closeConnection, fcall, HeraldError, isClusterConnection, type RedisCon
 import { connectToolRedis } from '../shared/redis-connect.ts';
 import { text } from '../shared/redis-replies.ts';
 import { rowCodec } from './projection-rule.ts';
-import { createMovieProjection, liveProjectionKeys, salesKeysFor, salesLayout, type ProjectedMovie, type ProjectionKeys } from './projection.ts';
+import { createMovieProjection, salesKeysFor, salesLayout, type ProjectedMovie, type ProjectionKeys, type ProjectionSpace } from './projection.ts';
 
 export interface Drift {
   movieId: string;
@@ -103,7 +103,8 @@ export function compareProjection(catalog: Map<string, ProjectedMovie>, rows: re
 }
 
 export interface DriftOptions {
-  keys?: ProjectionKeys;
+  /** The live projection's keys: Sales' layout on this connection by default (every partition). */
+  keys?: ProjectionKeys | ProjectionSpace;
   /** Differences are re-read after this pause, so events still in flight are not reported (default 2 s). */
   settleMs?: number;
   /** Rewrite each row that still differs with Catalog's state (or delete a row Catalog does not know). */
@@ -111,12 +112,11 @@ export interface DriftOptions {
 }
 
 export async function checkDrift(redis: RedisConnection, catalog: CatalogReader, options: DriftOptions = {}): Promise<DriftReport> {
-  // On a cluster the live keys carry Sales' hash tag.
-  const keys = options.keys ?? (isClusterConnection(redis) ? salesKeysFor(salesLayout({ cluster: true })).live : liveProjectionKeys);
-  const projection = createMovieProjection(redis, keys);
+  // On a cluster the live keys carry their partition's hash tag; the projection reads each movie's.
+  const projection = createMovieProjection(redis, options.keys ?? salesKeysFor(salesLayout({ cluster: isClusterConnection(redis) })).liveSpace);
   const truth = new Map<string, ProjectedMovie>();
   for await (const movie of catalog.list()) truth.set(movie.movieId, movie);
-  // The projection is read a page at a time through its index, never all at once.
+  // The projection is read a page at a time through its indexes (partition after partition), never all at once.
   const rows: ProjectedMovie[] = [];
   let after: string | undefined;
   do {
@@ -132,6 +132,7 @@ export async function checkDrift(redis: RedisConnection, catalog: CatalogReader,
   let repaired = 0;
   let unrepaired = 0;
   for (const movieId of new Set(first.differences.map((d) => d.movieId))) {
+    const keys = projection.keysOf(movieId);
     const rawRow = await redis.sendCommand(['HGET', keys.movies, movieId]);
     const rowJson = rawRow === null || rawRow === undefined ? '' : text(rawRow);
     const row = rowJson ? (await projection.get(movieId)) : undefined;

@@ -70,6 +70,17 @@ describe('GET /movies on sales', () => {
     expect(after.hmget - before.hmget).toBe(1);
   });
 
+  it('takes a cursor of the partitioned form <partition>.<movieId>, and refuses a malformed one naming the field', async () => {
+    // With one partition (the contract's) the projection's cursors are plain ids; a partitioned
+    // catalog.movie.v1 gives <partition>.<movieId> (projection.ts: page), which the route must accept.
+    expect((await app.inject(`/movies?limit=2&cursor=0.${ids[0]}`)).statusCode).toBe(200);
+    for (const cursor of [`x.${ids[0]}`, `12345.${ids[0]}`, '3.', 'not-an-id']) {
+      const response = await app.inject(`/movies?cursor=${encodeURIComponent(cursor)}`);
+      expect(response.statusCode, cursor).toBe(400);
+      expect(response.json().field).toBe('query.cursor');
+    }
+  });
+
   it('indexes rows written before the index existed', async () => {
     const movieId = randomUUID();
     await redis.sendCommand(['HSET', liveProjectionKeys.movies, movieId, rowCodec.encode({ movieId, title: 'Old', price: { amountMinor: 1n, currencyCode: 'EUR' }, status: 'active', version: 1 })]);

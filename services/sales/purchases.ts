@@ -3,18 +3,22 @@
 // calls Catalog, never overwrites a stored purchase, and never commits an event its relay would refuse.
 //
 // Keys: sales:purchase:<id> STRING purchase JSON (SET NX, never rewritten); sales:outbox STREAM;
-// sales:outbox:parked STREAM (entries the relay could never publish).
-import { randomUUID } from 'node:crypto';
+// sales:outbox:parked STREAM (entries the relay could never publish). With partitions (projection.ts), a
+// purchase is in its movie's partition: its id is drawn so that it hashes there (purchaseIdFor), so the
+// row check, the purchase and the outbox entry are one slot, and the purchase is found from its id alone.
 import { fcallWithOutbox, isHeraldError, outboxEntry, uuidv7, type OutgoingEvent, type Producer, type RedisConnection, type WaitForReplicas } from 'herald/runtime';
 import { DomainError } from '../shared/errors.ts';
 import type { SalesPurchaseChannel } from '../../generated/channels/sales-purchase.ts';
 import type { PurchaseCompleted } from '../../generated/herald/sales/purchase/v1/events.ts';
 import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '../shared/bigint-json.ts';
 import { text } from '../shared/redis-replies.ts';
-import { salesKeys, type MovieProjection, type ProjectedMovie, type SalesKeys } from './projection.ts';
+import { purchaseIdFor, salesKeys, type MovieProjection, type ProjectedMovie, type SalesKeys } from './projection.ts';
+
+/** The purchase keys of a layout: a purchase, its partition, the partition's outbox. */
+export type PurchaseKeys = Pick<SalesKeys, 'purchase' | 'partition' | 'inPartition' | 'outbox'>;
 
 /** Today's purchase keys (one node); createPurchaseService takes the layout's. */
-export const purchaseKeys: Pick<SalesKeys, 'purchase' | 'outbox'> = salesKeys;
+export const purchaseKeys: PurchaseKeys = salesKeys;
 
 export interface Purchase {
   purchaseId: string;
@@ -93,11 +97,11 @@ export interface PurchaseService {
 
 export function createPurchaseService(
   redis: RedisConnection, projection: MovieProjection, producer: Producer<SalesPurchaseChannel>, now: () => Date = () => new Date(),
-  keys: Pick<SalesKeys, 'purchase' | 'outbox'> = purchaseKeys,
+  keys: PurchaseKeys = purchaseKeys,
   waitForReplicas?: WaitForReplicas,
 ): PurchaseService {
   const attempt = async (movie: ProjectedMovie, input: { customerId: string; quantity: number }, traceparent: string | undefined): Promise<{ outcome: string; purchase: Purchase }> => {
-    const purchaseId = randomUUID();
+    const purchaseId = purchaseIdFor(keys, movie.movieId);
     const purchasedAt = now();
     const purchase = {
       purchaseId,
@@ -110,9 +114,9 @@ export function createPurchaseService(
     } satisfies Purchase;
     const encoded = encodeOrRefuse(producer, purchase, traceparent);
     const reply = (await fcallWithOutbox(redis, 'sales_purchase', {
-      outbox: keys.outbox,
+      outbox: keys.inPartition(keys.partition(movie.movieId)).outbox,
       entry: outboxEntry(producer.channel.address, encoded),
-      keys: [projection.keys.movies, keys.purchase(purchaseId)],
+      keys: [projection.keysOf(movie.movieId).movies, keys.purchase(purchaseId)],
       args: [movie.movieId, String(movie.version), stringifyJsonWithBigInts(purchase)],
       ...(waitForReplicas ? { waitForReplicas } : {}),
     })) as unknown[];

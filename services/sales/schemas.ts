@@ -57,8 +57,24 @@ const idParams = (name: string) => ({
 export const getPurchaseSchema = { params: idParams('id'), response: { 200: purchaseSchema, ...errorResponses } } as const;
 export const getProjectedMovieSchema = { params: idParams('id'), response: { 200: projectedMovieSchema, ...errorResponses } } as const;
 
+/**
+ * GET /movies' query: the cursor is the last movie id of the previous page, or with several partitions
+ * of catalog.movie.v1 `<partition>.<movieId>` (projection.ts: page).
+ */
+const projectionPageQuerySchema = {
+  ...moviePageQuerySchema,
+  properties: {
+    ...moviePageQuerySchema.properties,
+    cursor: {
+      type: 'string',
+      pattern: '^([0-9]{1,4}\\.)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+      description: 'The nextCursor of the previous page: its last movieId, or `<partition>.<movieId>` with several partitions.',
+    },
+  },
+} as const;
+
 export const listProjectedMoviesSchema = {
-  querystring: moviePageQuerySchema,
+  querystring: projectionPageQuerySchema,
   response: {
     200: {
       type: 'object',

@@ -19,7 +19,25 @@ export interface ConsumerSource {
   /** Entries in the channel's dead-letter stream. */
   deadLetterDepth(): Promise<number>;
   deadLetterStream: string;
+  /** Only for a consumer of a partitioned channel (more than one partition); see `PartitionSource`. */
+  partitions?: PartitionSource;
 }
+
+/**
+ * The partitions of a partitioned channel as one instance of its group sees them. A one-partition
+ * channel has none: every instance reads the one stream, so no instance owns it alone.
+ */
+export interface PartitionSource {
+  /** The channel's partition count. */
+  count: number;
+  /** Partitions this instance owns now (holds the lease of). */
+  owned(): number[];
+  /** Lag and pending of each partition this instance owns (lag null when Redis cannot tell). */
+  stats(): Promise<Map<number, { lag: number | null; pending: number }>>;
+}
+
+/** Why a partition changed hands on this instance: it was assigned, or revoked for a reason (partition-group.ts). */
+export const rebalanceReasons = ['assigned', 'rebalance', 'lease-lost', 'leave'] as const;
 
 /** What /metrics reads from a running outbox relay at scrape time. */
 export interface RelaySource {
@@ -62,6 +80,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly rebalances = new Counter({
+    name: 'herald_consumer_rebalances_total',
+    help: 'Partitions this instance started to own (reason assigned) or gave up (rebalance, lease-lost, leave).',
+    labelNames: [...consumerLabels, 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly outboxPublished = new Counter({
     name: 'herald_outbox_published_total',
     help: 'Outbox entries published to their channel.',
@@ -98,6 +123,26 @@ export class ServiceMetrics {
         if (at !== undefined) gauge.set(source.labels, at);
       }
     });
+    const partitioned = () => consumers.filter((source) => source.partitions !== undefined) as (ConsumerSource & { partitions: PartitionSource })[];
+    this.gauge('herald_consumer_partitions_owned', 'Partitions of a partitioned channel this instance owns now (absent for a one-partition channel).', consumerLabels, async (gauge) => {
+      for (const source of partitioned()) gauge.set(source.labels, source.partitions.owned().length);
+    });
+    this.gauge('herald_partition_owned', '1 for each partition of a partitioned channel this instance owns, 0 for the others: summed over a group, 1 per partition when healthy.', [...consumerLabels, 'partition'] as const, async (gauge) => {
+      for (const source of partitioned()) {
+        const owned = new Set(source.partitions.owned());
+        for (let p = 0; p < source.partitions.count; p++) gauge.set({ ...source.labels, partition: String(p) }, owned.has(p) ? 1 : 0);
+      }
+    });
+    this.gauge('herald_partition_lag', 'Entries of a partition not yet delivered to the group, reported by the instance that owns it (absent when Redis cannot tell).', [...consumerLabels, 'partition'] as const, async (gauge) => {
+      for (const source of partitioned()) {
+        for (const [p, { lag }] of await source.partitions.stats()) if (lag !== null) gauge.set({ ...source.labels, partition: String(p) }, lag);
+      }
+    });
+    this.gauge('herald_partition_pending', 'Entries of a partition delivered to the group but not yet acknowledged, reported by the instance that owns it.', [...consumerLabels, 'partition'] as const, async (gauge) => {
+      for (const source of partitioned()) {
+        for (const [p, { pending }] of await source.partitions.stats()) gauge.set({ ...source.labels, partition: String(p) }, pending);
+      }
+    });
     this.gauge('herald_dead_letter_entries', 'Entries in the dead-letter stream of a consumed channel.', ['channel', 'stream'] as const, async (gauge) => {
       for (const source of consumers) gauge.set({ channel: source.labels.channel, stream: source.deadLetterStream }, await source.deadLetterDepth());
     });
@@ -113,6 +158,8 @@ export class ServiceMetrics {
 
   watchConsumer(source: ConsumerSource): void {
     this.#consumers.push(source);
+    // A counter that exists from the start, at 0, so rate() and increase() see its first move.
+    if (source.partitions) for (const reason of rebalanceReasons) this.rebalances.inc({ ...source.labels, reason }, 0);
   }
 
   watchRelay(source: RelaySource): void {

@@ -6,11 +6,11 @@ import { trace } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import {
   consumerTracing, deadLetterStream, handlerMetrics, traceHeadersOf,
-  type ChannelDefinition, type Consumer, type ConsumerOutcome, type Middleware, type RedisConnection,
+  type ChannelDefinition, type Consumer, type ConsumerOutcome, type Middleware, type PartitionedConsumer, type RedisConnection,
 } from 'herald/runtime';
 import { GrowthWatch, ProgressWatch, type Health, type Probe } from './health.ts';
 import { redactUrl } from './logging.ts';
-import type { ServiceMetrics } from './metrics.ts';
+import type { PartitionSource, ServiceMetrics } from './metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -113,7 +113,7 @@ export function observeConsumer(
         return current;
       };
       const lastProgress = () => (progress.lastProgress === undefined ? undefined : progress.lastProgress / 1000);
-      metrics.watchConsumer({ labels, stats, lastProgress, deadLetterDepth, deadLetterStream: dlq });
+      metrics.watchConsumer({ labels, stats, lastProgress, deadLetterDepth, deadLetterStream: dlq, ...partitionsOf(consumer, metrics, labels) });
       health.add({
         name: 'consumer',
         live: () => ({ ok: running, running }),
@@ -139,6 +139,18 @@ export function observeConsumer(
       });
     },
   };
+}
+
+/**
+ * Ownership, per-partition lag and rebalances of a consumer of a partitioned channel (more than one
+ * partition): what the generated facade's consume<Channel> returns for it. Nothing for one partition.
+ */
+function partitionsOf(consumer: Consumer<ChannelDefinition>, metrics: ServiceMetrics, labels: Record<'group' | 'consumer' | 'channel', string>): { partitions?: PartitionSource } {
+  const count = consumer.channel.partitions ?? 1;
+  if (count <= 1 || !('onPartitionChange' in consumer)) return {};
+  const partitioned = consumer as PartitionedConsumer<ChannelDefinition>;
+  partitioned.onPartitionChange((_partition, change) => metrics.rebalances.inc({ ...labels, reason: change }));
+  return { partitions: { count, owned: () => partitioned.owned(), stats: () => partitioned.partitionStats() } };
 }
 
 export interface RelayObservation {

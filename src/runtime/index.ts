@@ -22,6 +22,6 @@ export { defaultInboxWindow } from './redis/inbox.ts';
 export { parkedStream } from './redis/stream-names.ts';
 export { createOutboxRelay, DEFAULT_RELAY_BATCH, type OutboxRelay, type OutboxRelayOptions, type ParkReason, type RelayStatus } from './redis/outbox-relay.ts';
 export { partitionStreamKey, partitionTag, partitionLeaseKey, groupMembersKey, channelStreamKeys, serviceKeyLayout, layoutPartitions, servicePartitionKey, partitionOutboxKey, layoutOutboxKeys, type ServiceKeyLayout } from './redis/stream-names.ts';
-export { createPartitionGroup, readGroupOwnership, assignPartitions, type PartitionGroup, type GroupOwnership } from './redis/partition-group.ts';
-export { createPartitionedConsumer, type PartitionedConsumer, type PartitionedConsumerOptions } from './redis/partitioned-consumer.ts';
+export { createPartitionGroup, readGroupOwnership, assignPartitions, type PartitionGroup, type GroupOwnership, type RevokeReason } from './redis/partition-group.ts';
+export { createPartitionedConsumer, type PartitionedConsumer, type PartitionedConsumerOptions, type PartitionChange } from './redis/partitioned-consumer.ts';
 export { connectRedisCluster, isClusterConnection, keySlot, sendToEveryMaster, type ClusterConnectOptions } from './redis/cluster-connection.ts';

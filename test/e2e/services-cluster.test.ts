@@ -43,9 +43,11 @@ describe('catalog, sales and reporting on a Redis Cluster', () => {
     }
     const masters = await stack.cluster!.masterPorts();
     expect(masters).toHaveLength(3);
-    // Catalog's partition and Sales' tag are different slots; Reporting follows sales.purchase.v1 like Sales.
-    expect(keySlot(catalog.events(id))).not.toBe(keySlot(sales.live.movies));
-    expect(keySlot(reporting.purchases)).toBe(keySlot(sales.live.movies));
+    // Sales' keys follow catalog.movie.v1's partitions (one here): a movie's row and purchase share its
+    // Catalog partition's slot. Reporting follows sales.purchase.v1, another tag.
+    expect(keySlot(sales.live.movies)).toBe(keySlot(catalog.events(id)));
+    expect(keySlot(sales.purchase(purchaseId))).toBe(keySlot(catalog.events(id)));
+    expect(keySlot(reporting.purchases)).not.toBe(keySlot(sales.live.movies));
   });
 
   it('pages the movie list and keeps serving reads', async () => {

@@ -65,11 +65,18 @@ describe('crash safety', () => {
     }));
     const total = movies * updatesPerMovie;
     await waitFor('a third of the updates', async () => done >= total / 3, 30_000, 5);
-    // Kill the relay exactly between publish and XDEL: an outbox entry already on the channel.
-    await waitFor('an outbox entry that is published but not yet deleted', publishedButNotDeleted, 10_000, 1);
-    await stack.process('catalog-relay').kill();
-    await sleep(200);
-    await stack.process('catalog-relay').start();
+    // Kill the relay exactly between publish and XDEL: an outbox entry already on the channel. On a busy
+    // machine the kill can land after the window closed; with the relay dead nothing changes the outbox,
+    // so the entry still being there proves the kill was in the window, else the relay is killed again.
+    let killedInWindow = false;
+    for (let attempt = 0; attempt < 5 && !killedInWindow; attempt++) {
+      await waitFor('an outbox entry that is published but not yet deleted', publishedButNotDeleted, 10_000, 1);
+      await stack.process('catalog-relay').kill();
+      killedInWindow = await publishedButNotDeleted();
+      await sleep(200);
+      await stack.process('catalog-relay').start();
+    }
+    expect(killedInWindow).toBe(true);
     await waitFor('two thirds of the updates', async () => done >= (2 * total) / 3, 30_000, 5);
     await waitFor('entries in flight in the consumer', async () => Number(((await redis.sendCommand(['XPENDING', 'catalog.movie.v1', 'sales'])) as unknown[])[0]) > 0, 10_000, 1);
     await stack.process('sales-consumer').kill();

@@ -11,8 +11,8 @@ export interface EncodedEvent {
 }
 
 /** Optional envelope attributes, in wire order. Required ones always precede them. */
-const optionalAttributes = ['subject', 'sequence', 'traceparent', 'tracestate', 'correlationid', 'causationid'] as const;
-const requiredAttributes = ['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'dataschema'] as const;
+export const optionalAttributes = ['subject', 'sequence', 'traceparent', 'tracestate', 'correlationid', 'causationid'] as const;
+export const requiredAttributes = ['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'dataschema'] as const;
 const envelopeAttributes: readonly string[] = [...requiredAttributes, ...optionalAttributes];
 const DATACONTENTTYPE = 'application/protobuf';
 const DATASCHEMA = /^herald:([A-Za-z_][\w.]*)#sha256-[0-9a-f]{16}$/;

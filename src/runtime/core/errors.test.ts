@@ -41,6 +41,8 @@ test.each([
   { name: 'connection refused', error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }), infrastructure: true },
   { name: 'OOM inside a MULTI', error: new MultiErrorReply([new ErrorReply('OOM command not allowed')], [0]), infrastructure: true },
   { name: 'a cause that is NOPERM', error: new Error('apply failed', { cause: new ErrorReply('NOPERM no permissions') }), infrastructure: true },
+  { name: 'MOVED reply (a pipeline to a slot that moved)', error: new ErrorReply('MOVED 7418 127.0.0.1:35507'), infrastructure: true },
+  { name: 'ASK reply (a pipeline to a slot being migrated)', error: new ErrorReply('ASK 7418 127.0.0.1:35507'), infrastructure: true },
   { name: 'WRONGTYPE reply (a bug, not an outage)', error: new ErrorReply('WRONGTYPE Operation against a key holding the wrong kind of value'), infrastructure: false },
   { name: 'a handler verdict', error: new Error('price must not be negative'), infrastructure: false },
   { name: 'a dead-letter verdict', error: new DeadLetterError('rejected', 'no'), infrastructure: false },

@@ -101,9 +101,10 @@ export function isNotReadyError(error: unknown): error is NotReadyError {
 }
 
 // Replies of a Redis that cannot serve right now, or refuses this client for now: permissions being
-// changed (NOPERM), memory full (OOM), a script running (BUSY), loading, failover, a rotated password.
-// EXECABORT is how a MULTI reports one of these for a queued command.
-const infrastructureReply = /^(NOPERM|OOM|BUSY|LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MISCONF|NOREPLICAS|NOSCRIPT|WRONGPASS|NOAUTH|EXECABORT)\b/;
+// changed (NOPERM), memory full (OOM), a script running (BUSY), loading, failover, a rotated password, a
+// cluster slot moving to another master (MOVED, ASK: what a pipeline gets back, node-redis redirects
+// single commands itself). EXECABORT is how a MULTI reports one of these for a queued command.
+const infrastructureReply = /^(NOPERM|OOM|BUSY|LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MISCONF|NOREPLICAS|NOSCRIPT|WRONGPASS|NOAUTH|EXECABORT|MOVED|ASK)\b/;
 // node-redis's connection and timeout failures, by class name (the core imports no Redis module).
 const infrastructureClasses = new Set([
   'ConnectionTimeoutError', 'SocketTimeoutError', 'ClientClosedError', 'ClientOfflineError', 'DisconnectsClientError',

@@ -35,7 +35,10 @@ export function assertEventSize(fields: WireValue[], limit: number, channel: str
   }
   if (bound <= limit) return;
   const size = eventSize(from === 0 ? fields : fields.slice(from));
-  if (size > limit) {
-    throw new HeraldError('HERALD_ERR_EVENT_TOO_LARGE', `event ${type} is ${size} bytes; ${channel} accepts at most ${limit}`, { channel, type, size, limit });
-  }
+  if (size > limit) throw eventTooLarge(size, limit, channel, type);
+}
+
+/** HERALD_ERR_EVENT_TOO_LARGE for an event of `size` bytes. */
+export function eventTooLarge(size: number, limit: number, channel: string, type: string): HeraldError {
+  return new HeraldError('HERALD_ERR_EVENT_TOO_LARGE', `event ${type} is ${size} bytes; ${channel} accepts at most ${limit}`, { channel, type, size, limit });
 }

@@ -113,6 +113,8 @@ function createBufferCluster(rootUrls: string[], options: ClusterConnectOptions)
 
 type BufferCluster = ReturnType<typeof createBufferCluster>;
 
+const isMoved = (reply: unknown): boolean => reply instanceof Error && reply.message.startsWith('MOVED ');
+
 /** Queues commands and sends them as one MULTI (exec) or one pipeline (execAsPipeline) to the first key's slot. */
 class ClusterBatch {
   readonly #cluster: BufferCluster;
@@ -133,9 +135,29 @@ class ClusterBatch {
   async #run(asPipeline: boolean): Promise<unknown[]> {
     if (this.#commands.length === 0) return [];
     const routing = this.#commands.map(firstKey).find((k) => k !== undefined);
-    const multi = this.#cluster.multi(routing);
-    for (const args of this.#commands) multi.addCommand(firstKey(args) ?? routing, READ_ONLY.has(text(args[0]).toUpperCase()), args as (string | Buffer)[]);
-    return (asPipeline ? await multi.execAsPipeline() : await multi.exec()) as unknown[];
+    const send = async () => {
+      const multi = this.#cluster.multi(routing);
+      for (const args of this.#commands) multi.addCommand(firstKey(args) ?? routing, READ_ONLY.has(text(args[0]).toUpperCase()), args as (string | Buffer)[]);
+      return (asPipeline ? await multi.execAsPipeline() : await multi.exec()) as unknown[];
+    };
+    if (!asPipeline) return send();
+    try {
+      return await send();
+    } catch (error) {
+      // node-redis follows MOVED and ASK for single commands and MULTI, but not inside a pipeline, which
+      // rejects with its first error reply: a slot that moved to another master (a reshard) answers MOVED,
+      // and the slot map stays stale. Refresh it from the master the reply names (a replica or another
+      // master may not know of the move yet). When every keyed command is in that one slot, all of them
+      // were refused (none ran): send the pipeline again, once, to the new master. Otherwise the error
+      // stands (MOVED and ASK are infrastructure errors: the caller retries).
+      if (!isMoved(error) || routing === undefined) throw error;
+      const slots = this.#cluster._slots;
+      const owner = slots.getMasterByAddress(/^MOVED \d+ (\S+)/.exec((error as Error).message)?.[1] ?? '');
+      await slots.rediscover((owner ? await owner : undefined) as Parameters<typeof slots.rediscover>[0]);
+      const slot = keySlot(routing);
+      if (!this.#commands.every((args) => { const key = firstKey(args); return key === undefined || keySlot(key) === slot; })) throw error;
+      return send();
+    }
   }
 }
 

@@ -188,6 +188,9 @@ export async function readGroupOwnership(redis: Pick<RedisConnection, 'sendComma
     const expiresInMs = Number(flat[i + 1]) - at;
     if (expiresInMs > 0) members.push({ member: flat[i]!, expiresInMs });
   }
+  // The set is ordered by heartbeat expiry, which changes with every heartbeat; the group's view (and
+  // `herald inspect`) lists members by name, as the assignment does.
+  members.sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
   const owners: (string | undefined)[] = [];
   for (let p = 0; p < partitions; p++) {
     const owner = await redis.sendCommand(['GET', partitionLeaseKey(channel, group, p)]);

@@ -52,6 +52,9 @@ describe('partitioned channel', () => {
       });
     const a = member('a');
     const b = member('b');
+    const changes: string[] = [];
+    a.onPartitionChange((p, change) => changes.push(`a ${change} ${p}`));
+    b.onPartitionChange((p, change) => changes.push(`b ${change} ${p}`));
     await a.start();
     await b.start();
     await expect.poll(() => [a.owned().length, b.owned().length], { timeout: 10_000 }).toEqual([2, 2]);
@@ -65,6 +68,12 @@ describe('partitioned channel', () => {
     await b.stop();
     for (let seq = 6; seq <= 10; seq++) await publishRound(seq);
     await expect.poll(() => a.owned(), { timeout: 10_000 }).toEqual([0, 1, 2, 3]);
+    // Every partition b gave up on leaving went to a, each change told after the one before it.
+    const leftB = changes.filter((c) => c.startsWith('b leave ')).map((c) => c.slice('b leave '.length));
+    expect(leftB.sort()).toEqual(['1', '3']);
+    // Told once the partition's consumer has started, which may be just after owned() shows it.
+    await expect.poll(() => leftB.filter((p) => changes.lastIndexOf(`a assigned ${p}`) > changes.indexOf(`b leave ${p}`)), { timeout: 10_000 }).toEqual(['1', '3']);
+    expect(new Set(changes.filter((c) => c.startsWith('b assigned')))).toEqual(new Set(['b assigned 1', 'b assigned 3']));
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(120);
     await a.stop();
     expect(new Set(seen.map((s) => s.id)).size).toBe(120);

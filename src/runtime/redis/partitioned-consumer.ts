@@ -6,7 +6,7 @@
 import type { ChannelDefinition, ConsumerStats } from '../core/types.ts';
 import { createConsumer, type Consumer, type ConsumerOptions } from './consumer.ts';
 import type { RedisConnection } from './connection.ts';
-import { createPartitionGroup, readGroupOwnership, type GroupOwnership, type PartitionGroup } from './partition-group.ts';
+import { createPartitionGroup, readGroupOwnership, type GroupOwnership, type PartitionGroup, type RevokeReason } from './partition-group.ts';
 import { partitionStreamKey } from './stream-names.ts';
 
 export interface PartitionedConsumerOptions<C extends ChannelDefinition> extends ConsumerOptions<C> {
@@ -22,7 +22,16 @@ export interface PartitionedConsumer<C extends ChannelDefinition> extends Consum
   ownership(): Promise<GroupOwnership>;
   /** Stats of each owned partition. */
   partitionStats(): Promise<Map<number, ConsumerStats>>;
+  /**
+   * Calls `listener` once this instance has started to own a partition ('assigned') and once it has
+   * given one up (the revoke reason); returns the unsubscribe. A one-partition consumer never calls it.
+   * Listener errors are swallowed: they must not stop the group.
+   */
+  onPartitionChange(listener: (partition: number, change: PartitionChange) => void): () => void;
 }
+
+/** What happened to a partition this instance owns: it was assigned, or revoked for a reason. */
+export type PartitionChange = 'assigned' | RevokeReason;
 
 /** Entries moved per XAUTOCLAIM page when a partition changes hands. */
 const TAKEOVER_PAGE = 500;
@@ -36,6 +45,16 @@ export function createPartitionedConsumer<C extends ChannelDefinition>(
   const running = new Map<number, Consumer<C>>();
   const partitionChannel = (p: number): C => ({ ...channel, address: partitionStreamKey(channel, p, partitions), partitions: 1 });
   const { group, consumer: member } = options;
+  const listeners = new Set<(partition: number, change: PartitionChange) => void>();
+  const changed = (p: number, change: PartitionChange) => {
+    for (const listener of listeners) {
+      try {
+        listener(p, change);
+      } catch {
+        // A listener (metrics) never breaks the group.
+      }
+    }
+  };
 
   /** Moves every pending entry of the partition to this member: the lease says no one else works on it. */
   const takeOver = async (stream: string) => {
@@ -69,11 +88,13 @@ export function createPartitionedConsumer<C extends ChannelDefinition>(
             // After start (the group exists): the previous owner's pending entries become this member's
             // own, which the consumer handles first, in stream order, on its next claim pass.
             await takeOver(partition.address);
+            changed(p, 'assigned');
           },
-          async onRevoke(p) {
+          async onRevoke(p, reason) {
             const consumer = running.get(p);
             running.delete(p);
             await consumer?.stop();
+            changed(p, reason);
           },
         });
   const single = membership ? undefined : createConsumer(redis, channel, options);
@@ -89,6 +110,10 @@ export function createPartitionedConsumer<C extends ChannelDefinition>(
       await membership!.stop();
     },
     owned: () => (membership ? membership.owned() : [0]),
+    onPartitionChange(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     ownership: () => readGroupOwnership(redis, channel.address, group, partitions),
     async partitionStats() {
       const stats = new Map<number, ConsumerStats>();

@@ -8,7 +8,9 @@ import type { RedisConnection, RedisValue } from './connection.ts';
 import { trimSafely } from './retention.ts';
 import { partitionOf } from '../core/partition.ts';
 import { isClusterConnection } from './cluster-connection.ts';
-import { pipelineWithWait } from './replica-wait.ts';
+import { checkReplies, pipelineWithWait } from './replica-wait.ts';
+import { appendConnectionOf, type AppendConnection, type AppendReply } from './append-connection.ts';
+import { assertXaddSize, RespWriter, writeXadd } from './xadd-encoding.ts';
 import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { endSpan, eventAttributes, startPublishSpan, startRelaySpan, withSpanTrace } from '../core/telemetry.ts';
 import type { Producer, ProducerOptions } from '../core/transport.ts';
@@ -26,6 +28,8 @@ export const DEFAULT_TRIM_EVERY = 1000;
  */
 export const TRIM_SCAN_FACTOR = 10;
 export const MIN_TRIM_SCAN = 10_000;
+/** XADDs per socket write on the producer's own connection (docs/benchmarks.md §2). */
+export const APPEND_CHUNK = 10;
 
 export const producerDefaults = { maxLen: DEFAULT_MAX_LEN, trimEvery: DEFAULT_TRIM_EVERY, maxEventBytes: defaultMaxEventBytes } as const;
 
@@ -61,10 +65,14 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
     return args;
   };
 
-  const afterPublish = async (count: number): Promise<void> => {
+  /** Counts published events; every trimEvery of them, trims (a promise then, else undefined). */
+  const afterPublish = (count: number): Promise<void> | undefined => {
     sinceTrim += count;
-    if (sinceTrim < trimEvery) return;
+    if (sinceTrim < trimEvery) return undefined;
     sinceTrim = 0;
+    return trim();
+  };
+  const trim = async (): Promise<void> => {
     const scan = Math.max(trimEvery * TRIM_SCAN_FACTOR, MIN_TRIM_SCAN);
     if (partitions === 1) {
       await trimSafely(redis, stream, maxLen, scan);
@@ -123,30 +131,77 @@ export function createProducer<C extends ChannelDefinition>(redis: RedisConnecti
   const wait = options.waitForReplicas;
   /** Sends XADDs in one pipelined round trip (then WAIT, when asked); resolves to their entry ids in order. */
   const pipelined = async (commands: RedisValue[][]): Promise<string[]> => (await pipelineWithWait(redis, commands, wait)).map(String);
+  // On a single node the producer writes its own RESP bytes on a socket of its own (append-connection.ts);
+  // node-redis carries a publish whenever that socket is not ready.
+  const appender = clustered ? undefined : appendConnectionOf(redis);
+  const waitCommand = wait ? ['WAIT', String(wait.replicas), String(wait.timeoutMs)] : undefined;
 
-  const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
-    if (events.length === 0) return [];
+  /**
+   * Writes the batch in chunks of RESP commands, each as soon as it is encoded, so Redis works on one
+   * chunk while the next is encoded; every event's size is checked before the first is written (a batch
+   * with one oversize event publishes nothing). Resolves to the entry ids in order.
+   */
+  const sendAppend = async (connection: AppendConnection, events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
+    const targets = events.map((event) => {
+      const target = streamOf(event);
+      assertXaddSize(target, event, maxEventBytes);
+      return target;
+    });
+    if (partitions > 1) for (const target of targets) touched.add(target);
+    const chunks: Array<Promise<AppendReply[]>> = [];
+    for (let start = 0; start < events.length; start += APPEND_CHUNK) {
+      const end = Math.min(events.length, start + APPEND_CHUNK);
+      const out = new RespWriter((end - start) * 512 + 64);
+      for (let i = start; i < end; i++) writeXadd(out, targets[i]!, events[i]!, maxEventBytes);
+      const last = end === events.length;
+      if (last && waitCommand) out.command(waitCommand);
+      chunks.push(connection.send(out.done(), end - start + (last && waitCommand ? 1 : 0)));
+    }
+    const replies = chunks.length === 1 ? await chunks[0]! : (await Promise.all(chunks)).flat();
+    // XADD answers a bulk string (the entry id); only an error reply is anything else.
+    return checkReplies(`XADD ${targets[0]!}`, events.length, replies, wait) as string[];
+  };
+
+  const sendClient = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
     // Every event is checked before any is sent: a batch with one oversize event publishes nothing.
     const commands = events.map(xaddArgs);
-    let ids: string[];
-    if (events.length === 1 && !wait) {
-      ids = [String(await redis.sendCommand(commands[0]!))];
-    } else if (partitions > 1 && clustered) {
+    if (events.length === 1 && !wait) return [String(await redis.sendCommand(commands[0]!))];
+    if (partitions > 1 && clustered) {
       // On a cluster a pipeline reaches one slot: one pipeline per partition stream, sent side by side.
       const byStream = new Map<string, number[]>();
       commands.forEach((command, i) => {
         const key = String(command[1]);
         byStream.set(key, [...(byStream.get(key) ?? []), i]);
       });
-      ids = new Array<string>(commands.length);
+      const ids = new Array<string>(commands.length);
       await Promise.all([...byStream.values()].map(async (indexes) => {
         const replies = await pipelined(indexes.map((i) => commands[i]!));
         indexes.forEach((i, n) => (ids[i] = replies[n]!));
       }));
-    } else {
-      ids = await pipelined(commands);
+      return ids;
     }
-    await afterPublish(events.length);
+    return pipelined(commands);
+  };
+
+  const send = async (events: ReadonlyArray<EncodedEvent>): Promise<string[]> => {
+    if (events.length === 0) return [];
+    let ids: string[];
+    // Publishes never overtake each other: the own socket is used only when none is in flight through
+    // node-redis (and node-redis only while the own socket is not ready, its in-flight ones then failed).
+    if (appender && appender.clientInFlight === 0 && appender.ready()) {
+      ids = await sendAppend(appender, events);
+    } else if (appender) {
+      appender.clientInFlight++;
+      try {
+        ids = await sendClient(events);
+      } finally {
+        appender.clientInFlight--;
+      }
+    } else {
+      ids = await sendClient(events);
+    }
+    const trimming = afterPublish(events.length);
+    if (trimming) await trimming;
     return ids;
   };
 

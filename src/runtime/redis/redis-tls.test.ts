@@ -11,6 +11,7 @@ import { aclConfigLines, redisUrlFor, resolveRedisPasswords } from '../../cli/re
 import { startTestRedis, type RedisServer } from '../../../test/support/redis.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
+import { appendConnectionOf } from './append-connection.ts';
 import { closeConnection, connectRedis } from './connection.ts';
 
 let server: RedisServer & { cleanup(): Promise<void> };
@@ -50,6 +51,11 @@ describe('TLS (rediss://)', () => {
     const producer = createProducer(redis, testChannel('catalog.movie.v1'), { source: 'herald/catalog' });
     const id = await producer.publish('Ping', { subject: 'm1', seq: 1, blob: new Uint8Array([1, 2]) });
     expect(id).toMatch(/^\d+-\d+$/);
+    // The producer's own socket (append-connection.ts) opens with the same TLS options and ACL user.
+    const appender = appendConnectionOf(redis)!;
+    await expect.poll(() => appender.ready(), { timeout: 5000, interval: 20 }).toBe(true);
+    expect(await producer.publish('Ping', { subject: 'm1', seq: 2, blob: new Uint8Array([3]) })).toMatch(/^\d+-\d+$/);
+    expect(appender.batches).toBe(1);
     await closeConnection(redis);
   });
 

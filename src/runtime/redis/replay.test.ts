@@ -7,6 +7,7 @@ import { createProducer } from './producer.ts';
 import type { RedisConnection } from './connection.ts';
 import { replayChannel } from './replay.ts';
 import { encodedEventToFields, encodeMessage } from '../core/envelope.ts';
+import { partitionOf } from '../core/partition.ts';
 import type { ReceivedEvent } from '../core/types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -78,4 +79,22 @@ test('hands a batch handler each event with the payload bytes it was decoded fro
   expect(result).toMatchObject({ applied: 14, skipped: 2 });
   expect(handled).toHaveLength(14);
   for (const { data, decoded } of handled) expect(decoded).toEqual(data);
+});
+
+test('replays one partition of a partitioned channel: exactly the events of its subjects', async ({ redis }) => {
+  const channel = { ...testChannel('replay.partitioned'), partitions: 3 };
+  const producer = createProducer(redis, channel, { source: 'herald/test' });
+  const subjects = Array.from({ length: 12 }, (_, s) => `s${s}`);
+  await producer.publishBatch(subjects.map((subject) => ({ name: 'Ping' as const, data: { subject, seq: 1, blob: new Uint8Array() }, options: { subject, sequence: 1 } })));
+  const all: string[] = [];
+  for (let p = 0; p < 3; p++) {
+    const seen: string[] = [];
+    const result = await replayChannel(redis, channel, { partition: p, handlers: { Ping: async (event: ReceivedEvent<{ subject: string }>) => void seen.push(event.data.subject), Pong: async () => {} } });
+    expect(result.applied).toBe(seen.length);
+    expect(seen.every((subject) => partitionOf(subject, 3) === p)).toBe(true);
+    all.push(...seen);
+  }
+  expect(all.sort()).toEqual([...subjects].sort());
+  // Without a partition it reads the channel's address, which a partitioned channel never writes.
+  expect((await replayChannel(redis, channel, { handlers: { Ping: async () => {}, Pong: async () => {} } })).applied).toBe(0);
 });

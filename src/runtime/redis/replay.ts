@@ -7,7 +7,7 @@ import { readWireEvent, receivedWireEvent } from '../core/envelope.ts';
 import { schemaFilter, type SchemaPolicy } from '../core/schema-check.ts';
 import type { RedisConnection } from './connection.ts';
 import { redisSchemaLookup } from './schema-registry.ts';
-import { streamKey } from './stream-names.ts';
+import { partitionStreamKey, streamKey } from './stream-names.ts';
 import { parseEntries, parseRawEntries, type RawEntry } from './replies.ts';
 import type { ChannelDefinition, ChannelHandlers, Handler, ReceivedEvent } from '../core/types.ts';
 
@@ -34,6 +34,11 @@ export interface ReplayOptions<C extends ChannelDefinition> {
   onProgress?: (done: number, total: number) => void;
   /** Which `dataschema` fingerprints to apply (schema-check.ts), as the live consumer does; default `registered`. */
   schemas?: SchemaPolicy;
+  /**
+   * The partition to replay, 0 ... partitions - 1, of a channel that declares partitions (its stream
+   * `{a#p}`, stream-names.ts: partitionStreamKey). Without it: the channel's stream, its address.
+   */
+  partition?: number;
 }
 
 export interface ReplayResult {
@@ -43,7 +48,7 @@ export interface ReplayResult {
 }
 
 export async function replayChannel<C extends ChannelDefinition>(redis: RedisConnection, channel: C, options: ReplayOptions<C>): Promise<ReplayResult> {
-  const stream = streamKey(channel);
+  const stream = options.partition === undefined ? streamKey(channel) : partitionStreamKey(channel, options.partition, channel.partitions ?? 1);
   const batchSize = options.batchSize ?? 1000;
   const handlers = options.handlers as Record<string, Handler<any>>;
   const total = Number(await redis.sendCommand(['XLEN', stream]));

@@ -16,12 +16,21 @@ export async function pipelineWithWait(redis: RedisConnection, commands: RedisVa
   for (const command of commands) pipeline.addCommand(command);
   if (wait) pipeline.addCommand(['WAIT', String(wait.replicas), String(wait.timeoutMs)]);
   const replies = (await pipeline.execAsPipeline()) as unknown[];
+  return checkReplies(`${String(commands[0]![0])} ${String(commands[0]![1])}`, commands.length, replies, wait);
+}
+
+/**
+ * The replies of `count` commands (then WAIT's, when `wait` is given) with WAIT's removed: throws the
+ * first error reply, and HERALD_ERR_NOT_REPLICATED when fewer replicas than asked confirmed. `first`
+ * names the first command (`XADD <stream>`) in the message.
+ */
+export function checkReplies(first: string, count: number, replies: unknown[], wait?: WaitForReplicas): unknown[] {
   for (const reply of replies) if (reply instanceof Error) throw reply;
   if (wait) {
     const confirmed = Number(replies.pop());
     if (confirmed < wait.replicas) {
-      const target = `${String(commands[0]![0])} ${String(commands[0]![1])}${commands.length > 1 ? ` and ${commands.length - 1} more` : ''}`;
-      throw new HeraldError('HERALD_ERR_NOT_REPLICATED', `${target} reached ${confirmed} of ${wait.replicas} replica(s) within ${wait.timeoutMs} ms; a failover could lose it`, { command: String(commands[0]![1]), confirmed });
+      const target = `${first}${count > 1 ? ` and ${count - 1} more` : ''}`;
+      throw new HeraldError('HERALD_ERR_NOT_REPLICATED', `${target} reached ${confirmed} of ${wait.replicas} replica(s) within ${wait.timeoutMs} ms; a failover could lose it`, { command: first.slice(first.indexOf(' ') + 1), confirmed });
     }
   }
   return replies;
