@@ -1,6 +1,7 @@
 // replayChannel against a real redis-server: every retained event handled once, in stream order per
 // subject, subjects concurrently, and a handler failure stops the replay.
-import { expect } from 'vitest';
+import { Socket } from 'node:net';
+import { expect, vi } from 'vitest';
 import { redisTest as test } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
 import { createProducer } from './producer.ts';
@@ -97,4 +98,33 @@ test('replays one partition of a partitioned channel: exactly the events of its 
   expect(all.sort()).toEqual([...subjects].sort());
   // Without a partition it reads the channel's address, which a partitioned channel never writes.
   expect((await replayChannel(redis, channel, { handlers: { Ping: async () => {}, Pong: async () => {} } })).applied).toBe(0);
+});
+
+test('has the next page\'s XRANGE written to the socket before the current page is handled', async ({ redis }) => {
+  const channel = await publishPings(redis, 'replay.prefetch', 4, 10);
+  // node-redis hands queued commands to its socket from a setImmediate; the replay must let that happen
+  // before it handles a page, or reading the next page never overlaps handling this one.
+  const written: string[] = [];
+  const original = Socket.prototype.write;
+  const spy = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+    const chunk = args[0];
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) written.push(chunk.toString('latin1'));
+    return original.apply(this, args as never);
+  });
+  const xranges = () => written.join('').split('XRANGE').length - 1;
+  const seenAtBatch: number[] = [];
+  try {
+    await replayChannel(redis, channel, {
+      handlers: { Ping: async () => {}, Pong: async () => {} },
+      batchSize: 10,
+      handleBatch: async () => {
+        seenAtBatch.push(xranges()); // synchronously, at the start of each page
+        return true;
+      },
+    });
+  } finally {
+    spy.mockRestore();
+  }
+  // Page k is handled once page k+1 has been asked for (4 full pages, then an empty read).
+  expect(seenAtBatch).toEqual([2, 3, 4, 5]);
 });

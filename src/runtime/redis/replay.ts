@@ -2,6 +2,7 @@
 // rebuilding a projection. Entries that cannot be decoded, or whose dataschema the live consumer would
 // not accept, are counted and skipped: it has already dead-lettered them, and a rebuild must not stop
 // on one bad entry.
+import { setImmediate } from 'node:timers/promises';
 import { messageByType } from '../core/channel.ts';
 import { readWireEvent, receivedWireEvent } from '../core/envelope.ts';
 import { schemaFilter, type SchemaPolicy } from '../core/schema-check.ts';
@@ -71,6 +72,9 @@ export async function replayChannel<C extends ChannelDefinition>(redis: RedisCon
       from = `(${lastId}`;
       reading = page(from);
       reading.catch(() => {}); // awaited on the next turn; a failure there is not unhandled meanwhile
+      // node-redis writes queued commands from a setImmediate: without this turn of the event loop the
+      // next page's XRANGE left only after this page had been handled, and nothing overlapped.
+      await setImmediate();
     }
     let events: ReceivedEvent<unknown>[] = [];
     let payloads: Buffer[] = [];
