@@ -366,8 +366,13 @@ export class IdWindow {
   private slots = new Int32Array(0);
   /** The hash of the id at each slot, so a probe compares strings only on a hash match. */
   private hashes = new Int32Array(0);
+  /** The hash of the id at each ring position, so the oldest id leaves without being hashed again. */
+  private ringHashes = new Int32Array(0);
   private mask = -1;
   private readonly window: number;
+  /** The last id hashed: a fold asks `has` and then `add` for the same id. */
+  private lastId: string | undefined;
+  private lastHash = 0;
 
   constructor(window: number) {
     this.window = window;
@@ -379,7 +384,7 @@ export class IdWindow {
   }
 
   has(id: string): boolean {
-    const hash = hashOf(id);
+    const hash = this.hashFor(id);
     const { slots, hashes, mask, ring } = this;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const at = slots[i]!;
@@ -389,18 +394,27 @@ export class IdWindow {
   }
 
   add(id: string): void {
+    const hash = this.hashFor(id);
     let position = this.ring.length;
     if (position < this.window) {
       this.ring.push(id);
       if (this.ring.length * 2 > this.slots.length) this.grow();
-      else this.insert(hashOf(id), position);
+      else this.insert(hash, position);
       return;
     }
     position = this.oldest;
     this.remove(position);
     this.ring[position] = id;
     this.oldest = (position + 1) % this.window;
-    this.insert(hashOf(id), position);
+    this.insert(hash, position);
+  }
+
+  private hashFor(id: string): number {
+    if (id !== this.lastId) {
+      this.lastId = id;
+      this.lastHash = hashOf(id);
+    }
+    return this.lastHash;
   }
 
   /** The newest `count` ids (at most the window), oldest first. */
@@ -419,12 +433,13 @@ export class IdWindow {
     while (slots[i] !== 0) i = (i + 1) & mask;
     slots[i] = position + 1;
     this.hashes[i] = hash;
+    this.ringHashes[position] = hash;
   }
 
   /** Empties the slot of ring position `position`, then shifts back the entries probing past it. */
   private remove(position: number): void {
     const { slots, hashes, mask } = this;
-    let i = hashOf(this.ring[position]!) & mask;
+    let i = this.ringHashes[position]! & mask;
     while (slots[i] !== position + 1) i = (i + 1) & mask;
     for (let j = (i + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
       const home = hashes[j]! & mask;
@@ -444,6 +459,7 @@ export class IdWindow {
     while (capacity < 2 * this.ring.length) capacity *= 2;
     this.slots = new Int32Array(capacity);
     this.hashes = new Int32Array(capacity);
+    this.ringHashes = new Int32Array(capacity / 2);
     this.mask = capacity - 1;
     for (let position = 0; position < this.ring.length; position++) this.insert(hashOf(this.ring[position]!), position);
   }
