@@ -3,17 +3,13 @@
 // across the partitions with a cursor; Sales' purchase in its movie's partition and Reporting's ledger
 // in its one tag; the function libraries on every master; the consumer groups on every partition stream. One cluster for
 // the whole file. The single-node keys are checked unchanged without Redis.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRedisCluster, type TestRedisCluster } from '../test/support/redis.ts';
 import {
-  closeConnection, connectRedisCluster, createOutboxRelay, keySlot, layoutOutboxKeys, loadFunctionLibraries, partitionOf, partitionStreamKey, sendToEveryMaster,
-  type RedisConnection,
+  createOutboxRelay, keySlot, layoutOutboxKeys, partitionOf, partitionStreamKey, sendToEveryMaster, type RedisConnection,
 } from 'herald/runtime';
-import { startRedisCluster, type RedisCluster } from '../src/cli/redis-cluster.ts';
+import type { RedisCluster } from '../src/cli/redis-cluster.ts';
 import { consumerGroups, createConsumerGroups, type ServiceAccess } from '../src/cli/redis-acl.ts';
-import { functionLibraries } from '../src/cli/service-manifests.ts';
 import { createCatalogService } from '../generated/services/catalog.ts';
 import { createSalesService } from '../generated/services/sales.ts';
 import { createMovieCommands } from './catalog/commands.ts';
@@ -25,7 +21,6 @@ import { catalogMovie } from '../generated/channels/catalog-movie.ts';
 import { Writable } from 'node:stream';
 import { createRevenueLedger, reportingKeys, reportingKeysFor, reportingLayout } from './reporting/ledger.ts';
 
-const root = join(import.meta.dirname, '..');
 
 describe('service keys on one node', () => {
   it('are the keys they were: no hash tag with one partition and no cluster', () => {
@@ -68,21 +63,15 @@ describe('service keys on one node', () => {
 });
 
 describe('services on a Redis Cluster', () => {
-  let dir: string;
+  let started: TestRedisCluster | undefined;
   let cluster: RedisCluster;
   let redis: RedisConnection;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'herald-cluster-services-'));
-    cluster = await startRedisCluster({ dir });
-    redis = await connectRedisCluster(cluster.rootUrls);
-    await loadFunctionLibraries(redis, functionLibraries(root));
+    started = await startTestRedisCluster();
+    ({ cluster, redis } = started);
   }, 60_000);
-  afterAll(async () => {
-    await closeConnection(redis).catch(() => redis.destroy());
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => started?.cleanup());
 
   it('has every service library on every master', async () => {
     const names = (await sendToEveryMaster(redis, ['FUNCTION', 'LIST'])).map((reply) => JSON.stringify(reply, (_, v) => (Buffer.isBuffer(v) || v?.type === 'Buffer' ? String(Buffer.from(v)) : v)));

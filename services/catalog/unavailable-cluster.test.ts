@@ -3,36 +3,25 @@
 // answer 503 HERALD_ERR_UNAVAILABLE with Retry-After instead of hanging, and after SIGCONT the same
 // requests succeed again. The cluster's node timeout is far above the pause, so no failover happens
 // meanwhile (one node per master, hence REDIS_WAIT_REPLICAS=0); failover is the fault ledger's case.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeConnection, connectRedisCluster, loadFunctionLibraries } from 'herald/runtime';
-import { startRedisCluster, type RedisCluster, type RedisClusterNode } from '../../src/cli/redis-cluster.ts';
-import { functionLibraries } from '../../src/cli/service-manifests.ts';
+import { startTestRedisCluster, type TestRedisCluster } from '../../test/support/redis.ts';
+import type { RedisCluster, RedisClusterNode } from '../../src/cli/redis-cluster.ts';
 import { masterOf } from '../../test/support/cluster-ledger.ts';
 import { buildApp } from './app.ts';
 import { loadCatalogConfig } from './config.ts';
 import { catalogKeysFor, catalogLayout } from './event-store.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const dune = { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: [], releaseYear: 2021 };
 
-let dir: string;
+let started: TestRedisCluster | undefined;
 let cluster: RedisCluster;
 let app: FastifyInstance;
 let paused: RedisClusterNode | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'herald-catalog-cluster-timeout-'));
-  cluster = await startRedisCluster({ dir, replicasPerMaster: 0, nodeTimeoutMs: 60_000 });
-  const admin = await connectRedisCluster(cluster.rootUrls, { name: 'setup' });
-  try {
-    await loadFunctionLibraries(admin, functionLibraries(root));
-  } finally {
-    await closeConnection(admin);
-  }
+  started = await startTestRedisCluster({ replicasPerMaster: 0, nodeTimeoutMs: 60_000, connect: { name: 'setup' } });
+  cluster = started.cluster;
   app = await buildApp(loadCatalogConfig({
     REDIS_URL: cluster.rootUrls[0], REDIS_CLUSTER_URLS: cluster.rootUrls.join(','), REDIS_WAIT_REPLICAS: '0', LOG_LEVEL: 'silent', ROLES: 'api',
   }, []));
@@ -42,8 +31,7 @@ afterAll(async () => {
   // Never leave a stopped redis-server behind, whatever the test did.
   paused?.process.kill('SIGCONT');
   await app?.close();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await started?.cleanup();
 });
 
 /** The node serving the slot of Catalog's keys (all of them share one hash tag with one partition). */

@@ -5,16 +5,12 @@
 // parallel rebuild giving the same rows, the drift check across partitions, and a rebuild whose one failed
 // partition fails it all. The repository's contract declares one partition; this is the 4-partition variant.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRedisCluster, type TestRedisCluster } from '../../test/support/redis.ts';
 import {
-  closeConnection, connectRedis, connectRedisCluster, createOutboxRelay, createPartitionedConsumer, keySlot, layoutOutboxKeys, loadFunctionLibraries, partitionOf, partitionStreamKey,
-  sendToEveryMaster, servicePartitionKey, type RedisConnection,
+  closeConnection, connectRedis, connectRedisCluster, createOutboxRelay, createPartitionedConsumer, keySlot, layoutOutboxKeys, partitionOf, partitionStreamKey, sendToEveryMaster, servicePartitionKey, type RedisConnection,
 } from 'herald/runtime';
-import { parseClusterNodes, startRedisCluster, type RedisCluster } from '../../src/cli/redis-cluster.ts';
-import { functionLibraries } from '../../src/cli/service-manifests.ts';
+import { parseClusterNodes, type RedisCluster } from '../../src/cli/redis-cluster.ts';
 import { catalogMovie } from '../../generated/channels/catalog-movie.ts';
 import { salesPurchase } from '../../generated/channels/sales-purchase.ts';
 import { createCatalogService } from '../../generated/services/catalog.ts';
@@ -28,7 +24,6 @@ import { createMovieProjection, salesKeysFor, salesLayout, type ProjectedMovie }
 import { createPurchaseService } from './purchases.ts';
 import { rebuildProjection } from './replay.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const PARTITIONS = 4;
 /** catalog.movie.v1 as a contract declaring four partitions would generate it. */
 const channel = { ...catalogMovie, partitions: PARTITIONS };
@@ -36,21 +31,15 @@ const keys = salesKeysFor(salesLayout({ cluster: true, partitions: PARTITIONS })
 const partitionSlot = (p: number) => keySlot(partitionStreamKey(catalogMovie, p, PARTITIONS));
 const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
-let dir: string;
+let started: TestRedisCluster | undefined;
 let cluster: RedisCluster;
 let redis: RedisConnection;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'herald-sales-partitions-'));
-  cluster = await startRedisCluster({ dir });
-  redis = await connectRedisCluster(cluster.rootUrls);
-  await loadFunctionLibraries(redis, functionLibraries(root));
+  started = await startTestRedisCluster();
+  ({ cluster, redis } = started);
 }, 60_000);
-afterAll(async () => {
-  await closeConnection(redis).catch(() => redis.destroy());
-  await cluster.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => started?.cleanup());
 
 /** Movie ids, drawn until every partition holds at least two. */
 function movieIdsOnEveryPartition(): string[] {

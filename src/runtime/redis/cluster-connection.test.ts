@@ -1,34 +1,26 @@
 // The runtime on a real Redis Cluster: slots computed like Redis, a partitioned channel whose partitions
 // spread over the masters, a batch across partitions, and a group of two members sharing them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster, type RedisCluster } from '../../cli/redis-cluster.ts';
+import { startTestRedisCluster, type TestRedisCluster } from '../../../test/support/redis.ts';
+import type { RedisCluster } from '../../cli/redis-cluster.ts';
 import { testChannel, type Ping } from '../../../test/support/test-channel.ts';
 import type { ReceivedEvent } from '../core/types.ts';
-import { connectRedisCluster, firstKey, keySlot } from './cluster-connection.ts';
-import { closeConnection, type RedisConnection } from './connection.ts';
-import { loadFunctionLibraries, runtimeLibrary } from './functions.ts';
+import { firstKey, keySlot } from './cluster-connection.ts';
+import type { RedisConnection } from './connection.ts';
+import { runtimeLibrary } from './functions.ts';
 import { createPartitionedConsumer } from './partitioned-consumer.ts';
 import { createProducer } from './producer.ts';
 import { partitionStreamKey } from './stream-names.ts';
 
-let dir: string;
+let started: TestRedisCluster | undefined;
 let cluster: RedisCluster;
 let redis: RedisConnection;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'herald-cluster-runtime-'));
-  cluster = await startRedisCluster({ dir });
-  redis = await connectRedisCluster(cluster.rootUrls);
-  await loadFunctionLibraries(redis, [runtimeLibrary]);
+  started = await startTestRedisCluster({ functions: [runtimeLibrary] });
+  ({ cluster, redis } = started);
 });
-afterAll(async () => {
-  await closeConnection(redis).catch(() => redis.destroy());
-  await cluster.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => started?.cleanup());
 
 describe('the runtime on Redis Cluster', () => {
   it('computes the slot of a key as Redis does, hash tags included', async () => {

@@ -6,33 +6,30 @@
 // open socket waits for its reply for as long as the pause lasts.
 // The cluster's node timeout is far above the pause, so no replica is promoted meanwhile (there is none:
 // one node per master keeps the harness small); the failover case is the fault ledger's.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SocketTimeoutError } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster, type RedisCluster, type RedisClusterNode } from '../../cli/redis-cluster.ts';
+import { startTestRedisCluster, type TestRedisCluster } from '../../../test/support/redis.ts';
+import type { RedisCluster, RedisClusterNode } from '../../cli/redis-cluster.ts';
 import { masterOf } from '../../../test/support/cluster-ledger.ts';
 import { isInfrastructureError } from '../core/errors.ts';
-import { connectRedisCluster } from './cluster-connection.ts';
-import { closeConnection, type RedisConnection } from './connection.ts';
+import type { RedisConnection } from './connection.ts';
 
-let dir: string;
+let started: TestRedisCluster | undefined;
 let cluster: RedisCluster;
 let redis: RedisConnection;
 let paused: RedisClusterNode | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'herald-cluster-timeout-'));
-  cluster = await startRedisCluster({ dir, replicasPerMaster: 0, nodeTimeoutMs: 60_000 });
-  redis = await connectRedisCluster(cluster.rootUrls, { name: 'timeout-test', commandTimeoutMs: 1500, socketTimeoutMs: 1500 });
+  started = await startTestRedisCluster({
+    replicasPerMaster: 0, nodeTimeoutMs: 60_000, functions: [],
+    connect: { name: 'timeout-test', commandTimeoutMs: 1500, socketTimeoutMs: 1500 },
+  });
+  ({ cluster, redis } = started);
 }, 60_000);
 afterAll(async () => {
   // Never leave a stopped redis-server behind, whatever the test did.
   paused?.process.kill('SIGCONT');
-  await closeConnection(redis).catch(() => redis?.destroy());
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await started?.cleanup();
 });
 
 /** One key on each of two different masters, and the node serving the first. */
