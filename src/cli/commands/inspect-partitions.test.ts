@@ -1,22 +1,14 @@
 // `herald inspect` on a partitioned channel, against a real redis-server: each partition stream names its
 // partition, and per group the member holding that partition's lease, the live members, and the lag.
-import { expect, test } from 'vitest';
-import { redisTest, type TestRedisServer } from '../../../test/support/redis-fixture.ts';
+import { expect } from 'vitest';
+import { redisTest as test } from '../../../test/support/redis-fixture.ts';
 import { testChannel } from '../../../test/support/test-channel.ts';
-import { createProducer, type RedisConnection } from '../../runtime/index.ts';
+import { createProducer } from '../../runtime/index.ts';
 import { createPartitionedConsumer } from '../../runtime/redis/partitioned-consumer.ts';
 import { runCli } from '../../../test/support/run-cli.ts';
 
-let server: TestRedisServer;
-let redis: RedisConnection;
-redisTest.beforeAll(({ redisServer, redis: connection }) => {
-  server = redisServer;
-  redis = connection;
-});
-
-const run = (args: string[]) => runCli(args, server.url);
-
-test('inspect shows each partition\'s owner, the live members and the lag per partition', async () => {
+test('inspect shows each partition\'s owner, the live members and the lag per partition', async ({ redisServer, redis }) => {
+  const run = (args: string[]) => runCli(args, redisServer.url);
   const channel = { ...testChannel('insp.parts'), partitions: 2 };
   const producer = createProducer(redis, channel, { source: 'herald/test' });
   for (const subject of ['a', 'b', 'c', 'd', 'e', 'f']) await producer.publish('Ping', { subject, seq: 1, blob: new Uint8Array() }, { subject, sequence: 1 });
