@@ -1,8 +1,8 @@
 // End to end with real processes: Redis, Catalog, Sales and Reporting as child processes (each as its own
 // FCALL-only ACL user), driven over HTTP only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startStack, waitFor, type Stack } from '../support/services.ts';
-import { walkthroughStory } from '../support/story.ts';
+import { http, startStack, type Stack } from '../support/services.ts';
+import { storyClients, walkthroughStory } from '../support/story.ts';
 
 let stack: Stack;
 const token = 'e2e-token';
@@ -15,14 +15,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const catalog = (method: string, path: string, body?: unknown) => http(stack.process('catalog').url, method, path, body, auth);
-const sales = (method: string, path: string, body?: unknown) => http(stack.process('sales').url, method, path, body, auth);
-const reporting = (path: string) => http(stack.process('reporting').url, 'GET', path);
-const projected = (movieId: string, version: number) =>
-  waitFor(`sales projection of ${movieId} at v${version}`, async () => {
-    const response = await sales('GET', `/movies/${movieId}`);
-    return response.status === 200 && response.body.version === version ? response.body : undefined;
-  });
+const { catalog, sales, reporting, projected } = storyClients(() => stack, auth);
 
 describe('catalog, sales and reporting, end to end', () => {
   it('create → update → buy → revenue → retire → buy refused → old purchase unchanged', async () => {

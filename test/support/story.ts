@@ -3,16 +3,26 @@
 import { expect } from 'vitest';
 import { http, waitFor, type Stack } from './services.ts';
 
-/** Runs the story against a started stack; returns the movie and the purchase it made. */
-export async function walkthroughStory(stack: Stack, auth: Record<string, string>): Promise<{ id: string; purchaseId: string }> {
-  const catalog = (method: string, path: string, body?: unknown) => http(stack.process('catalog').url, method, path, body, auth);
-  const sales = (method: string, path: string, body?: unknown) => http(stack.process('sales').url, method, path, body, auth);
-  const reporting = (path: string) => http(stack.process('reporting').url, 'GET', path);
+/**
+ * The story's HTTP clients of a stack (or of the stack a getter returns when called, for a file that starts
+ * it in beforeAll): Catalog and Sales with `auth`, Reporting, and a wait for a movie's version in Sales.
+ */
+export function storyClients(stack: Stack | (() => Stack), auth: Record<string, string>) {
+  const url = (service: string) => (typeof stack === 'function' ? stack() : stack).process(service).url;
+  const catalog = (method: string, path: string, body?: unknown) => http(url('catalog'), method, path, body, auth);
+  const sales = (method: string, path: string, body?: unknown) => http(url('sales'), method, path, body, auth);
+  const reporting = (path: string) => http(url('reporting'), 'GET', path);
   const projected = (movieId: string, version: number) =>
     waitFor(`sales projection of ${movieId} at v${version}`, async () => {
       const response = await sales('GET', `/movies/${movieId}`);
       return response.status === 200 && response.body.version === version ? response.body : undefined;
     });
+  return { catalog, sales, reporting, projected };
+}
+
+/** Runs the story against a started stack; returns the movie and the purchase it made. */
+export async function walkthroughStory(stack: Stack, auth: Record<string, string>): Promise<{ id: string; purchaseId: string }> {
+  const { catalog, sales, reporting, projected } = storyClients(stack, auth);
 
   const created = await catalog('POST', '/movies', { title: 'Dune', price: { amountMinor: 1299, currencyCode: 'EUR' }, genres: ['science-fiction'], releaseYear: 2021 });
   expect(created.status).toBe(201);
